@@ -1,0 +1,203 @@
+"""Completions: a person's editable annotations, with history; predictions never alter them."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+
+from ..model import Completion, Result, results_from_json
+from .codec import (
+    COMPLETION_COLUMNS,
+    completion_from_row,
+    dump_results,
+    edit_from_row,
+    now_iso,
+    result_labels,
+    to_iso,
+)
+from .db import Database
+from .errors import CompletionNotFound, InvalidRecordError, PredictionNotFound
+from .tasks import require_task
+
+_SCAN_CHUNK = 2_000
+
+
+def _refresh_counts(conn: sqlite3.Connection, task_id: int) -> None:
+    # recounted rather than incremented, so the grid columns cannot drift from the rows
+    conn.execute(
+        """UPDATE tasks SET
+            n_completions = (SELECT count(*) FROM completions WHERE task_id = :t),
+            n_ground_truth = (SELECT count(*) FROM completions
+                              WHERE task_id = :t AND ground_truth)
+           WHERE id = :t""",
+        {"t": task_id},
+    )
+
+
+def _load(conn: sqlite3.Connection, completion_id: int) -> Completion:
+    row = conn.execute(
+        f"SELECT {COMPLETION_COLUMNS} FROM completions WHERE id = ?", (completion_id,)
+    ).fetchone()
+    if row is None:
+        raise CompletionNotFound(f"no completion with id {completion_id!r} in this project")
+    edits = conn.execute(
+        "SELECT at, by, results, note FROM completion_edits WHERE completion_id = ? ORDER BY id",
+        (completion_id,),
+    ).fetchall()
+    return completion_from_row(row, [edit_from_row(e) for e in edits])
+
+
+def _clear_other_ground_truth(conn: sqlite3.Connection, task_id: int, keep: int) -> None:
+    # one ground truth per task, as in Label Studio: marking one unmarks the others
+    conn.execute(
+        "UPDATE completions SET ground_truth = 0 WHERE task_id = ? AND id != ? AND ground_truth",
+        (task_id, keep),
+    )
+
+
+class CompletionMixin:
+    _db: Database
+
+    def add_completion(self, completion: Completion) -> Completion:
+        """Store a new completion (its ``id`` is ignored) and return it as stored."""
+        if not isinstance(completion, Completion):
+            raise InvalidRecordError(
+                f"add_completion takes a Completion, got a {type(completion).__name__}"
+            )
+        what = f"completion of task {completion.task_id}"
+        results = dump_results(completion.results, what)
+        history = [
+            (to_iso(e.at), e.by, dump_results(e.results, f"history of the {what}"), e.note)
+            for e in completion.history
+        ]
+        with self._db.write() as conn:
+            require_task(conn, completion.task_id)
+            if completion.copied_from is not None:
+                source = conn.execute(
+                    "SELECT task_id FROM predictions WHERE id = ?", (completion.copied_from,)
+                ).fetchone()
+                if source is None:
+                    raise PredictionNotFound(
+                        f"{what} is copied from prediction {completion.copied_from!r}, "
+                        "which is not in this project"
+                    )
+                if source[0] != completion.task_id:
+                    raise InvalidRecordError(
+                        f"{what} is copied from prediction {completion.copied_from}, "
+                        f"which belongs to task {source[0]}"
+                    )
+            cursor = conn.execute(
+                "INSERT INTO completions (task_id, results, copied_from, created_by, created_at,"
+                " updated_by, updated_at, ground_truth) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    completion.task_id,
+                    results,
+                    completion.copied_from,
+                    completion.created_by,
+                    to_iso(completion.created_at),
+                    completion.updated_by,
+                    to_iso(completion.updated_at) if completion.updated_at else None,
+                    int(completion.ground_truth),
+                ),
+            )
+            new_id = cursor.lastrowid
+            conn.executemany(
+                "INSERT INTO completion_edits (completion_id, at, by, results, note) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(new_id, *edit) for edit in history],
+            )
+            if completion.ground_truth:
+                _clear_other_ground_truth(conn, completion.task_id, new_id)  # type: ignore[arg-type]
+            _refresh_counts(conn, completion.task_id)
+            return _load(conn, new_id)  # type: ignore[arg-type]
+
+    def completion_from_prediction(self, prediction_id: int, *, by: str = "user") -> Completion:
+        """A new completion holding a copy of the prediction's results (the prediction stays)."""
+        with self._db.write() as conn:
+            row = conn.execute(
+                "SELECT task_id, results FROM predictions WHERE id = ?", (prediction_id,)
+            ).fetchone()
+            if row is None:
+                raise PredictionNotFound(f"no prediction with id {prediction_id!r} in this project")
+            completion = Completion(
+                task_id=row["task_id"],
+                results=list(results_from_json(row["results"])),
+                copied_from=prediction_id,
+                created_by=by,
+            )
+            return self.add_completion(completion)
+
+    def update_completion(
+        self, completion_id: int, results: Iterable[Result], *, by: str = "user", note: str = ""
+    ) -> Completion:
+        """Replace a completion's results, appending what it held before to its history."""
+        new_results = dump_results(results, f"update of completion {completion_id}")
+        with self._db.write() as conn:
+            row = conn.execute(
+                "SELECT results FROM completions WHERE id = ?", (completion_id,)
+            ).fetchone()
+            if row is None:
+                raise CompletionNotFound(f"no completion with id {completion_id!r} in this project")
+            at = now_iso()
+            conn.execute(
+                "INSERT INTO completion_edits (completion_id, at, by, results, note) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (completion_id, at, by, row["results"], note),
+            )
+            conn.execute(
+                "UPDATE completions SET results = ?, updated_by = ?, updated_at = ? WHERE id = ?",
+                (new_results, by, at, completion_id),
+            )
+            return _load(conn, completion_id)
+
+    def set_ground_truth(self, completion_id: int, flag: bool = True) -> Completion:
+        """Mark (or unmark) a completion as its task's ground truth; only one per task."""
+        with self._db.write() as conn:
+            completion = _load(conn, completion_id)
+            conn.execute(
+                "UPDATE completions SET ground_truth = ? WHERE id = ?", (int(flag), completion_id)
+            )
+            if flag:
+                _clear_other_ground_truth(conn, completion.task_id, completion_id)
+            _refresh_counts(conn, completion.task_id)
+            return _load(conn, completion_id)
+
+    def get_completion(self, completion_id: int) -> Completion:
+        return self._db.read(lambda c: _load(c, completion_id))
+
+    def completions(self, task_id: int) -> list[Completion]:
+        """Every completion of a task, oldest first, each with its history."""
+
+        def read(conn: sqlite3.Connection) -> list[Completion]:
+            require_task(conn, task_id)
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM completions WHERE task_id = ? ORDER BY id", (task_id,)
+                )
+            ]
+            return [_load(conn, i) for i in ids]
+
+        return self._db.read(read)
+
+    def count_completions(self) -> int:
+        return self._db.read(lambda c: c.execute("SELECT count(*) FROM completions").fetchone()[0])
+
+    def completion_labels(self) -> dict[str, list[int]]:
+        """Label -> ids of the tasks whose completions use it (sorted), read in chunks."""
+        used: dict[str, set[int]] = {}
+        last = 0
+        while True:
+            rows = self._db.read(
+                lambda c, after=last: c.execute(
+                    "SELECT id, task_id, results FROM completions WHERE id > ? ORDER BY id LIMIT ?",
+                    (after, _SCAN_CHUNK),
+                ).fetchall()
+            )
+            if not rows:
+                break
+            for row in rows:
+                for label in result_labels(results_from_json(row["results"])):
+                    used.setdefault(label, set()).add(row["task_id"])
+            last = rows[-1]["id"]
+        return {label: sorted(tasks) for label, tasks in sorted(used.items())}

@@ -1,0 +1,167 @@
+"""Connections to one project file: one per thread, WAL, and waiting out other writers.
+
+SQLite allows many readers and one writer. Every write starts with ``BEGIN IMMEDIATE`` so
+a writer takes the write lock up front (a deferred transaction that upgrades later can fail
+with "database is locked" half-way, which cannot be waited out). ``busy_timeout`` makes
+SQLite itself wait; on top of that the store retries with backoff, so a busy file shows up
+as a short pause, never as an error, unless it stays busy for ``patience`` seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+from .errors import StoreBusyError, StoreError
+
+T = TypeVar("T")
+
+BUSY_TIMEOUT_MS = 5_000
+PATIENCE_S = 600.0
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" / "database is busy" errors."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    message = str(exc).lower()
+    return "locked" in message or "busy" in message
+
+
+def retry_busy(fn: Callable[[], T], path: Path, patience: float = PATIENCE_S) -> T:
+    """Call ``fn`` until it does not fail with a busy error, backing off between tries."""
+    deadline = time.monotonic() + patience
+    delay = 0.005
+    while True:
+        try:
+            return fn()
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise StoreBusyError(
+                    f"project file {path} stayed locked by another writer for {patience:g} s; "
+                    "close other programs writing to it and try again"
+                ) from exc
+            # jitter keeps two waiting writers from waking up in lock-step
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 0.25)
+
+
+class Database:
+    """Per-thread SQLite connections to one file, with read and write transactions."""
+
+    def __init__(
+        self, path: Path, *, patience: float = PATIENCE_S, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    ) -> None:
+        self.path = path
+        self.patience = patience
+        self.busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._pid = os.getpid()
+        self._closed = False
+
+    def connect_raw(self) -> sqlite3.Connection:
+        """A new connection with the store's settings (autocommit; transactions are explicit)."""
+        conn = sqlite3.connect(
+            str(self.path),
+            timeout=self.busy_timeout_ms / 1000,
+            isolation_level=None,
+            check_same_thread=False,  # so close() may close every thread's connection
+        )
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            # NORMAL is corruption-safe in WAL mode; it only defers the fsync to checkpoints
+            conn.execute("PRAGMA synchronous = NORMAL")
+            # 32 MB of page cache per connection keeps the grid's columns of 100,000 tasks
+            conn.execute("PRAGMA cache_size = -32000")
+            conn.execute("PRAGMA temp_store = MEMORY")  # the grid's search hits live there
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (a new one after a fork: connections must not cross it)."""
+        pid = os.getpid()
+        if pid != self._pid:
+            # a forked child: forget the parent's connections without touching them
+            self._local = threading.local()
+            self._connections = []
+            self._lock = threading.Lock()
+            self._pid = pid
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        if self._closed:
+            raise StoreError(f"project {self.path} is closed; open it again with Project.open")
+        conn = retry_busy(self.connect_raw, self.path, self.patience)
+        self._local.conn = conn
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (``BEGIN IMMEDIATE``); commits on success, rolls back on error.
+
+        Nested use (a write inside a write on the same thread) joins the outer transaction.
+        """
+        conn = self.connection()
+        if conn.in_transaction:
+            yield conn
+            return
+        retry_busy(lambda: conn.execute("BEGIN IMMEDIATE"), self.path, self.patience)
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        retry_busy(conn.commit, self.path, self.patience)
+
+    def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` in one read transaction (a consistent snapshot); retried while busy."""
+        conn = self.connection()
+        if conn.in_transaction:
+            return fn(conn)
+
+        def attempt() -> T:
+            conn.execute("BEGIN")
+            try:
+                result = fn(conn)
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()  # nothing to write to the file; keeps what fn put in temp tables
+            return result
+
+        return retry_busy(attempt, self.path, self.patience)
+
+    @property
+    def local(self) -> threading.local:
+        """State that belongs with this thread's connection (e.g. the grid's search cache)."""
+        self.connection()
+        return self._local
+
+    def close(self) -> None:
+        """Close every thread's connection; later use raises a clear error."""
+        self._closed = True
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            try:
+                conn.close()
+            except sqlite3.Error:  # a connection of a thread that is mid-statement
+                pass
+        self._local = threading.local()

@@ -1,0 +1,157 @@
+"""The task grid's page query: sort, filter and search over per-task columns with indexes."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+from .db import Database
+
+STATUSES = ("new", "preannotated", "in_progress", "completed", "error")
+KINDS = ("text", "document")
+# sort key -> SQL expression; every one of them has an index (see schema.py)
+SORTS = {
+    "id": "id",
+    "title": "title COLLATE NOCASE",
+    "kind": "kind",
+    "status": "status",
+    "n_predictions": "n_predictions",
+    "n_completions": "n_completions",
+    "last_preannotated": "last_preannotated",
+    "error": "error",
+    "created_at": "created_at",
+}
+# sort key -> the index that serves it, for walking it when a search matches most tasks
+SORT_INDEXES = {
+    "title": "tasks_title",
+    "kind": "tasks_kind",
+    "status": "tasks_status",
+    "n_predictions": "tasks_n_predictions",
+    "n_completions": "tasks_n_completions",
+    "last_preannotated": "tasks_last_preannotated",
+    "error": "tasks_error",
+    "created_at": "tasks_created_at",
+}
+ROW_COLUMNS = "id, title, kind, status, n_predictions, n_completions, last_preannotated, error"
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _choices(value: str | Iterable[str], allowed: tuple[str, ...], name: str) -> list[str]:
+    values = [value] if isinstance(value, str) else list(value)
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise ValueError(f"unknown {name} {bad}; choose from {list(allowed)}")
+    return values
+
+
+def fts_query(search: str) -> str | None:
+    """FTS5 query for a grid search: every word must start a word of the title or text.
+
+    Words go in as quoted prefix terms, so no user input is read as FTS syntax. None when
+    the search has no word characters (say "$"); that is matched as a title substring.
+    """
+    words = _WORD.findall(search.lower())
+    return " AND ".join(f'"{w}"*' for w in words) if words else None
+
+
+def _like_pattern(search: str) -> str:
+    escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class GridMixin:
+    _db: Database
+
+    def task_rows(
+        self,
+        offset: int = 0,
+        limit: int = 50,
+        *,
+        sort: str = "id",
+        descending: bool = False,
+        status: str | Iterable[str] | None = None,
+        kind: str | Iterable[str] | None = None,
+        search: str | None = None,
+        ids: Iterable[int] | None = None,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """One page of the task grid: (number of matching tasks, rows of this page).
+
+        ``status`` and ``kind`` take one value or several; ``search`` matches word prefixes
+        of title and text; ``ids`` restricts to a selection. Ties sort by id.
+        """
+        if sort not in SORTS:
+            raise ValueError(f"cannot sort the grid by {sort!r}; choose from {list(SORTS)}")
+        if offset < 0 or limit < 0:
+            raise ValueError(f"offset and limit must not be negative (got {offset}, {limit})")
+        where: list[str] = []
+        params: list[Any] = []
+        if status is not None:
+            values = _choices(status, STATUSES, "status")
+            where.append(f"status IN ({', '.join('?' * len(values))})")
+            params += values
+        if kind is not None:
+            values = _choices(kind, KINDS, "kind")
+            where.append(f"kind IN ({', '.join('?' * len(values))})")
+            params += values
+        if ids is not None:
+            where.append("id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(sorted({int(i) for i in ids})))
+        query = fts_query(search.strip()) if search and search.strip() else None
+        if search and search.strip() and query is None:
+            where.append("title LIKE ? ESCAPE '\\'")
+            params.append(_like_pattern(search.strip()))
+        direction = "DESC" if descending else "ASC"
+        order = f"{SORTS[sort]} {direction}" + (f", id {direction}" if sort != "id" else "")
+
+        def read(conn: sqlite3.Connection) -> tuple[int, list[dict[str, Any]]]:
+            conditions, hint, total = list(where), "", None
+            if query is not None:
+                hits = self._search_hits(conn, query)
+                conditions.append("id IN (SELECT id FROM temp.search_hits)")
+                if not where:
+                    total = hits
+                # a search matching most tasks: walking the sort index and skipping
+                # non-hits beats sorting all the hits (measured: 7 ms vs 40 ms at 90,000)
+                top = conn.execute("SELECT coalesce(max(id), 0) FROM tasks").fetchone()[0]
+                if sort in SORT_INDEXES and hits * 20 >= top:
+                    hint = f"INDEXED BY {SORT_INDEXES[sort]}"
+            clause = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+            if total is None:
+                total = conn.execute(f"SELECT count(*) FROM tasks {clause}", params).fetchone()[0]
+            rows = conn.execute(
+                f"SELECT {ROW_COLUMNS} FROM tasks {hint} {clause} "
+                f"ORDER BY {order} LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            ).fetchall()
+            return total, [dict(r) for r in rows]
+
+        try:
+            return self._db.read(read)
+        except BaseException:
+            self._db.local.search_key = None  # the temp table may have been rolled back
+            raise
+
+    def _search_hits(self, conn: sqlite3.Connection, query: str) -> int:
+        """Fill temp.search_hits with the ids matching ``query``; returns how many.
+
+        The hits are kept per connection until the query or the set of tasks changes, so
+        paging through one search runs the full-text match once, not once a page.
+        """
+        row = conn.execute("SELECT value FROM meta WHERE key = 'search_generation'").fetchone()
+        key = (query, row[0] if row else None)
+        local = self._db.local
+        if getattr(local, "search_key", None) != key:
+            local.search_key = None
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS search_hits (id INTEGER PRIMARY KEY)")
+            conn.execute("DELETE FROM temp.search_hits")
+            conn.execute(
+                "INSERT INTO temp.search_hits "
+                "SELECT rowid FROM task_search WHERE task_search MATCH ?",
+                (query,),
+            )
+            local.search_count = conn.execute("SELECT count(*) FROM temp.search_hits").fetchone()[0]
+            local.search_key = key
+        return local.search_count

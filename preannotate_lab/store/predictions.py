@@ -1,0 +1,152 @@
+"""Predictions: immutable, versioned 1, 2, ... per task, written in bulk."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import replace
+
+from ..model import Prediction
+from .codec import PREDICTION_COLUMNS, dump_json, dump_results, prediction_from_row, to_iso
+from .db import Database
+from .errors import InvalidRecordError, PredictionNotFound, TaskNotFound
+from .tasks import next_id, require_task
+
+_LOOKUP_CHUNK = 900  # stays under SQLite's bound-parameter limit on old builds
+
+
+class PredictionMixin:
+    _db: Database
+
+    def add_predictions(self, predictions: Iterable[Prediction]) -> list[Prediction]:
+        """Store predictions in one transaction; returns them with ``id`` and ``version`` set.
+
+        Versions count up per task in input order. All or nothing: an unknown task id or a
+        result that cannot be stored leaves the project as it was. Completions are never
+        touched.
+        """
+        items = list(predictions)
+        for i, p in enumerate(items):
+            if not isinstance(p, Prediction):
+                raise InvalidRecordError(
+                    f"prediction at index {i} of this call is a {type(p).__name__}, expected a Prediction"
+                )
+        if not items:
+            return []
+        encoded = [
+            (
+                dump_results(p.results, f"prediction at index {i} (task {p.task_id})"),
+                dump_json(
+                    dict(p.provenance), f"provenance of prediction at index {i} (task {p.task_id})"
+                ),
+                to_iso(p.created_at),
+            )
+            for i, p in enumerate(items)
+        ]
+        task_ids = sorted({p.task_id for p in items})
+        stored: list[Prediction] = []
+        with self._db.write() as conn:
+            counts: dict[int, int] = {}  # task id -> how many predictions it has
+            versions: dict[int, int] = {}  # task id -> its highest version so far
+            for start in range(0, len(task_ids), _LOOKUP_CHUNK):
+                part = json.dumps(task_ids[start : start + _LOOKUP_CHUNK])
+                for task_id, count, version in conn.execute(
+                    "SELECT id, n_predictions, (SELECT coalesce(max(version), 0) FROM predictions"
+                    " WHERE task_id = tasks.id) FROM tasks "
+                    "WHERE id IN (SELECT value FROM json_each(?))",
+                    (part,),
+                ):
+                    counts[task_id], versions[task_id] = count, version
+            missing = [t for t in task_ids if t not in counts]
+            if missing:
+                raise TaskNotFound(
+                    f"predictions name tasks that are not in this project: {missing[:20]}"
+                    + (" ..." if len(missing) > 20 else "")
+                )
+            first = next_id(conn, "predictions")
+            rows = []
+            latest: dict[int, str] = {}
+            for i, (p, (results, provenance, created)) in enumerate(
+                zip(items, encoded, strict=True)
+            ):
+                counts[p.task_id] += 1
+                versions[p.task_id] += 1
+                stored.append(replace(p, id=first + i, version=versions[p.task_id]))
+                latest[p.task_id] = max(latest.get(p.task_id, created), created)
+                rows.append(
+                    (
+                        first + i,
+                        p.task_id,
+                        versions[p.task_id],
+                        results,
+                        p.model_version,
+                        p.server,
+                        p.config_hash,
+                        p.pipeline_hash,
+                        p.document_hash,
+                        provenance,
+                        p.score,
+                        created,
+                    )
+                )
+            conn.executemany(
+                f"INSERT INTO predictions ({PREDICTION_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            conn.executemany(
+                "UPDATE tasks SET n_predictions = ?, last_preannotated = max(coalesce("
+                "last_preannotated, ''), ?) WHERE id = ?",
+                [(counts[t], latest[t], t) for t in latest],
+            )
+        return stored
+
+    def predictions(self, task_id: int) -> list[Prediction]:
+        """Every prediction of a task, oldest (version 1) first."""
+
+        def read(conn):
+            require_task(conn, task_id)
+            return conn.execute(
+                f"SELECT {PREDICTION_COLUMNS} FROM predictions WHERE task_id = ? ORDER BY version",
+                (task_id,),
+            ).fetchall()
+
+        return [prediction_from_row(r) for r in self._db.read(read)]
+
+    def latest_prediction(self, task_id: int) -> Prediction | None:
+        def read(conn):
+            require_task(conn, task_id)
+            return conn.execute(
+                f"SELECT {PREDICTION_COLUMNS} FROM predictions WHERE task_id = ? "
+                "ORDER BY version DESC LIMIT 1",
+                (task_id,),
+            ).fetchone()
+
+        row = self._db.read(read)
+        return prediction_from_row(row) if row is not None else None
+
+    def get_prediction(self, prediction_id: int) -> Prediction:
+        row = self._db.read(
+            lambda c: c.execute(
+                f"SELECT {PREDICTION_COLUMNS} FROM predictions WHERE id = ?", (prediction_id,)
+            ).fetchone()
+        )
+        if row is None:
+            raise PredictionNotFound(f"no prediction with id {prediction_id!r} in this project")
+        return prediction_from_row(row)
+
+    def prediction_index(self, pipeline_hash: str) -> dict[int, set[str | None]]:
+        """Task id -> document hashes already predicted by this pipeline (for incremental runs)."""
+        rows = self._db.read(
+            lambda c: c.execute(
+                "SELECT task_id, document_hash FROM predictions WHERE pipeline_hash = ?",
+                (pipeline_hash,),
+            ).fetchall()
+        )
+        index: dict[int, set[str | None]] = {}
+        for task_id, document_hash in rows:
+            index.setdefault(task_id, set()).add(document_hash)
+        return index
+
+    def count_predictions(self) -> int:
+        return self._db.read(lambda c: c.execute("SELECT count(*) FROM predictions").fetchone()[0])

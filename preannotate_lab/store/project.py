@@ -1,0 +1,188 @@
+"""``Project``: one pre-annotation project in one SQLite file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .codec import now_iso
+from .completions import CompletionMixin
+from .db import BUSY_TIMEOUT_MS, PATIENCE_S, Database
+from .errors import ProjectFileError
+from .grid import GridMixin
+from .predictions import PredictionMixin
+from .schema import prepare
+from .tasks import TaskMixin
+
+if TYPE_CHECKING:
+    from ..config import LabelingConfig
+
+
+def _meta(conn, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def _set_meta(conn, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin):
+    """A project store: tasks, immutable predictions, editable completions, the config.
+
+    ``Project(path)`` opens the file or creates it; :meth:`create` and :meth:`open` insist
+    on one or the other. Safe to share between threads (a connection per thread) and to use
+    from several processes at once; a pickled Project reopens its file on the other side.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        mode: str = "open_or_create",
+        config: LabelingConfig | str | None = None,
+        name: str | None = None,
+        patience: float = PATIENCE_S,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    ) -> None:
+        if mode not in ("open", "create", "open_or_create"):
+            raise ValueError(f"mode must be 'open', 'create' or 'open_or_create', not {mode!r}")
+        self.path = Path(path)
+        exists = self.path.exists() and self.path.stat().st_size > 0
+        if self.path.is_dir():
+            raise ProjectFileError(f"{self.path} is a folder; give the path of a project file")
+        if mode == "open" and not exists:
+            raise ProjectFileError(
+                f"no project file at {self.path}; use Project.create(path) to start one"
+            )
+        if mode == "create" and exists:
+            raise ProjectFileError(f"{self.path} already exists; use Project.open(path) to open it")
+        if not self.path.parent.is_dir():
+            raise ProjectFileError(
+                f"cannot create {self.path}: folder {self.path.parent} does not exist"
+            )
+        # patience: how long a write waits for other writers before StoreBusyError;
+        # busy_timeout_ms: how long SQLite waits before the store's own backoff takes over
+        self._db = Database(self.path, patience=patience, busy_timeout_ms=busy_timeout_ms)
+        self._config_cache: tuple[str, Any] | None = None
+        try:
+            prepare(self._db, may_create=not exists)
+            with self._db.write() as conn:
+                if _meta(conn, "created_at") is None:
+                    _set_meta(conn, "created_at", now_iso())
+                    _set_meta(conn, "name", name or self.path.stem)
+                elif name is not None:
+                    _set_meta(conn, "name", name)
+        except BaseException:
+            self._db.close()
+            raise
+        if config is not None:
+            self.set_config(config)
+
+    @classmethod
+    def create(
+        cls,
+        path: str | os.PathLike[str],
+        config: LabelingConfig | str | None = None,
+        *,
+        name: str | None = None,
+    ) -> Project:
+        """Create a new project file (refuses to overwrite an existing one)."""
+        return cls(path, mode="create", config=config, name=name)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Project:
+        """Open an existing project file, migrating an older schema in place."""
+        return cls(path, mode="open")
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # connections cannot cross processes; the other side opens its own
+        return (Project.open, (str(self.path),))
+
+    def __repr__(self) -> str:
+        return f"Project({str(self.path)!r})"
+
+    # -- metadata and config --------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._db.read(lambda c: _meta(c, "name")) or self.path.stem
+
+    @property
+    def config_hash(self) -> str | None:
+        return self._db.read(lambda c: _meta(c, "config_hash"))
+
+    @property
+    def config(self) -> LabelingConfig | None:
+        """The labeling config, or None before one is set (parsed once per stored version)."""
+        xml = self._db.read(lambda c: _meta(c, "config_xml"))
+        if xml is None:
+            return None
+        if self._config_cache is None or self._config_cache[0] != xml:
+            from ..config import LabelingConfig
+
+            self._config_cache = (xml, LabelingConfig.from_xml(xml))
+        return self._config_cache[1]
+
+    def set_config(self, config: LabelingConfig | str, *, force: bool = False) -> None:
+        """Store the labeling config (an object or its XML).
+
+        Refuses, with a ConfigError naming labels and tasks, a config that drops labels
+        that completions use, unless ``force=True`` (the completions keep those labels).
+        """
+        from ..config import ConfigError, LabelingConfig
+
+        new = LabelingConfig.from_xml(config) if isinstance(config, str) else config
+        if not isinstance(new, LabelingConfig):
+            raise TypeError(
+                f"set_config takes a LabelingConfig or XML text, not {type(config).__name__}"
+            )
+        xml = new.to_xml()
+        with self._db.write() as conn:
+            old = self.config
+            if old is not None and not force:
+                removed = set(_values(old)) - set(_values(new))
+                used = self.completion_labels() if removed else {}
+                conflicts = {label: used[label] for label in sorted(removed) if label in used}
+                if conflicts:
+                    raise ConfigError(_removal_message(self.path, new, conflicts))
+            _set_meta(conn, "config_xml", xml)
+            _set_meta(conn, "config_hash", new.hash())
+            _set_meta(conn, "config_updated_at", now_iso())
+        self._config_cache = (xml, new)
+
+
+def _values(config: LabelingConfig) -> list[str]:
+    """Every value a completion's result may carry: labels, choices, relation labels."""
+    return list(getattr(config, "all_values", config.label_values))
+
+
+def _removal_message(path: Path, new: LabelingConfig, conflicts: dict[str, list[int]]) -> str:
+    # only labels the new config drops are passed on, so a label that completions use but
+    # the old config never had does not block saving
+    problems = [p.message for p in new.validate(used_labels=conflicts) if p.code == "labels_in_use"]
+    if not problems:  # the config's check and ours disagree: still name labels and tasks
+        problems = [
+            f"label {label!r} is used by tasks {tasks}" for label, tasks in conflicts.items()
+        ]
+    return (
+        f"the new config of {path.name} removes labels that completions use:\n- "
+        + "\n- ".join(problems)
+        + "\nKeep those labels, change the completions, or pass force=True to set it anyway"
+    )

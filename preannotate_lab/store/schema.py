@@ -1,0 +1,202 @@
+"""The project file's schema and its migrations.
+
+``PRAGMA user_version`` holds the schema version: the number of migrations applied.
+``MIGRATIONS[i]`` turns a version-``i`` file into version ``i + 1``; a file of any older
+version is brought up to date on open, inside one write transaction, so a crash mid-way
+leaves the old version intact. A migration is never edited once released; a change to the
+schema is a new function appended to the list.
+``PRAGMA application_id`` marks the file as a preannotate_lab project.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from .db import Database, retry_busy
+from .errors import ProjectFileError, SchemaVersionError
+
+APPLICATION_ID = 0x504C6162  # "PLab"
+
+# the grid status of a task, derived from the per-task counters (a person's work outranks
+# the machine's: a task with a completion is "in_progress" even if pre-annotation failed)
+STATUS_SQL = """CASE
+    WHEN n_ground_truth > 0 THEN 'completed'
+    WHEN n_completions > 0 THEN 'in_progress'
+    WHEN error IS NOT NULL THEN 'error'
+    WHEN n_predictions > 0 THEN 'preannotated'
+    ELSE 'new' END"""
+
+
+def _run(conn: sqlite3.Connection, statements: list[str]) -> None:
+    # not executescript(): it commits first, and a migration must stay one transaction
+    for statement in statements:
+        conn.execute(statement)
+
+
+def _v1_core_tables(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        [
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            """CREATE TABLE tasks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL CHECK (kind IN ('text', 'document')),
+            title TEXT NOT NULL DEFAULT '',
+            error TEXT,
+            created_at TEXT NOT NULL)""",
+            # the task's data lives apart so that the grid's scans of tasks stay narrow
+            """CREATE TABLE task_data (
+            task_id INTEGER PRIMARY KEY REFERENCES tasks (id),
+            data TEXT NOT NULL)""",
+            """CREATE TABLE predictions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            task_id INTEGER NOT NULL REFERENCES tasks (id),
+            version INTEGER NOT NULL,
+            results TEXT NOT NULL,
+            model_version TEXT NOT NULL,
+            server TEXT,
+            config_hash TEXT,
+            pipeline_hash TEXT,
+            document_hash TEXT,
+            provenance TEXT NOT NULL DEFAULT '{}',
+            score REAL,
+            created_at TEXT NOT NULL,
+            UNIQUE (task_id, version))""",
+            """CREATE TABLE completions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            task_id INTEGER NOT NULL REFERENCES tasks (id),
+            results TEXT NOT NULL,
+            copied_from INTEGER REFERENCES predictions (id),
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_by TEXT,
+            updated_at TEXT,
+            ground_truth INTEGER NOT NULL DEFAULT 0)""",
+            "CREATE INDEX completions_task ON completions (task_id)",
+            # predictions are immutable: the file itself refuses to change one
+            """CREATE TRIGGER predictions_immutable BEFORE UPDATE ON predictions
+            BEGIN SELECT RAISE(ABORT, 'predictions are immutable'); END""",
+        ],
+    )
+
+
+def _v2_history_deletions_grid(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        [
+            """CREATE TABLE completion_edits (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            completion_id INTEGER NOT NULL REFERENCES completions (id),
+            at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            results TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '')""",
+            "CREATE INDEX completion_edits_completion ON completion_edits (completion_id)",
+            """CREATE TABLE deletions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            task_id INTEGER NOT NULL,
+            deleted_by TEXT NOT NULL,
+            deleted_at TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            task TEXT NOT NULL,
+            predictions TEXT NOT NULL,
+            completions TEXT NOT NULL)""",
+            # denormalized per-task counters for the grid, kept in step by every write
+            "ALTER TABLE tasks ADD COLUMN n_predictions INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE tasks ADD COLUMN n_completions INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE tasks ADD COLUMN n_ground_truth INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE tasks ADD COLUMN last_preannotated TEXT",
+            f"ALTER TABLE tasks ADD COLUMN status TEXT GENERATED ALWAYS AS ({STATUS_SQL}) VIRTUAL",
+            """UPDATE tasks SET
+            n_predictions = (SELECT count(*) FROM predictions p WHERE p.task_id = tasks.id),
+            last_preannotated = (SELECT max(created_at) FROM predictions p
+                                 WHERE p.task_id = tasks.id),
+            n_completions = (SELECT count(*) FROM completions c WHERE c.task_id = tasks.id),
+            n_ground_truth = (SELECT count(*) FROM completions c
+                              WHERE c.task_id = tasks.id AND c.ground_truth)""",
+            "CREATE INDEX tasks_status ON tasks (status)",
+            "CREATE INDEX tasks_kind ON tasks (kind)",
+            "CREATE INDEX tasks_title ON tasks (title COLLATE NOCASE)",
+            "CREATE INDEX tasks_n_predictions ON tasks (n_predictions)",
+            "CREATE INDEX tasks_n_completions ON tasks (n_completions)",
+            "CREATE INDEX tasks_last_preannotated ON tasks (last_preannotated)",
+            "CREATE INDEX tasks_error ON tasks (error)",
+            "CREATE INDEX tasks_created_at ON tasks (created_at)",
+            # incremental runs ask "which tasks did this pipeline already see, on which content"
+            "CREATE INDEX predictions_pipeline ON predictions (pipeline_hash, task_id, document_hash)",
+        ],
+    )
+
+
+def _v3_search(conn: sqlite3.Connection) -> None:
+    try:
+        conn.execute(
+            "CREATE VIRTUAL TABLE task_search USING fts5"
+            "(title, body, tokenize = 'unicode61 remove_diacritics 2')"
+        )
+    except sqlite3.OperationalError as exc:
+        raise ProjectFileError(
+            f"this Python's SQLite {sqlite3.sqlite_version} lacks the FTS5 extension that "
+            "project search needs; use a Python build whose sqlite3 includes FTS5"
+        ) from exc
+    conn.execute(
+        """INSERT INTO task_search (rowid, title, body)
+           SELECT id, title, CASE kind
+               WHEN 'document' THEN coalesce(json_extract(data, '$.document'),
+                                             json_extract(data, '$.image'), '')
+               ELSE coalesce(json_extract(data, '$.text'), '') END
+           FROM tasks JOIN task_data ON task_data.task_id = tasks.id"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1_core_tables,
+    _v2_history_deletions_grid,
+    _v3_search,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _not_a_project(path: Path, why: str) -> ProjectFileError:
+    return ProjectFileError(
+        f"{path} is not a preannotate_lab project ({why}); "
+        "open a project file or give a new file name to create one"
+    )
+
+
+def prepare(db: Database, *, may_create: bool) -> None:
+    """Check that the file is a project of a readable version, creating or migrating it."""
+    try:
+        # WAL cannot be switched inside a transaction; on a non-database file opening the
+        # connection or this pragma is the first read of the header, so it shows up here
+        conn = db.connection()
+        retry_busy(
+            lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone(), db.path, db.patience
+        )
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower():
+            raise
+        raise _not_a_project(db.path, f"not an SQLite database: {exc}") from exc
+
+    with db.write() as conn:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if app_id == 0 and version == 0:
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if tables:
+                raise _not_a_project(db.path, "an SQLite database of another program")
+            if not may_create:
+                raise _not_a_project(db.path, "an empty SQLite database")
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        elif app_id != APPLICATION_ID:
+            raise _not_a_project(db.path, f"SQLite application id {app_id:#x}")
+        if version > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"{db.path} was written by a newer preannotate_lab (schema version {version}; "
+                f"this one reads up to {SCHEMA_VERSION}); upgrade preannotate_lab to open it"
+            )
+        for step in range(version, SCHEMA_VERSION):
+            MIGRATIONS[step](conn)
+            conn.execute(f"PRAGMA user_version = {step + 1}")

@@ -1,0 +1,127 @@
+"""Predictions in the project store: immutable, versioned per task, written in bulk."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+from store_fixtures import filled_project, prediction
+
+from preannotate_lab.model import Box, Choice, Prediction, Relation, Span
+from preannotate_lab.store import InvalidRecordError, PredictionNotFound, TaskNotFound
+
+
+def test_versions_count_up_per_task_and_results_round_trip(project_path):
+    project, ids = filled_project(project_path)
+    box = Box(page=0, x=1.5, y=2, width=30, height=10, page_width=1000, page_height=1400)
+    rich = Prediction(
+        task_id=ids[0],
+        results=(
+            Span(0, 5, "ORG", "Apple", confidence=0.91, source="en_core_web_sm", boxes=(box,)),
+            Span(54, 60, "GPE", "London", assertion="absent", from_name="label"),
+            Choice(("positive",), confidence=0.7),
+            Relation("a", "b", label="located_in", direction="bi"),
+        ),
+        model_version="en_core_web_sm-3.8.0",
+        server="ner-1",
+        config_hash="c1",
+        pipeline_hash="p1",
+        document_hash="d1",
+        provenance={"resources": [{"name": "ner", "version": "3.8.0"}], "seconds": 0.2},
+        score=0.8,
+        created_at=datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+    )
+    stored = project.add_predictions(
+        [rich, prediction(ids[1]), prediction(ids[0], model_version="m-2"), prediction(ids[0])]
+    )
+    assert [(p.task_id, p.version) for p in stored] == [
+        (ids[0], 1),
+        (ids[1], 1),
+        (ids[0], 2),
+        (ids[0], 3),
+    ]
+    assert len({p.id for p in stored}) == 4
+    more = project.add_predictions([prediction(ids[1]), prediction(ids[0])])
+    assert [p.version for p in more] == [2, 4]
+
+    history = project.predictions(ids[0])
+    assert [p.version for p in history] == [1, 2, 3, 4]
+    assert history[0] == stored[0]  # every field, results and provenance included
+    assert history[0].results == rich.results and history[0].provenance == rich.provenance
+    assert project.latest_prediction(ids[0]) == more[1]
+    assert project.get_prediction(stored[2].id).model_version == "m-2"
+    assert project.latest_prediction(ids[2]) is None
+    assert project.predictions(ids[2]) == []
+
+
+def test_unknown_task_or_bad_result_stores_nothing(project_path):
+    project, ids = filled_project(project_path)
+    with pytest.raises(TaskNotFound, match=r"\[77\]"):
+        project.add_predictions([prediction(ids[0]), prediction(77)])
+    bad = Prediction(task_id=ids[0], results=("not a result",), model_version="m")  # type: ignore[arg-type]
+    with pytest.raises(
+        InvalidRecordError, match=r"prediction at index 1 \(task 1\): result at index 0 is a str"
+    ):
+        project.add_predictions([prediction(ids[0]), bad])
+    with pytest.raises(InvalidRecordError, match="provenance of prediction at index 0"):
+        project.add_predictions([prediction(ids[0], provenance={"f": object()})])
+    assert project.predictions(ids[0]) == []
+    assert project.task_rows()[1][0]["n_predictions"] == 0
+    assert project.add_predictions([]) == []
+    project.close()
+
+
+def test_predictions_cannot_be_altered_in_the_file(project_path):
+    project, ids = filled_project(project_path)
+    [p] = project.add_predictions([prediction(ids[0])])
+    raw = sqlite3.connect(project_path)
+    with pytest.raises(sqlite3.DatabaseError, match="predictions are immutable"):
+        raw.execute("UPDATE predictions SET model_version = 'x' WHERE id = ?", (p.id,))
+    raw.close()
+    assert project.get_prediction(p.id) == p
+    project.close()
+
+
+def test_missing_prediction_and_task_are_named(project_path):
+    project, _ = filled_project(project_path)
+    with pytest.raises(PredictionNotFound, match="no prediction with id 5"):
+        project.get_prediction(5)
+    with pytest.raises(TaskNotFound, match="no task with id 50"):
+        project.predictions(50)
+    with pytest.raises(TaskNotFound):
+        project.latest_prediction(50)
+    project.close()
+
+
+def test_prediction_index_lists_document_hashes_per_pipeline(project_path):
+    project, ids = filled_project(project_path)
+    project.add_predictions(
+        [
+            prediction(ids[0], pipeline_hash="P", document_hash="d0"),
+            prediction(ids[0], pipeline_hash="P", document_hash="d0b"),
+            prediction(ids[1], pipeline_hash="P"),
+            prediction(ids[2], pipeline_hash="Q", document_hash="d2"),
+        ]
+    )
+    assert project.prediction_index("P") == {ids[0]: {"d0", "d0b"}, ids[1]: {None}}
+    assert project.prediction_index("Q") == {ids[2]: {"d2"}}
+    assert project.prediction_index("nope") == {}
+    project.close()
+
+
+def test_bulk_predictions_update_grid_columns_in_the_same_transaction(project_path):
+    project, ids = filled_project(project_path)
+    late = datetime(2030, 1, 1, tzinfo=UTC)
+    early = datetime(2020, 1, 1, tzinfo=UTC)
+    project.add_predictions(
+        [prediction(ids[0], created_at=late), prediction(ids[0], created_at=early)]
+        + [prediction(ids[1])] * 3
+    )
+    _, rows = project.task_rows()
+    by_id = {r["id"]: r for r in rows}
+    assert by_id[ids[0]]["n_predictions"] == 2
+    assert by_id[ids[0]]["last_preannotated"] == "2030-01-01T00:00:00.000000+00:00"
+    assert by_id[ids[1]]["n_predictions"] == 3
+    assert by_id[ids[2]]["n_predictions"] == 0 and by_id[ids[2]]["last_preannotated"] is None
+    project.close()
