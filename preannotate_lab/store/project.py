@@ -105,6 +105,13 @@ class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin):
     def close(self) -> None:
         self._db.close()
 
+    def transaction(self):
+        """One write transaction around several calls: all of them land, or none do.
+
+        Every write of this project on the same thread joins it (e.g. a whole import).
+        """
+        return self._db.write()
+
     def __enter__(self) -> Project:
         return self
 

@@ -1,0 +1,26 @@
+"""Import and export, one module per format.
+
+    from preannotate_lab.formats import import_path, export_project
+    report = import_path(project, "tasks.json")            # Label Studio / Generative AI Lab JSON
+    report = import_path(project, ["notes.csv", "scans/"])  # CSV, a folder of .txt/PDF/images
+    export_project(project, "genailab", "export.json", only_ground_truth=True)
+    export_project(project, "conll", "train.conll")
+
+Inputs: ``.json`` (task lists), ``.jsonl``, ``.csv``/``.tsv``, ``.txt``, PDFs and images,
+folders of those, and DataFrames (:func:`import_dataframe`). Outputs: ``labelstudio``,
+``genailab``, ``jsonl``, ``conll``, ``spacy`` (DocBin), ``coco``, and :func:`to_dataframe`.
+A task keeps the id it had in its file in ``task.data["_source_id"]``.
+"""
+
+from __future__ import annotations
+
+from .errors import ExportError, ExportReport, FormatError, ImportError_, ImportReport, ItemError
+from .exporting import EXPORT_FORMATS, export_project, to_dataframe
+from .importing import IMPORT_FORMATS, import_dataframe, import_path
+from .parsed import SOURCE_ID_KEY
+
+__all__ = [
+    "EXPORT_FORMATS", "IMPORT_FORMATS", "SOURCE_ID_KEY",
+    "ExportError", "ExportReport", "FormatError", "ImportError_", "ImportReport", "ItemError",
+    "export_project", "import_dataframe", "import_path", "to_dataframe",
+]

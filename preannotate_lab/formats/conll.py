@@ -1,0 +1,59 @@
+"""CoNLL-2003 export: ``token -X- _ TAG`` lines with BIO tags, one document per task.
+
+Text is tokenized with a blank spaCy English tokenizer (no model needed). Documents are
+separated by ``-DOCSTART- -X- O`` and a blank line; a blank line in the text (two
+newlines) also ends a sentence. Whitespace tokens are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from ..model import Result, spans_of
+from .annotations import non_overlapping
+
+DOCSTART = "-DOCSTART- -X- O"  # as Label Studio and Generative AI Lab write it
+
+
+def blank_tokenizer(lang: str = "en") -> Any:
+    import spacy
+
+    return spacy.blank(lang)
+
+
+def bio_lines(text: str, results: Iterable[Result], nlp: Any) -> tuple[list[str], list[str]]:
+    """(lines of one document, notes about spans left out). Pure apart from the tokenizer."""
+    kept, dropped = non_overlapping(spans_of(results))
+    notes = [f"span {s.label!r} [{s.start}, {s.end}) overlaps another; left out" for s in dropped]
+    doc = nlp.make_doc(text)
+    tags = ["O"] * len(doc)
+    for span in kept:
+        chunk = doc.char_span(span.start, span.end, alignment_mode="expand")
+        if chunk is None or len(chunk) == 0:
+            notes.append(f"span {span.label!r} [{span.start}, {span.end}) covers no token; left out")
+            continue
+        for i in range(chunk.start, chunk.end):
+            tags[i] = ("B-" if i == chunk.start else "I-") + span.label
+    lines: list[str] = []
+    for token, tag in zip(doc, tags, strict=True):
+        if token.is_space:
+            if token.text.count("\n") >= 2 and lines and lines[-1] != "":
+                lines.append("")
+            continue
+        lines.append(f"{token.text} -X- _ {tag}")
+    return lines, notes
+
+
+def write_conll(documents: Iterable[tuple[str, Iterable[Result]]], out: TextIO, *, lang: str = "en") -> list[str]:
+    """Write (text, results) pairs as CoNLL-2003; returns notes about spans left out."""
+    nlp = blank_tokenizer(lang)
+    notes: list[str] = []
+    for i, (text, results) in enumerate(documents):
+        lines, doc_notes = bio_lines(text, results, nlp)
+        notes.extend(f"document #{i}: {n}" for n in doc_notes)
+        out.write(DOCSTART + "\n\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        out.write("\n".join(lines) + "\n\n")
+    return notes

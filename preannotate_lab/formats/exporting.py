@@ -1,0 +1,261 @@
+"""Export glue: stream a project's tasks into Label Studio / Generative AI Lab JSON, JSONL,
+CoNLL-2003, spaCy DocBin or a pandas DataFrame. Tasks are read in chunks, never all at once
+(except by the DocBin and DataFrame, which are in-memory objects by nature).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..model import Choice, Span
+from .annotations import pick_completion, pick_results
+from .conll import write_conll
+from .errors import ExportError, ExportReport
+from .importing import config_labels
+from .labelstudio import task_to_ls
+from .parsed import SOURCE_ID_KEY, iso
+
+EXPORT_FORMATS = ("labelstudio", "genailab", "jsonl", "conll", "spacy", "coco")
+_ALIASES = {"json": "labelstudio", "ls": "labelstudio", "conll2003": "conll", "docbin": "spacy"}
+
+
+@contextmanager
+def _text_out(out: Any, name: str) -> Iterator[tuple[TextIO, str | None]]:
+    if hasattr(out, "write"):
+        yield out, getattr(out, "name", None)
+        return
+    path = Path(out)
+    if not path.parent.is_dir():
+        raise ExportError(f"cannot write {name} export to {path}: folder {path.parent} does not exist")
+    tmp = path.with_name(path.name + ".part")
+    try:
+        # written beside the target and renamed, so a failed export never leaves half a file
+        with tmp.open("w", encoding="utf-8", newline="\n") as fh:
+            yield fh, str(path)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _ls_tasks(project: Any, ids, *, flavor: str, only_ground_truth: bool,
+              exclude_without_completions: bool, include_predictions: bool,
+              token_level: bool, ocr_options: Any, report: ExportReport) -> Iterator[dict]:
+    _, assertions = config_labels(project)
+    to_name, image_to_name = _to_names(project)
+    for task in project.iter_tasks(ids):
+        completions = project.completions(task.id)
+        if only_ground_truth:
+            completions = [c for c in completions if c.ground_truth]
+        if exclude_without_completions and not completions:
+            report.n_skipped += 1
+            continue
+        predictions = project.predictions(task.id) if include_predictions else []
+        if token_level and task.kind == "document":
+            predictions, completions = _token_boxes(task, predictions, completions, ocr_options, report)
+        report.n_tasks += 1
+        yield task_to_ls(task, predictions, completions, flavor=flavor, to_name=to_name,
+                         image_to_name=image_to_name, assertion_labels=assertions or None)
+
+
+def _token_boxes(task, predictions, completions, ocr_options, report: ExportReport):
+    """Spans with one box per token instead of one per line (Generative AI Lab's token-level
+    Visual NER export); the boxes come from the task's document (OCR is cached)."""
+    from dataclasses import replace
+
+    from ..documents import DocumentError, document_for
+    from ..ocr.chunks import token_boxes
+
+    try:
+        document = document_for(task, ocr_options=ocr_options)
+    except DocumentError as exc:
+        report.notes.append(f"task {task.id}: kept line boxes, its document cannot be read: {exc}")
+        return predictions, completions
+
+    def per_token(results):
+        return [replace(r, boxes=tuple(token_boxes(document, r)) or r.boxes)
+                if isinstance(r, Span) and r.boxes and r.end > r.start else r for r in results]
+
+    return ([replace(p, results=tuple(per_token(p.results))) for p in predictions],
+            [replace(c, results=per_token(c.results)) for c in completions])
+
+
+def _to_names(project: Any) -> tuple[str, str]:
+    """The ``to_name`` of text and of image results, from the config's controls when set."""
+    config = getattr(project, "config", None)
+    text_name, image_name = "text", "image"
+    for control in reversed(config.controls if config is not None else []):
+        if control.kind in ("labels", "choices") and control.to_name:
+            if control.tag == "RectangleLabels":
+                image_name = control.to_name[0]
+            else:
+                text_name = control.to_name[0]
+    return text_name, image_name
+
+
+def export_project(
+    project: Any,
+    format: str,
+    out: str | os.PathLike[str] | TextIO,
+    *,
+    ids: Iterable[int] | None = None,
+    only_ground_truth: bool = False,
+    exclude_without_completions: bool = False,
+    include_predictions: bool = True,
+    source: str = "completions",
+    lang: str = "en",
+    token_level: bool = False,
+    ocr_options: Any = None,
+    **options: Any,
+) -> ExportReport:
+    """Write the project (or the tasks ``ids``) to ``out`` (a path or a text file object).
+
+    Formats: ``labelstudio`` (JSON, ``annotations``), ``genailab`` (JSON, ``completions``,
+    ``created_username``, ``honeypot``), ``jsonl`` (one Label Studio task per line),
+    ``conll`` and ``spacy`` (from each task's ground-truth or latest completion; with
+    ``source="predictions"`` from its latest prediction), ``coco`` (visual tasks; written
+    by ``formats.coco``). Imported tasks get back the ``id`` they had in their file.
+    ``token_level=True``: Visual NER spans leave as one rectangle per word instead of one per
+    line (boxes read from the task's document with ``ocr_options``; cached OCR is reused).
+    """
+    fmt = _ALIASES.get(format, format)
+    if options and fmt != "coco":
+        raise TypeError(f"export_project() got unexpected keyword arguments for {fmt}: {', '.join(sorted(options))}")
+    if fmt not in EXPORT_FORMATS:
+        raise ExportError(f"unknown export format {format!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    report = ExportReport(format=fmt, path=None)
+    selected = None if ids is None else list(ids)
+    if fmt in ("labelstudio", "genailab", "jsonl"):
+        tasks = _ls_tasks(project, selected, flavor="genailab" if fmt == "genailab" else "labelstudio",
+                          only_ground_truth=only_ground_truth,
+                          exclude_without_completions=exclude_without_completions,
+                          include_predictions=include_predictions, token_level=token_level,
+                          ocr_options=ocr_options, report=report)
+        with _text_out(out, fmt) as (fh, path):
+            report.path = path
+            if fmt == "jsonl":
+                for item in tasks:
+                    fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+            else:
+                fh.write("[")
+                for i, item in enumerate(tasks):
+                    fh.write(("\n" if i == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
+                fh.write("\n]\n")
+        return report
+    if fmt == "conll":
+        documents = _documents(project, selected, source, report)
+        with _text_out(out, fmt) as (fh, path):
+            report.path = path
+            report.notes.extend(write_conll(documents, fh, lang=lang))
+        return report
+    if fmt == "spacy":
+        return _export_docbin(project, selected, source, out, lang, report)
+    try:
+        from . import coco  # the visual export is written by the OCR side (formats/coco.py)
+    except ModuleNotFoundError as exc:
+        raise ExportError(f"the coco export is not available in this install: {exc}") from None
+    return coco.export_coco(project, out, ids=selected, **options)
+
+
+def _documents(project: Any, ids, source: str, report: ExportReport) -> Iterator[tuple[str, tuple]]:
+    for task in project.iter_tasks(ids):
+        if task.text is None:
+            report.n_skipped += 1
+            report.notes.append(f"task {task.id} is a document task without text; not exported")
+            continue
+        results = pick_results(project, task.id, source)
+        if results is None:
+            report.n_skipped += 1
+            continue
+        report.n_tasks += 1
+        yield task.text, results
+
+
+def _export_docbin(project: Any, ids, source: str, out: Any, lang: str, report: ExportReport) -> ExportReport:
+    import spacy
+    from spacy.tokens import DocBin
+
+    from .spacy_docbin import make_doc
+
+    if hasattr(out, "write"):
+        raise ExportError("the spacy format writes a binary .spacy file; give a path, not a text stream")
+    path = Path(out)
+    if not path.parent.is_dir():
+        raise ExportError(f"cannot write spacy export to {path}: folder {path.parent} does not exist")
+    config = getattr(project, "config", None)
+    # per-region choices describe spans, not the document: only the others become cats
+    cat_labels = {v for c in (config.choices if config is not None else []) if not c.per_region
+                  for v in c.choices}
+    nlp = spacy.blank(lang)
+    docbin = DocBin(store_user_data=True)
+    tasks = list(_documents(project, ids, source, report))
+    if not cat_labels:  # no config: the choice labels used anywhere in the export
+        cat_labels = {lab for _, rs in tasks for r in rs if isinstance(r, Choice) and r.span_id is None for lab in r.labels}
+    for i, (text, results) in enumerate(tasks):
+        doc, notes = make_doc(nlp, text, results, cat_labels)
+        report.notes.extend(f"document #{i}: {n}" for n in notes)
+        docbin.add(doc)
+    tmp = path.with_name(path.name + ".part")
+    try:
+        docbin.to_disk(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    report.path = str(path)
+    return report
+
+
+def to_dataframe(project: Any, *, kind: str = "tasks", ids: Iterable[int] | None = None) -> Any:
+    """A pandas DataFrame of the project.
+
+    ``kind="tasks"``: one row per task (id, source_id, title, kind, text, n_predictions,
+    n_completions, ground_truth). ``kind="spans"``: one row per span of every prediction and
+    completion (task_id, source "prediction"/"completion", its id and version/author, start,
+    end, label, text, confidence, assertion, resource).
+    """
+    import pandas as pd
+
+    if kind not in ("tasks", "spans"):
+        raise ValueError(f"kind must be 'tasks' or 'spans', not {kind!r}")
+    rows: list[dict[str, Any]] = []
+    for task in project.iter_tasks(None if ids is None else list(ids)):
+        predictions = project.predictions(task.id)
+        completions = project.completions(task.id)
+        if kind == "tasks":
+            chosen = pick_completion(completions)
+            rows.append({
+                "id": task.id, "source_id": task.data.get(SOURCE_ID_KEY), "title": task.title,
+                "kind": task.kind, "text": task.text, "document": task.source_path,
+                "n_predictions": len(predictions), "n_completions": len(completions),
+                "ground_truth": bool(chosen and chosen.ground_truth),
+                "created_at": iso(task.created_at),
+            })
+            continue
+        for p in predictions:
+            rows.extend(_span_rows(task.id, "prediction", p.id, p.model_version, p.version, p.results))
+        for c in completions:
+            rows.extend(_span_rows(task.id, "completion", c.id, c.created_by, None, c.results,
+                                   ground_truth=c.ground_truth))
+    columns = (["id", "source_id", "title", "kind", "text", "document", "n_predictions",
+                "n_completions", "ground_truth", "created_at"] if kind == "tasks" else
+               ["task_id", "source", "source_id", "by", "version", "ground_truth", "span_id", "start",
+                "end", "label", "text", "confidence", "assertion", "resource", "pages"])
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _span_rows(task_id, source, source_id, by, version, results, ground_truth=False) -> Iterator[dict]:
+    for r in results:
+        if isinstance(r, Span):
+            yield {
+                "task_id": task_id, "source": source, "source_id": source_id, "by": by,
+                "version": version, "ground_truth": ground_truth, "span_id": r.id, "start": r.start,
+                "end": r.end, "label": r.label, "text": r.text, "confidence": r.confidence,
+                "assertion": r.assertion, "resource": r.source,
+                "pages": sorted({b.page for b in r.boxes}) or None,
+            }

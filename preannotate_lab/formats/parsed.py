@@ -1,0 +1,59 @@
+"""The intermediate form of an import: a task with its predictions and completions, unstored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ..model import Completion, Prediction, Task
+
+SOURCE_ID_KEY = "_source_id"
+"""``task.data`` key holding the id a task had in the file it came from.
+
+Duplicate detection (``on_duplicate``) compares it, and export writes it back as the task's
+``id``; it is never exported inside ``data``.
+"""
+
+
+@dataclass
+class ParsedTask:
+    """A task read from an input, not yet stored (its predictions have ``task_id=0``)."""
+
+    task: Task
+    position: str  # where in the input: "task #3", "line 7", a file name
+    predictions: list[Prediction] = field(default_factory=list)
+    completions: list[Completion] = field(default_factory=list)
+    # per completion: the input's id of the prediction it was copied from, if any
+    completion_parents: list[str | None] = field(default_factory=list)
+    # per prediction: its id in the input, if any (to map completion_parents)
+    prediction_source_ids: list[str | None] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def source_id(self) -> str | None:
+        value = self.task.data.get(SOURCE_ID_KEY)
+        return None if value is None else str(value)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """A timezone-aware datetime from ISO 8601 text ("...Z", "2022-10-29 14:07:12"), else None."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str) and value.strip():
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC (the inverse of :func:`parse_time`)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()

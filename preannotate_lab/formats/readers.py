@@ -1,0 +1,221 @@
+"""Readers of plain inputs: JSON task lists, JSONL, CSV/TSV, a text file, a PDF or image.
+
+Each takes a path and returns ``(tasks, errors)``: the good items as ParsedTask and the bad
+ones as ItemError (input name + position + message). A failure of the whole file (not
+JSON, wrong content for its extension, not UTF-8) raises ImportError_ naming the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..model import Task
+from .errors import FormatError, ImportError_, ItemError
+from .labelstudio import TaskProblem, load_tasks_json, parse_task
+from .parsed import SOURCE_ID_KEY, ParsedTask
+from .sniff import check_content
+
+Result = tuple[list[ParsedTask], list[ItemError]]
+
+
+def read_text(path: Path) -> str:
+    """The file as UTF-8 text (a BOM is dropped), or ImportError_ naming the file and byte."""
+    try:
+        check_content(path)
+    except FormatError as exc:
+        raise ImportError_(str(exc)) from None
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ImportError_(
+            f"{path.name} is not UTF-8 text: byte 0x{raw[exc.start]:02x} at line {line} "
+            f"(offset {exc.start}); save it as UTF-8 and import again"
+        ) from None
+
+
+def _json_error(name: str, exc: json.JSONDecodeError, line_offset: int = 0) -> str:
+    return (
+        f"{name} is not valid JSON at line {exc.lineno + line_offset}, column {exc.colno}: {exc.msg}"
+    )
+
+
+def read_json(path: Path, *, assertion_labels: Iterable[str] = (), known_labels: Mapping[str, set[str]] | None = None) -> Result:
+    """A Label Studio / Generative AI Lab JSON task list."""
+    text = read_text(path)
+    try:
+        items = load_tasks_json(text, path.name)
+    except json.JSONDecodeError as exc:
+        raise ImportError_(_json_error(path.name, exc)) from None
+    except ValueError as exc:
+        raise ImportError_(str(exc)) from None
+    return parse_items(items, path.name, "task #{}", assertion_labels=assertion_labels, known_labels=known_labels)
+
+
+def parse_items(
+    items: Iterable[Any],
+    source: str,
+    position_format: str,
+    *,
+    assertion_labels: Iterable[str] = (),
+    known_labels: Mapping[str, set[str]] | None = None,
+    flat: bool = False,
+    positions: Sequence[Any] | None = None,
+) -> Result:
+    """Task objects -> ParsedTask; an object without ``data`` is flat when ``flat`` (its keys are data).
+
+    An item's position is ``position_format`` filled with its index, or with
+    ``positions[index]`` when given (JSONL passes real line numbers).
+    """
+    tasks: list[ParsedTask] = []
+    errors: list[ItemError] = []
+    labels = list(assertion_labels)
+    for i, obj in enumerate(items):
+        position = position_format.format(i if positions is None else positions[i])
+        try:
+            if flat and isinstance(obj, dict) and "data" not in obj:
+                tasks.append(flat_task(obj, position))
+            else:
+                tasks.append(parse_task(obj, position=position, source=source,
+                                        assertion_labels=labels, known_labels=known_labels))
+        except TaskProblem as exc:
+            errors.append(ItemError(source, position, str(exc)))
+    return tasks, errors
+
+
+def flat_task(row: Mapping[str, Any], position: str, *, text_column: str = "text") -> ParsedTask:
+    """A flat record (JSONL line, CSV row, DataFrame row) whose keys become the task's data."""
+    data = {str(k): v for k, v in row.items()}
+    if text_column != "text":
+        if text_column not in data:
+            raise TaskProblem(f"has no {text_column!r} column")
+        data["text"] = data.pop(text_column)
+    if "id" in data and SOURCE_ID_KEY not in data:
+        data[SOURCE_ID_KEY] = str(data.pop("id"))
+    text = data.get("text")
+    document = data.get("document") or data.get("image")
+    if isinstance(text, str) and text.strip():
+        kind = "text"
+    elif text is None and isinstance(document, str) and document:
+        kind = "document"
+    elif isinstance(text, str):
+        raise TaskProblem("has an empty text")
+    elif text is None:
+        raise TaskProblem(f"has no text (no {text_column!r} value)")
+    else:
+        raise TaskProblem(f"has a text that is a {type(text).__name__}, expected a string")
+    try:
+        json.dumps(data)
+    except (TypeError, ValueError) as exc:
+        raise TaskProblem(f"has a value that JSON cannot hold: {exc}") from None
+    title = data.get("title") if isinstance(data.get("title"), str) else None
+    return ParsedTask(task=Task(data=data, kind=kind, title=title), position=position)  # type: ignore[arg-type]
+
+
+def read_jsonl(path: Path, *, assertion_labels: Iterable[str] = (), known_labels: Mapping[str, set[str]] | None = None) -> Result:
+    """One task per line: a Label Studio task (with ``data``) or a flat record."""
+    text = read_text(path)
+    objects: list[tuple[int, Any]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            objects.append((number, json.loads(line)))
+        except json.JSONDecodeError as exc:
+            raise ImportError_(
+                f"{path.name} is not valid JSON Lines at line {number}, column {exc.colno}: {exc.msg}"
+            ) from None
+    return parse_items(
+        [obj for _, obj in objects], path.name, "line {}", assertion_labels=assertion_labels,
+        known_labels=known_labels, flat=True, positions=[n for n, _ in objects],
+    )
+
+
+def read_table(path: Path, *, text_column: str = "text", delimiter: str | None = None) -> Result:
+    """CSV (comma) or TSV (tab, from the extension); columns become data keys."""
+    text = read_text(path)
+    sep = delimiter or ("\t" if path.suffix.lower() == ".tsv" else ",")
+    with _large_fields():
+        return _read_rows(path, text, sep, text_column)
+
+
+@contextmanager
+def _large_fields(limit: int = 256 * 1024 * 1024) -> Iterator[None]:
+    # csv refuses fields over 128 KB by default; a long report in one cell is legitimate
+    previous = csv.field_size_limit()
+    csv.field_size_limit(max(previous, limit))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _read_rows(path: Path, text: str, sep: str, text_column: str) -> Result:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ImportError_(f"{path.name} has no header row") from None
+    except csv.Error as exc:
+        raise ImportError_(f"{path.name} is not valid {_kind(sep)} at line {reader.line_num}: {exc}") from None
+    header = [h.strip() for h in header]
+    if text_column not in header and not {"document", "image"} & set(header):
+        raise ImportError_(
+            f"{path.name} has no {text_column!r} column (columns: {', '.join(header)}); "
+            "name the text column with text_column="
+        )
+    tasks: list[ParsedTask] = []
+    errors: list[ItemError] = []
+    row_number = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise ImportError_(f"{path.name} is not valid {_kind(sep)} at line {reader.line_num}: {exc}") from None
+        row_number += 1
+        position = f"line {reader.line_num}"
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            errors.append(ItemError(path.name, position,
+                                    f"has {len(row)} fields, the header has {len(header)}"))
+            continue
+        record = {k: v for k, v in zip(header, row, strict=True) if not (k in ("document", "image") and v == "")}
+        try:
+            tasks.append(flat_task(record, position, text_column=text_column))
+        except TaskProblem as exc:
+            errors.append(ItemError(path.name, position, str(exc)))
+    return tasks, errors
+
+
+def _kind(sep: str) -> str:
+    return "TSV" if sep == "\t" else "CSV"
+
+
+def read_txt(path: Path) -> ParsedTask:
+    """One text task from a .txt file; title = the file name."""
+    text = read_text(path)
+    if not text.strip():
+        raise ImportError_(f"{path.name} holds no text (only whitespace)")
+    data = {"text": text, SOURCE_ID_KEY: str(path.resolve())}
+    return ParsedTask(task=Task(data=data, kind="text", title=path.name), position=path.name)
+
+
+def read_document(path: Path) -> ParsedTask:
+    """One document task (PDF or image) for OCR at pre-annotation time; title = the file name."""
+    try:
+        check_content(path)
+    except FormatError as exc:
+        raise ImportError_(str(exc)) from None
+    absolute = str(path.resolve())
+    data = {"document": absolute, SOURCE_ID_KEY: absolute}
+    return ParsedTask(task=Task(data=data, kind="document", title=path.name), position=path.name)
