@@ -1,0 +1,53 @@
+"""The hub of pre-annotation resources: spaCy NER, rules, assertion, classification, relations, prompts.
+
+``pl.hub`` (a :class:`Hub`) is created on first use; importing this package loads no model.
+
+Factories (``hub.build(factory, config)`` or a saved spec ``hub.add({"name", "factory", "config"})``):
+
+=========================  ==============  ==================================================
+factory                    kind            config
+=========================  ==============  ==================================================
+spacy_ner                  ner             model, labels (subset), all_components
+rules                      ner             ruleset (library name) or inline rules, timeout
+zero_shot_ner              ner             labels {label: description}, threshold, candidates
+llm_ner                    ner             base_url, model, temperature, labels, api_key_env
+assertion                  assertion       apply_to (span labels), extra_triggers
+spacy_textcat              classification  model, threshold, top_k
+keyword_classifier         classification  keywords {label: [words]}, threshold, top_k
+zero_shot_classification   classification  labels {label: description}, threshold, top_k
+relations                  relation        allowed "A>B,C<>D", label, max_distance
+=========================  ==============  ==================================================
+
+Every installed spaCy pipeline (and folder added with ``hub.add_model_path``) is listed by
+its name; every rule set in the user's rules library (``hub.rules``) by its name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import (
+    ItemError,
+    ItemOutput,
+    Resource,
+    ResourceError,
+    ResourceInfo,
+    ResultError,
+)
+from .registry import Hub, ResourceSpec, factories, register_factory
+
+__all__ = [
+    "Hub", "ItemError", "ItemOutput", "Resource", "ResourceError", "ResourceInfo",
+    "ResourceSpec", "ResultError", "factories", "hub", "register_factory",
+]
+
+_hub: Hub | None = None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "hub":
+        global _hub
+        if _hub is None:
+            _hub = Hub()
+        return _hub
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
