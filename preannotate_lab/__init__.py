@@ -23,6 +23,7 @@ _EXPORTS: dict[str, str] = {
     "Prediction": "model", "Completion": "model",
     # project and config
     "Project": "store", "LabelingConfig": "config", "ConfigError": "config",
+    "ConfigProblem": "config", "ModelInfo": "config",
     # pre-annotation
     "hub": "resources", "servers": "server", "diff_results": "compare", "agreement": "compare",
     # import / export

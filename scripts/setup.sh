@@ -22,6 +22,8 @@ command -v pdftoppm >/dev/null || need+=(poppler-utils)
 if [ "$DEV" = 1 ]; then
   command -v chromium >/dev/null || need+=(chromium)
   command -v node >/dev/null || need+=(nodejs npm)
+  # the tests' real digital-born PDF is the spec that Debian's shared-mime-info ships
+  [ -e /usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf ] || need+=(shared-mime-info)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   log "installing system packages: ${need[*]}"

@@ -1,0 +1,79 @@
+"""Every task becomes a Document: text tasks are tokenized, document tasks are read page by page.
+
+    from preannotate_lab.documents import document_for, OcrOptions
+    doc = document_for(task, ocr_options=OcrOptions(dpi=300), cache=PageCache("pages"))
+
+Page images and OCR words are cached by file content in ``cache`` (a :class:`PageCache` or a
+folder); ``None`` uses the user-level cache ``$PREANNOTATE_LAB_HOME/page-cache`` (default
+``~/.local/share/preannotate_lab/page-cache``), shared by all projects so a PDF imported twice
+is read once. Pass ``PageCache(<project folder>/"pages")`` to keep pages with a project.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .model import Document, Task, Token
+from .ocr import DocumentError, OcrOptions, PageCache, default_cache_root, load_document
+
+__all__ = ["DocumentError", "OcrOptions", "PageCache", "default_cache_root", "document_for",
+           "text_document", "tokenize"]
+
+# Words (with inner hyphens/apostrophes, like "MIME-info" or "don't"), numbers with inner
+# dots/commas ("3.5", "1,000"), and every other non-space character as its own token.
+_TOKEN = re.compile(r"\w+(?:[-'’.,]\w+)*|[^\w\s]")
+
+# data keys that may hold the local file of a document task, in order of preference
+_PATH_KEYS = ("document", "pdf", "image")
+
+
+def tokenize(text: str) -> list[Token]:
+    """Whitespace/punctuation tokens with character offsets (no pages, no boxes)."""
+    return [Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def text_document(text: str) -> Document:
+    """A Document of plain text with simple tokens."""
+    return Document(text=text, tokens=tokenize(text))
+
+
+def document_for(
+    task: Task,
+    *,
+    ocr_options: OcrOptions | Mapping[str, Any] | None = None,
+    cache: PageCache | str | os.PathLike[str] | None = None,
+) -> Document:
+    """The Document of a task. Raises :class:`DocumentError` naming the task for bad input."""
+    where = f"task {task.id}" if task.id is not None else "task"
+    if task.kind == "text":
+        text = task.data.get("text")
+        if not isinstance(text, str):
+            raise DocumentError(
+                f"{where}: a text task needs a string under data['text']; "
+                f"found keys {sorted(task.data)}"
+            )
+        return text_document(text)
+    if task.kind != "document":
+        raise DocumentError(f"{where}: unknown task kind {task.kind!r}; use 'text' or 'document'")
+    path = _document_path(task)
+    if path is None:
+        raise DocumentError(
+            f"{where}: a document task needs the path of its PDF or image under data['document']; "
+            f"found keys {sorted(task.data)}"
+        )
+    try:
+        options = OcrOptions.coerce(ocr_options)
+    except (TypeError, ValueError) as exc:
+        raise DocumentError(f"{where}: bad OCR options: {exc}") from None
+    return load_document(path, options, cache=cache)
+
+
+def _document_path(task: Task) -> str | None:
+    for key in _PATH_KEYS:
+        value = task.data.get(key)
+        if isinstance(value, str) and value and "://" not in value and not value.startswith("data:"):
+            return value
+    return None

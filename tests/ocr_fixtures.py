@@ -1,0 +1,68 @@
+"""Real documents for the OCR tests: a digital-born PDF from a Debian package, a real scanned page.
+
+* digital: ``shared-mime-info-spec.pdf`` installed by Debian's ``shared-mime-info`` package
+  (17 pages, a real text layer); found with ``dpkg -L`` rather than a fixed path.
+* scanned: ``tests/data/ocr/scanned-page.png``, a photographed book page (see its README),
+  with a transcription checked by eye; ``scanned_pdf`` wraps it into an image-only PDF.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+DATA = Path(__file__).parent / "data" / "ocr"
+SCANNED_PNG = DATA / "scanned-page.png"
+SCANNED_TRUTH = DATA / "scanned-page.txt"
+ENCRYPTED_PDF = DATA / "encrypted-aes256.pdf"  # user password "secret"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "ocr"
+
+
+def debian_file(package: str, name: str) -> Path:
+    """A file shipped by a Debian package, or a failure that says which package to install."""
+    if shutil.which("dpkg-query"):
+        out = subprocess.run(["dpkg-query", "-L", package], capture_output=True, text=True)
+        for line in out.stdout.splitlines():
+            if line.endswith("/" + name) and Path(line).is_file():
+                return Path(line)
+    pytest.fail(f"{name} not found: install the Debian package {package} (apt-get install {package})")
+
+
+def digital_pdf() -> Path:
+    return debian_file("shared-mime-info", "shared-mime-info-spec.pdf")
+
+
+def scanned_pdf(folder: Path, resolution: float = 100.0) -> Path:
+    """The scanned page wrapped into a PDF without a text layer (made by Pillow)."""
+    path = folder / "scanned-page.pdf"
+    Image.open(SCANNED_PNG).convert("RGB").save(path, "PDF", resolution=resolution)
+    return path
+
+
+def words(text: str) -> list[str]:
+    """Comparable words: lower-case alphanumeric runs."""
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def word_recall(found: str, truth: str) -> float:
+    """Share of the true words (with multiplicity) that were found."""
+    want, got = Counter(words(truth)), Counter(words(found))
+    return sum(min(n, got[w]) for w, n in want.items()) / max(1, sum(want.values()))
+
+
+def overlay(image_path: str, boxes, out_name: str, color: str = "red") -> Path:
+    """Draw boxes on a page image and save it under artifacts/ocr/ for a person to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    image = Image.open(image_path).convert("RGB")
+    draw = ImageDraw.Draw(image)
+    for box in boxes:
+        draw.rectangle([box.x, box.y, box.x2, box.y2], outline=color, width=2)
+    out = ARTIFACTS / out_name
+    image.save(out)
+    return out
