@@ -10,8 +10,9 @@ import argparse
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import __version__
 
@@ -42,7 +43,16 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
 
     with _open_project(args.project) as project:
         report = import_path(project, [Path(p) for p in args.inputs], on_duplicate=args.on_duplicate)
-        return _report_dict(report) | {"tasks_in_project": project.count_tasks()}
+        return {
+            "imported": report.n_tasks,
+            "predictions": report.n_predictions,
+            "completions": report.n_completions,
+            "skipped_duplicates": len(report.skipped_duplicates),
+            "overwritten": len(report.overwritten),
+            "errors": [str(e) for e in report.errors],
+            "warnings": list(report.warnings),
+            "tasks_in_project": project.count_tasks(),
+        }
 
 
 def cmd_config(args: argparse.Namespace) -> dict[str, Any]:
@@ -84,14 +94,22 @@ def cmd_run(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
     from .formats import export_project
 
-    options = {
-        "only_ground_truth": args.only_ground_truth,
-        "exclude_without_completions": args.exclude_without_completions,
-        "include_predictions": not args.no_predictions,
-    }
+    options: dict[str, Any] = {"source": args.source}
+    if args.format in ("labelstudio", "genailab", "jsonl"):
+        options |= {
+            "only_ground_truth": args.only_ground_truth,
+            "exclude_without_completions": args.exclude_without_completions,
+            "include_predictions": not args.no_predictions,
+        }
     with _open_project(args.project) as project:
         report = export_project(project, args.format, Path(args.out), **options)
-        return _report_dict(report) | {"out": args.out, "format": args.format}
+        return {
+            "format": report.format,
+            "out": str(report.path),
+            "tasks": report.n_tasks,
+            "skipped": report.n_skipped,
+            "notes": list(report.notes),
+        }
 
 
 def cmd_status(args: argparse.Namespace) -> dict[str, Any]:
@@ -183,16 +201,6 @@ def _summary(project) -> dict[str, Any]:
     }
 
 
-def _report_dict(report: Any) -> dict[str, Any]:
-    if hasattr(report, "to_dict"):
-        return report.to_dict()
-    if hasattr(report, "__dataclass_fields__"):
-        from dataclasses import asdict
-
-        return asdict(report)
-    return {"report": str(report)}
-
-
 def _say(args: argparse.Namespace, message: str) -> None:
     if not args.json:
         print(message, file=sys.stderr)
@@ -217,6 +225,10 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
         print(result["xml"])
     else:
         for key, value in result.items():
+            if key == "errors":
+                continue  # printed on stderr
+            if isinstance(value, list):
+                value = "; ".join(map(str, value)) or "none"
             print(f"{key}: {value}")
 
 
@@ -263,7 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", parents=[common], help="export tasks, predictions, completions")
     p.add_argument("project")
     p.add_argument("--format", required=True,
-                   choices=["labelstudio", "conll", "spacy", "jsonl", "coco", "csv"])
+                   choices=["labelstudio", "genailab", "jsonl", "conll", "spacy", "coco"])
+    p.add_argument("--source", choices=["completions", "predictions"], default="completions",
+                   help="what conll/spacy/coco exports take their labels from")
     p.add_argument("--out", required=True)
     p.add_argument("--only-ground-truth", action="store_true")
     p.add_argument("--exclude-without-completions", action="store_true")
@@ -297,6 +311,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, default=str, ensure_ascii=False))
     else:
         _print_human(args.command, result)
+    # a partial import stored the good items but still must not look like a clean success
+    if result.get("errors") and args.command == "import":
+        for line in result["errors"]:
+            print(f"error: {line}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, timezone
-from typing import Any, Iterable, Literal, Mapping, Union
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 TaskKind = Literal["text", "document"]
 Direction = Literal["right", "left", "bi"]
@@ -27,7 +28,7 @@ Direction = Literal["right", "left", "bi"]
 
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC (stored as ISO 8601)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def stable_id(*parts: object, length: int = 10) -> str:
@@ -192,7 +193,7 @@ class Relation:
             )
 
 
-Result = Union[Span, Choice, Relation]
+Result = Span | Choice | Relation
 _RESULT_TYPES: dict[str, type] = {"span": Span, "choice": Choice, "relation": Relation}
 
 
