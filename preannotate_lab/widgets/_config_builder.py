@@ -1,0 +1,204 @@
+"""ConfigBuilder: build a project's labeling config from the labels of hub resources."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import asdict
+from importlib import import_module
+from typing import Any
+
+import traitlets
+
+from ._rpc import RpcWidget, css, esm, request
+from ._servers import jsonable
+
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _config_module() -> Any:
+    return import_module("preannotate_lab.config")
+
+
+class ConfigBuilder(RpcWidget):
+    """Browse the hub (models, rules, prompts) and edit a draft of the project's config.
+
+    The draft (``draft``, a LabelingConfig) changes with every edit; ``xml`` and ``problems``
+    follow it live; ``save()`` stores it with ``project.set_config`` (a refusal, e.g. removing
+    labels that completions use, is shown on the status line and nothing is stored).
+    """
+
+    _esm = esm("config_builder")
+    _css = css("config_builder")
+
+    resources = traitlets.List(traitlets.Dict()).tag(sync=True)
+    kind_filter = traitlets.Unicode("").tag(sync=True)  # "" | ner | classification | ...
+    labels = traitlets.List(traitlets.Dict()).tag(sync=True)
+    xml = traitlets.Unicode("").tag(sync=True)
+    problems = traitlets.List(traitlets.Dict()).tag(sync=True)
+    dirty = traitlets.Bool(False).tag(sync=True)
+
+    def __init__(self, project: Any, hub: Any = None) -> None:
+        if not hasattr(project, "set_config"):
+            raise TypeError(f"ConfigBuilder takes a Project, not {type(project).__name__}")
+        super().__init__()
+        self.project = project
+        self.hub = hub if hub is not None else import_module("preannotate_lab.resources").hub
+        self.draft: Any = project.config
+        self._show_draft(dirty=False)
+        self.refresh_hub()
+
+    # -- hub ------------------------------------------------------------------------------------
+    @traitlets.observe("kind_filter")
+    def _filter_changed(self, _change: Any) -> None:
+        self.refresh_hub()
+
+    @request("refresh_hub")
+    def refresh_hub(self) -> list[dict[str, Any]]:
+        """The hub's resources (of ``kind_filter``) with their labels."""
+        infos = self.hub.list(self.kind_filter or None)
+        self.resources = [
+            jsonable({k: v for k, v in asdict(info).items() if k != "config"}) for info in infos
+        ]
+        return self.resources
+
+    # -- editing the draft ------------------------------------------------------------------------
+    @request("add_labels")
+    def add_labels(self, resource: str, labels: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Add a resource's labels (all, or the given ones) to the draft, owned by that resource."""
+        info = self.hub.info(resource)
+        chosen = list(info.labels) if labels is None else [str(v) for v in labels]
+        unknown = [v for v in chosen if v not in info.labels]
+        if unknown:
+            raise ValueError(f"{resource!r} does not predict {unknown}; its labels: {list(info.labels)}")
+        if not chosen:
+            raise ValueError(f"choose at least one label of {resource!r}")
+        config = _config_module().LabelingConfig
+        if info.kind == "classification":
+            if self.draft is not None:
+                raise ValueError(
+                    "classification choices can only start a new config here; add them to the "
+                    "existing config by editing its XML (the XML box below)")
+            self.draft = config.from_labels({}, choices={resource: chosen})
+        elif self.draft is None:
+            assertion = {resource: chosen} if info.kind == "assertion" else None
+            self.draft = config.from_labels({} if assertion else {resource: chosen}, assertion=assertion)
+        else:
+            self.draft = self.draft.add_labels(resource, chosen, assertion=info.kind == "assertion")
+        self._show_draft()
+        return self.labels
+
+    @request("remove_labels")
+    def remove_labels(self, values: Iterable[str]) -> list[dict[str, Any]]:
+        if self.draft is None:
+            raise ValueError("there is no config yet: add labels first")
+        self.draft = self.draft.remove_labels([str(v) for v in values])
+        self._show_draft()
+        return self.labels
+
+    @request("set_label")
+    def set_label(self, value: str, background: str | None = None,
+                  hotkey: str | None = None) -> dict[str, Any]:
+        """Change a label's colour (``#rrggbb``) and/or hotkey (one character; "" removes it)."""
+        if self.draft is None:
+            raise ValueError("there is no config yet: add labels first")
+        if background is not None and not _COLOR.match(background):
+            raise ValueError(f"colour {background!r} of label {value!r} must look like #1f77b4")
+        if hotkey is not None and len(hotkey) > 1:
+            raise ValueError(f"hotkey {hotkey!r} of label {value!r} must be one character or empty")
+        if hotkey:
+            taken = [d.value for d in self.draft.labels if d.hotkey == hotkey and d.value != value]
+            if taken:
+                raise ValueError(f"hotkey {hotkey!r} is already used by {taken[0]!r}")
+        self.draft = _edit_label(self.draft, value, background, hotkey)
+        self._show_draft()
+        return next(row for row in self.labels if row["value"] == value)
+
+    @request("set_xml")
+    def set_xml(self, xml: str) -> list[dict[str, Any]]:
+        """Replace the draft by hand-written XML (parsed safely; a bad XML leaves the draft)."""
+        self.draft = _config_module().LabelingConfig.from_xml(xml, source="the edited XML")
+        self._show_draft()
+        return self.labels
+
+    @request("reset")
+    def reset(self) -> list[dict[str, Any]]:
+        """Drop the draft's edits: back to the project's stored config."""
+        self.draft = self.project.config
+        self._show_draft(dirty=False)
+        return self.labels
+
+    @request("save")
+    def save(self, force: bool = False) -> dict[str, Any]:
+        """Store the draft in the project; refused while it has errors (shown as ``problems``)."""
+        if self.draft is None:
+            raise ValueError("there is no config to save: add labels first")
+        self._validate()
+        errors = [p for p in self.problems if p["severity"] == "error"]
+        if errors:
+            text = "Not saved: " + "; ".join(p["message"] for p in errors)
+            self.notify(text, "error")
+            raise ValueError(text)
+        try:
+            self.project.set_config(self.draft, force=bool(force))
+        except Exception as exc:
+            self.notify(f"Not saved: {exc}", "error")
+            raise
+        self.dirty = False
+        self.notify(f"saved config {self.project.config_hash}")
+        return {"config_hash": self.project.config_hash, "labels": len(self.labels)}
+
+    @request("validate")
+    def validate(self) -> list[dict[str, Any]]:
+        self._validate()
+        return self.problems
+
+    # -- internals ------------------------------------------------------------------------------
+    def _show_draft(self, dirty: bool = True) -> None:
+        draft = self.draft
+        self.xml = draft.to_xml() if draft is not None else ""
+        self.labels = [] if draft is None else [
+            {"value": d.value, "model": d.model, "background": d.background, "hotkey": d.hotkey,
+             "assertion": d.assertion, "control": d.control, "tag": d.tag}
+            for d in draft.labels
+        ]
+        self.dirty = dirty
+        self._validate()
+
+    def _validate(self) -> None:
+        if self.draft is None:
+            self.problems = []
+            return
+        try:
+            used = self.project.completion_labels()
+            problems = self.draft.validate(model_info=self._model_info, used_labels=used)
+        except Exception as exc:  # validation itself failed: show it as a problem, never lose it
+            self.problems = [{"code": "validation_failed", "message": str(exc), "severity": "error",
+                              "labels": [], "tasks": []}]
+            return
+        self.problems = [jsonable(asdict(p)) for p in problems]
+
+    def _model_info(self, name: str) -> Any:
+        return self.hub.model_info(name)
+
+
+def _edit_label(config: Any, value: str, background: str | None, hotkey: str | None) -> Any:
+    """A new config with one <Label>'s background / hotkey changed (the config is immutable)."""
+    from xml.etree import ElementTree as ET
+
+    from defusedxml import ElementTree as SafeET
+
+    root = SafeET.fromstring(config.to_xml())
+    found = [el for el in root.iter("Label") if el.get("value") == value]
+    if not found:
+        raise ValueError(f"no label {value!r} in the config; labels: {config.label_values}")
+    for element in found:
+        if background is not None:
+            element.set("background", background)
+        if hotkey is not None:
+            if hotkey:
+                element.set("hotkey", hotkey)
+            else:
+                element.attrib.pop("hotkey", None)
+    xml = ET.tostring(root, encoding="unicode")
+    return _config_module().LabelingConfig.from_xml(xml)

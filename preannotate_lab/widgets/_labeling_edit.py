@@ -1,0 +1,113 @@
+"""Pure edits of a completion's results for the labeling view (no widget, no I/O).
+
+Each function takes the current results and returns a new list; bad input raises ValueError
+naming what was wrong, and the old list stays as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from ..model import Box, Choice, Document, Relation, Result, Span, result_to_dict
+
+DIRECTIONS = ("right", "left", "bi")
+
+
+def view_dicts(results: Iterable[Result]) -> list[dict[str, Any]]:
+    """Results as plain dicts for the browser (the store's lossless form)."""
+    return [result_to_dict(r) for r in results]
+
+
+def find(results: Sequence[Result], result_id: str) -> Result:
+    for result in results:
+        if result.id == result_id:
+            return result
+    raise ValueError(f"no result with id {result_id!r} in this annotation")
+
+
+def add_span(results: Sequence[Result], text: str, start: int, end: int, label: str,
+             control: str | None = None, boxes: tuple[Box, ...] = ()) -> list[Result]:
+    """Add a span over ``text[start:end]`` (offsets in code points, end exclusive)."""
+    start, end = int(start), int(end)
+    if not 0 <= start < end <= len(text):
+        raise ValueError(f"span [{start}, {end}) is outside the text (length {len(text)}) or empty")
+    span = Span(start=start, end=end, label=label, text=text[start:end], from_name=control,
+                source="user", boxes=boxes)
+    if any(isinstance(r, Span) and r.id == span.id for r in results):
+        raise ValueError(f"{text[start:end]!r} [{start}, {end}) is already labelled {label!r}")
+    return [*results, span]
+
+
+def remove(results: Sequence[Result], result_id: str) -> list[Result]:
+    """Remove a result; removing a span also removes relations and choices attached to it."""
+    find(results, result_id)
+    return [
+        r for r in results
+        if r.id != result_id
+        and not (isinstance(r, Relation) and result_id in (r.from_id, r.to_id))
+        and not (isinstance(r, Choice) and r.span_id == result_id)
+    ]
+
+
+def relabel(results: Sequence[Result], result_id: str, label: str,
+            control: str | None = None) -> list[Result]:
+    """Give a span another label (its id changes with it; relations follow)."""
+    old = find(results, result_id)
+    if not isinstance(old, Span):
+        raise ValueError(f"result {result_id!r} is a {type(old).__name__.lower()}, not a span")
+    new = replace(old, label=label, id="", source="user", confidence=None,
+                  from_name=control or old.from_name)
+    if new.id != old.id and any(r.id == new.id for r in results):
+        raise ValueError(f"{old.text!r} [{old.start}, {old.end}) is already labelled {label!r}")
+    out: list[Result] = []
+    for r in results:
+        if r.id == old.id:
+            out.append(new)
+        elif isinstance(r, Relation) and old.id in (r.from_id, r.to_id):
+            out.append(replace(r, id="", from_id=new.id if r.from_id == old.id else r.from_id,
+                               to_id=new.id if r.to_id == old.id else r.to_id))
+        elif isinstance(r, Choice) and r.span_id == old.id:
+            out.append(replace(r, id="", span_id=new.id))
+        else:
+            out.append(r)
+    return out
+
+
+def add_relation(results: Sequence[Result], from_id: str, to_id: str, label: str | None = None,
+                 direction: str = "right") -> list[Result]:
+    """Relate two spans of this annotation."""
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction {direction!r} must be one of {DIRECTIONS}")
+    if from_id == to_id:
+        raise ValueError("a relation needs two different spans")
+    for rid in (from_id, to_id):
+        if not isinstance(find(results, rid), Span):
+            raise ValueError(f"result {rid!r} is not a span; relations join spans")
+    relation = Relation(from_id=from_id, to_id=to_id, label=label or None,
+                        direction=direction, source="user")  # type: ignore[arg-type]
+    if any(r.id == relation.id for r in results):
+        raise ValueError("these two spans already have that relation")
+    return [*results, relation]
+
+
+def tokens_span(document: Document, token_indices: Iterable[int], label: str,
+                control: str | None = None) -> Span:
+    """A span covering the chosen tokens of a page document, one box per visual line."""
+    indices = sorted({int(i) for i in token_indices})
+    if not indices:
+        raise ValueError("select one or more tokens first")
+    bad = [i for i in indices if not 0 <= i < len(document.tokens)]
+    if bad:
+        raise ValueError(f"token indices {bad} are outside this document ({len(document.tokens)} tokens)")
+    tokens = [document.tokens[i] for i in indices]
+    start, end = min(t.start for t in tokens), max(t.end for t in tokens)
+    lines: dict[tuple[int | None, int | None], Box] = {}
+    for token in tokens:
+        if token.box is None:
+            continue
+        key = (token.box.page, token.line)
+        lines[key] = lines[key].union(token.box) if key in lines else token.box
+    return Span(start=start, end=end, label=label, text=document.text[start:end],
+                from_name=control, source="user", boxes=tuple(lines.values()))

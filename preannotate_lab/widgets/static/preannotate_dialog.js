@@ -1,0 +1,105 @@
+// PreannotateDialog view: servers with their deployed config, deploy, start, progress, cancel.
+//
+// Test ids (data-testid):
+//   pl-dialog                   root (hidden while the model's `visible` is false)
+//   pl-dialog-task-count        "N task(s) to pre-annotate"
+//   pl-dialog-server            one row per server, attribute data-server=<name>, class pl-chosen
+//   pl-dialog-server-radio      the row's radio button (selects the server)
+//   pl-dialog-server-status     the row's status badge (idle / busy / stopped / error)
+//   pl-dialog-server-labels     the row's labels
+//   pl-dialog-no-servers        shown when no server is deployed
+//   pl-dialog-refresh           reload the server list
+//   pl-dialog-deploy-name       optional name of a new server
+//   pl-dialog-deploy            deploy a server from the project's config
+//   pl-dialog-force             checkbox: re-run tasks already predicted by that pipeline
+//   pl-dialog-start, pl-dialog-cancel, pl-dialog-close
+//   pl-dialog-progress          <progress> bar; pl-dialog-progress-text "done/total · rate/s · errors"
+//   pl-message                  status line (deploy refusals show here, class pl-message-error)
+import { h, clear, setText, createRpc, messageLine, attempt } from "./common.js";
+
+function render({ model, el }) {
+  const rpc = createRpc(model);
+  const uid = Math.random().toString(36).slice(2); // ids unique per view (radio groups, SVG markers)
+  const root = h("div", { class: "pl-root pl-dialog", "data-testid": "pl-dialog" });
+  const count = h("div", { "data-testid": "pl-dialog-task-count", class: "pl-dialog-title" });
+  const list = h("div", { class: "pl-dialog-servers" });
+  const name = h("input", { type: "text", placeholder: "new server name (optional)",
+    "data-testid": "pl-dialog-deploy-name" });
+  const deploy = h("button", { "data-testid": "pl-dialog-deploy",
+    onclick: async () => { if (await attempt(rpc, model, "deploy", { name: name.value || null })) name.value = ""; } },
+    "Deploy server from project config");
+  const refresh = h("button", { "data-testid": "pl-dialog-refresh",
+    onclick: () => attempt(rpc, model, "refresh") }, "Refresh");
+  const force = h("input", { type: "checkbox", "data-testid": "pl-dialog-force", checked: model.get("force"),
+    onchange: () => { model.set("force", force.checked); model.save_changes(); } });
+  const start = h("button", { "data-testid": "pl-dialog-start", class: "pl-primary",
+    onclick: () => attempt(rpc, model, "start", { force: force.checked }) }, "Start");
+  const cancel = h("button", { "data-testid": "pl-dialog-cancel",
+    onclick: () => attempt(rpc, model, "cancel") }, "Cancel");
+  const close = h("button", { "data-testid": "pl-dialog-close",
+    onclick: () => attempt(rpc, model, "close") }, "Close");
+  const bar = h("progress", { "data-testid": "pl-dialog-progress", max: 1, value: 0 });
+  const barText = h("span", { "data-testid": "pl-dialog-progress-text", class: "pl-muted" });
+
+  root.append(
+    count,
+    h("div", { class: "pl-row" }, refresh),
+    list,
+    h("div", { class: "pl-row" }, name, deploy),
+    h("div", { class: "pl-row" }, h("label", {}, force, "re-run tasks already pre-annotated"),
+      start, cancel, close),
+    h("div", { class: "pl-row" }, bar, barText),
+    messageLine(model),
+  );
+  el.appendChild(root);
+
+  function drawServers() {
+    clear(list);
+    const servers = model.get("servers_info");
+    if (!servers.length) {
+      list.appendChild(h("div", { class: "pl-muted", "data-testid": "pl-dialog-no-servers" },
+        "No server deployed yet: deploy one from the project's config."));
+    }
+    for (const server of servers) {
+      const chosen = server.name === model.get("selected_server");
+      const radio = h("input", { type: "radio", name: `pl-server-${uid}`,
+        "data-testid": "pl-dialog-server-radio", checked: chosen,
+        onchange: () => attempt(rpc, model, "select", { name: server.name }) });
+      const resources = (server.resources || []).map((r) => `${r.name} (${r.kind})`).join(", ");
+      list.appendChild(h("label", { class: `pl-dialog-server${chosen ? " pl-chosen" : ""}`,
+        "data-testid": "pl-dialog-server", "data-server": server.name },
+        radio,
+        h("b", {}, server.name),
+        h("span", { class: `pl-badge pl-server-${server.status}`, "data-testid": "pl-dialog-server-status" }, server.status),
+        h("span", { class: "pl-muted" }, resources),
+        h("span", { class: "pl-dialog-labels", "data-testid": "pl-dialog-server-labels" },
+          (server.labels || []).map((label) => h("span", { class: "pl-badge" }, label)))));
+    }
+  }
+
+  function drawState() {
+    root.hidden = !model.get("visible");
+    setText(count, `${model.get("task_count")} task(s) to pre-annotate`);
+    const running = model.get("running");
+    start.disabled = running || !model.get("selected_server") || model.get("task_count") === 0;
+    cancel.disabled = !running;
+    deploy.disabled = running;
+    const p = model.get("progress") || {};
+    const total = p.total || 0;
+    bar.max = Math.max(total, 1);
+    bar.value = p.done || 0;
+    setText(barText, p.state
+      ? `${p.done || 0}/${total} · ${p.rate || 0} tasks/s · ${p.errors || 0} error(s) · ${p.state}`
+      : "");
+  }
+
+  model.on("change:servers_info", drawServers);
+  model.on("change:selected_server", () => { drawServers(); drawState(); });
+  for (const key of ["visible", "task_count", "running", "progress"]) model.on(`change:${key}`, drawState);
+  model.on("change:force", () => { force.checked = model.get("force"); });
+  drawServers();
+  drawState();
+  return () => rpc.dispose();
+}
+
+export default { render };
