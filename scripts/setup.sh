@@ -55,7 +55,7 @@ fi
 
 # --- JupyterLab extension (dev/test only: built from labextension/ with npm) -------------
 if [ "$DEV" = 1 ] && [ -f labextension/package.json ]; then
-  src_hash=$(cat labextension/package.json labextension/src/* 2>/dev/null | sha256sum | cut -c1-16)
+  src_hash=$(cat labextension/package.json labextension/package-lock.json labextension/src/* labextension/style/* 2>/dev/null | sha256sum | cut -c1-16)
   ext_stamp="$VENV/.labext-stamp-$src_hash"
   if [ ! -e "$ext_stamp" ]; then
     log "building the JupyterLab extension"

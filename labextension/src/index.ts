@@ -1,0 +1,105 @@
+// preannotate-lab: a launcher card and a command that open the quickstart notebook.
+import {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ILauncher } from '@jupyterlab/launcher';
+import { LabIcon } from '@jupyterlab/ui-components';
+
+export const OPEN_QUICKSTART = 'preannotate:open-quickstart';
+
+// A text line with two highlighted spans: what pre-annotation puts on a task.
+const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">
+  <rect x="2" y="5" width="9" height="6" rx="1.5" fill="#f0a30a"/>
+  <rect x="13" y="5" width="9" height="6" rx="1.5" fill="#616161" class="jp-icon3" opacity="0.35"/>
+  <rect x="2" y="13" width="6" height="6" rx="1.5" fill="#616161" class="jp-icon3" opacity="0.35"/>
+  <rect x="10" y="13" width="12" height="6" rx="1.5" fill="#2196f3"/>
+</svg>`;
+
+export const preannotateIcon = new LabIcon({
+  name: 'preannotate-lab:icon',
+  svgstr: ICON_SVG
+});
+
+// Where the quickstart may sit relative to the server's root: the repository root or notebooks/.
+const QUICKSTART_PATHS = [
+  'notebooks/01_quickstart.ipynb',
+  '01_quickstart.ipynb'
+];
+
+// The notebook created when no quickstart is found (e.g. a pip install without the repository).
+const STARTER_CELLS = [
+  'import preannotate_lab as pl\n\nlab = pl.Lab("project.sqlite")\nlab'
+];
+
+function starterNotebook(): any {
+  return {
+    cells: STARTER_CELLS.map(source => ({
+      cell_type: 'code',
+      execution_count: null,
+      metadata: {},
+      outputs: [],
+      source
+    })),
+    metadata: {
+      kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' },
+      language_info: { name: 'python' }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  };
+}
+
+async function exists(app: JupyterFrontEnd, path: string): Promise<boolean> {
+  try {
+    await app.serviceManager.contents.get(path, { content: false });
+    return true;
+  } catch {
+    return false; // 404: not there
+  }
+}
+
+/** Open the quickstart if the server can see it, else a new notebook with starter code. */
+async function openQuickstart(app: JupyterFrontEnd): Promise<string> {
+  for (const path of QUICKSTART_PATHS) {
+    if (await exists(app, path)) {
+      await app.commands.execute('docmanager:open', { path });
+      return path;
+    }
+  }
+  const contents = app.serviceManager.contents;
+  const model = await contents.newUntitled({ type: 'notebook', path: '' });
+  await contents.save(model.path, {
+    type: 'notebook',
+    format: 'json',
+    content: starterNotebook()
+  });
+  await app.commands.execute('docmanager:open', { path: model.path });
+  return model.path;
+}
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: 'preannotate-lab:plugin',
+  description: 'preannotate_lab: open the quickstart from the launcher',
+  autoStart: true,
+  optional: [ILauncher],
+  activate: (app: JupyterFrontEnd, launcher: ILauncher | null) => {
+    app.commands.addCommand(OPEN_QUICKSTART, {
+      label: 'Pre-annotate',
+      caption: 'Open the preannotate_lab quickstart notebook',
+      icon: args => (args['isPalette'] ? undefined : preannotateIcon),
+      execute: () => openQuickstart(app)
+    });
+    if (launcher) {
+      // Cards of the Notebook category show kernelIconUrl (else the label's first letter).
+      launcher.add({
+        command: OPEN_QUICKSTART,
+        category: 'Notebook',
+        rank: 10,
+        kernelIconUrl: `data:image/svg+xml,${encodeURIComponent(ICON_SVG)}`
+      });
+    }
+  }
+};
+
+export default plugin;
