@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 TaskKind = Literal["text", "document"]
+TASK_MIME_TYPE = "application/vnd.preannotate.task+json"
 Direction = Literal["right", "left", "bi"]
 
 
@@ -260,6 +261,14 @@ class Task:
         """The file of a document task (PDF or image)."""
         value = self.data.get("document")
         return value if isinstance(value, str) else None
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """Show the task in JupyterLab: the labextension renders this MIME type as inert text."""
+        bundle = {"id": self.id, "title": self.title, "kind": self.kind, "text": self.text or ""}
+        return {
+            TASK_MIME_TYPE: bundle,
+            "text/plain": f"Task {self.id}: {(self.title or self.text or '')[:80]!r}",
+        }
 
 
 @dataclass(frozen=True)
