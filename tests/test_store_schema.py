@@ -146,3 +146,70 @@ def test_project_survives_pickling(project_path):
     assert clone.path == project.path and clone.task_ids() == ids
     clone.close()
     project.close()
+
+
+def _write_v3_file(path, data_rows: list[str]) -> None:
+    """A version-3 file (before tasks.source_id) holding text tasks with these data JSONs."""
+    from preannotate_lab.store.schema import MIGRATIONS
+
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("BEGIN")
+    for step in MIGRATIONS[:3]:
+        step(raw)
+    raw.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    raw.execute("PRAGMA user_version = 3")
+    raw.execute("INSERT INTO meta VALUES ('name', 'v3 project'), ('created_at', ?)", (T0,))
+    for task_id, data in enumerate(data_rows, start=1):
+        raw.execute("INSERT INTO tasks (id, kind, title, created_at) VALUES (?, 'text', ?, ?)",
+                    (task_id, f"t{task_id}", T0))
+        raw.execute("INSERT INTO task_data VALUES (?, ?)", (task_id, data))
+    raw.execute("COMMIT")
+    assert "source_id" not in [r[1] for r in raw.execute("PRAGMA table_info(tasks)")]
+    raw.close()
+
+
+def test_version_3_file_gets_source_ids_from_existing_task_data(project_path):
+    rows = [
+        '{"text": "a", "_source_id": "doc-7"}',
+        '{"text": "b", "_source_id": 42}',
+        '{"text": "c", "_source_id": 1.5}',
+        '{"text": "d", "_source_id": true}',
+        '{"text": "e", "_source_id": [1, "x"]}',
+        '{"text": "f", "_source_id": null}',
+        '{"text": "g"}',
+        '{"text": "h", "_source_id": "doc-7"}',
+        '{"text": "i", "meta": {"_source_id": "nested, not ours"}}',
+    ]
+    _write_v3_file(project_path, rows)
+    with Project.open(project_path) as project:
+        column = project._db.read(
+            lambda c: [r[0] for r in c.execute("SELECT source_id FROM tasks ORDER BY id")]
+        )
+        # exactly what the store writes for new tasks: str() of the Python value
+        assert column == ["doc-7", "42", "1.5", "True", "[1, 'x']", None, None, "doc-7", None]
+        assert project.task_ids_by_source_id(["doc-7", "42", 42, "True", "missing", "nested, not ours"]) == {
+            "doc-7": [1, 8], "42": [2], "True": [4],
+        }
+        # tasks added after the migration are found the same way
+        [new_id] = project.add_tasks([Task({"text": "j", "_source_id": 42})])
+        assert project.task_ids_by_source_id(["42"]) == {"42": [2, new_id]}
+        project.delete_task(2)
+        assert project.task_ids_by_source_id(["42"]) == {"42": [new_id]}
+        assert project.get_task(1).data == {"text": "a", "_source_id": "doc-7"}  # data untouched
+        assert project.name == "v3 project" and project.count_tasks() == 9
+    raw = sqlite3.connect(project_path)
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    raw.close()
+
+
+def test_source_id_lookup_uses_the_index(project_path):
+    with Project.create(project_path) as project:
+        plan = project._db.read(
+            lambda c: c.execute(
+                "EXPLAIN QUERY PLAN SELECT source_id, id FROM tasks WHERE source_id IN "
+                "(SELECT value FROM json_each(?)) ORDER BY id",
+                ('["a"]',),
+            ).fetchall()
+        )
+    details = " | ".join(r[-1] for r in plan)
+    assert "USING INDEX tasks_source_id" in details or "USING COVERING INDEX tasks_source_id" in details, details

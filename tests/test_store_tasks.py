@@ -140,3 +140,21 @@ def test_closed_project_says_so(project_path):
     project.close()
     with pytest.raises(StoreError, match="is closed"):
         project.count_tasks()
+
+
+def test_task_ids_by_source_id_finds_only_the_ids_asked_for(project_path):
+    with Project.create(project_path) as project:
+        ids = project.add_tasks(
+            [Task({"text": f"t{i}", "_source_id": f"s{i % 5000}"}) for i in range(6000)]
+            + [Task({"text": "no source id"}), Task({"text": "int id", "_source_id": 7})]
+        )
+        # more ids than one lookup chunk, most of them absent
+        asked = [f"s{i}" for i in range(0, 12_000, 2)] + ["7"]
+        found = project.task_ids_by_source_id(asked)
+        assert len(found) == 2501  # s0, s2 .. s4998 and "7"
+        assert found["s0"] == [ids[0], ids[5000]]  # shared source ids: every task, in id order
+        assert found["s4998"] == [ids[4998]]
+        assert found["7"] == [ids[-1]]
+        assert "s1" not in found and "s5000" not in found
+        assert project.task_ids_by_source_id([]) == {}
+        assert project.task_ids_by_source_id(iter(["s1", "s1"])) == {"s1": [ids[1], ids[5001]]}

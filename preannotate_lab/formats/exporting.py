@@ -155,11 +155,9 @@ def export_project(
         return report
     if fmt == "spacy":
         return _export_docbin(project, selected, source, out, lang, report)
-    try:
-        from . import coco  # the visual export is written by the OCR side (formats/coco.py)
-    except ModuleNotFoundError as exc:
-        raise ExportError(f"the coco export is not available in this install: {exc}") from None
-    return coco.export_coco(project, out, ids=selected, **options)
+    from . import coco
+
+    return coco.export_coco(project, out, ids=selected, source=source, **options)
 
 
 def _documents(project: Any, ids, source: str, report: ExportReport) -> Iterator[tuple[str, tuple]]:

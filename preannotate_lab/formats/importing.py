@@ -20,7 +20,7 @@ from typing import Any
 from ..store.errors import InvalidRecordError
 from .errors import ImportError_, ImportReport, ItemError
 from .labelstudio import TaskProblem
-from .parsed import SOURCE_ID_KEY, ParsedTask
+from .parsed import ParsedTask
 from .readers import flat_task, read_document, read_json, read_jsonl, read_table, read_txt
 from .sniff import DOCUMENT_EXTENSIONS
 
@@ -197,13 +197,32 @@ def _plain(value: Any) -> Any:
 def store_parsed(
     project: Any, parsed: list[tuple[str, ParsedTask]], report: ImportReport, *, on_duplicate: str,
 ) -> None:
-    """Write parsed tasks, their predictions and completions in one transaction."""
-    existing: dict[str, list[int]] = {}
-    if any(t.source_id is not None for _, t in parsed) and project.count_tasks():
-        for task in project.iter_tasks():
-            sid = task.data.get(SOURCE_ID_KEY)
-            if sid is not None:
-                existing.setdefault(str(sid), []).append(task.id)  # type: ignore[arg-type]
+    """Write parsed tasks, their predictions and completions in one transaction.
+
+    The duplicate check runs inside that transaction, so an import of the same file running
+    at the same time elsewhere cannot store the same source ids in between.
+    """
+    try:
+        with project.transaction():
+            keep, replace_ids = _sort_duplicates(project, parsed, report, on_duplicate)
+            if not keep:
+                return
+            ids, stored = _write(project, keep, replace_ids, report)
+    except InvalidRecordError as exc:
+        raise ImportError_(
+            f"{', '.join(report.inputs)}: nothing was imported (the project is unchanged): {exc}"
+        ) from exc
+    report.task_ids.extend(ids)
+    report.n_predictions += len(stored)
+
+
+def _sort_duplicates(
+    project: Any, parsed: list[tuple[str, ParsedTask]], report: ImportReport, on_duplicate: str,
+) -> tuple[list[tuple[str, ParsedTask]], list[tuple[int, str, str]]]:
+    """(tasks to store, stored tasks to replace as (id, source id, input)); reports the rest."""
+    # an indexed lookup of just these ids: the cost follows the import, not the project
+    wanted = {t.source_id for _, t in parsed if t.source_id is not None}
+    existing: dict[str, list[int]] = project.task_ids_by_source_id(wanted) if wanted else {}
     keep: list[tuple[str, ParsedTask]] = []
     seen: set[str] = set()
     replace_ids: list[tuple[int, str, str]] = []
@@ -221,16 +240,7 @@ def store_parsed(
             replace_ids.extend((tid, sid, source) for tid in existing[sid])
             report.overwritten.append(sid)
         keep.append((source, t))
-    if not keep:
-        return
-    try:
-        ids, stored = _write(project, keep, replace_ids, report)
-    except InvalidRecordError as exc:
-        raise ImportError_(
-            f"{', '.join(report.inputs)}: nothing was imported (the project is unchanged): {exc}"
-        ) from exc
-    report.task_ids.extend(ids)
-    report.n_predictions += len(stored)
+    return keep, replace_ids
 
 
 def _write(project: Any, keep: list[tuple[str, ParsedTask]], replace_ids, report: ImportReport):

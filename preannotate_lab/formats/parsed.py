@@ -7,16 +7,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..model import Completion, Prediction, Task
+from ..store.codec import SOURCE_ID_KEY, source_id_of
 
-SOURCE_ID_KEY = "_source_id"
-"""``task.data`` key holding the id a task had in the file it came from.
+# SOURCE_ID_KEY: the ``task.data`` key holding the id a task had in the file it came from.
+# Duplicate detection (``on_duplicate``) compares it through the store's indexed
+# ``source_id`` column, and export writes it back as the task's ``id``; it is never
+# exported inside ``data``.
+__all__ = ["SOURCE_ID_KEY", "ParsedTask", "iso", "parse_time"]
 
-Duplicate detection (``on_duplicate``) compares it, and export writes it back as the task's
-``id``; it is never exported inside ``data``.
-"""
 
-
-@dataclass
+@dataclass(slots=True)
 class ParsedTask:
     """A task read from an input, not yet stored (its predictions have ``task_id=0``)."""
 
@@ -32,8 +32,7 @@ class ParsedTask:
 
     @property
     def source_id(self) -> str | None:
-        value = self.task.data.get(SOURCE_ID_KEY)
-        return None if value is None else str(value)
+        return source_id_of(self.task.data)
 
 
 def parse_time(value: Any) -> datetime | None:

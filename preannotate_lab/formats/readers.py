@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -26,19 +26,53 @@ Result = tuple[list[ParsedTask], list[ItemError]]
 
 def read_text(path: Path) -> str:
     """The file as UTF-8 text (a BOM is dropped), or ImportError_ naming the file and byte."""
-    try:
-        check_content(path)
-    except FormatError as exc:
-        raise ImportError_(str(exc)) from None
+    _check(path)
     raw = path.read_bytes()
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ImportError_(
-            f"{path.name} is not UTF-8 text: byte 0x{raw[exc.start]:02x} at line {line} "
-            f"(offset {exc.start}); save it as UTF-8 and import again"
-        ) from None
+        raise _not_utf8(path, raw, exc) from None
+
+
+def _check(path: Path) -> None:
+    try:
+        check_content(path)
+    except FormatError as exc:
+        raise ImportError_(str(exc)) from None
+
+
+def _not_utf8(path: Path, raw: bytes, exc: UnicodeDecodeError) -> ImportError_:
+    line = raw[: exc.start].count(b"\n") + 1
+    return ImportError_(
+        f"{path.name} is not UTF-8 text: byte 0x{raw[exc.start]:02x} at line {line} "
+        f"(offset {exc.start}); save it as UTF-8 and import again"
+    )
+
+
+@contextmanager
+def open_text(path: Path, *, newline: str | None = None) -> Iterator[io.TextIOBase]:
+    """The file opened as UTF-8 text for streaming (a BOM is dropped).
+
+    Big CSV/JSONL files are read a line at a time instead of as one string (and a realized
+    ``StringIO`` copy of it, four bytes a character). A byte that is not UTF-8 raises
+    ImportError_ naming the file, line and offset, as :func:`read_text` does.
+    """
+    _check(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline=newline) as fh:
+            yield fh
+    except UnicodeDecodeError:
+        raise _utf8_error(path) from None
+
+
+def _utf8_error(path: Path) -> ImportError_:
+    # only on a bad file: decode it whole once more for the exact line and offset
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return _not_utf8(path, raw, exc)
+    return ImportError_(f"{path.name} is not UTF-8 text; save it as UTF-8 and import again")
 
 
 def _json_error(name: str, exc: json.JSONDecodeError, line_offset: int = 0) -> str:
@@ -67,18 +101,33 @@ def parse_items(
     assertion_labels: Iterable[str] = (),
     known_labels: Mapping[str, set[str]] | None = None,
     flat: bool = False,
-    positions: Sequence[Any] | None = None,
+    positions: Iterable[Any] | None = None,
 ) -> Result:
     """Task objects -> ParsedTask; an object without ``data`` is flat when ``flat`` (its keys are data).
 
-    An item's position is ``position_format`` filled with its index, or with
-    ``positions[index]`` when given (JSONL passes real line numbers).
+    An item's position is ``position_format`` filled with its index, or with the matching
+    value of ``positions`` when given (JSONL passes real line numbers).
     """
+    numbered = enumerate(items) if positions is None else zip(positions, items, strict=True)
+    return _parse_numbered(numbered, source, position_format, assertion_labels=assertion_labels,
+                           known_labels=known_labels, flat=flat)
+
+
+def _parse_numbered(
+    numbered: Iterable[tuple[Any, Any]],
+    source: str,
+    position_format: str,
+    *,
+    assertion_labels: Iterable[str] = (),
+    known_labels: Mapping[str, set[str]] | None = None,
+    flat: bool = False,
+) -> Result:
+    # consumes ``numbered`` lazily, so a streamed input never exists as a list of objects
     tasks: list[ParsedTask] = []
     errors: list[ItemError] = []
     labels = list(assertion_labels)
-    for i, obj in enumerate(items):
-        position = position_format.format(i if positions is None else positions[i])
+    for number, obj in numbered:
+        position = position_format.format(number)
         try:
             if flat and isinstance(obj, dict) and "data" not in obj:
                 tasks.append(flat_task(obj, position))
@@ -120,30 +169,36 @@ def flat_task(row: Mapping[str, Any], position: str, *, text_column: str = "text
 
 
 def read_jsonl(path: Path, *, assertion_labels: Iterable[str] = (), known_labels: Mapping[str, set[str]] | None = None) -> Result:
-    """One task per line: a Label Studio task (with ``data``) or a flat record."""
-    text = read_text(path)
-    objects: list[tuple[int, Any]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    """One task per line: a Label Studio task (with ``data``) or a flat record.
+
+    Read a line at a time; lines end at ``\\n``, ``\\r\\n`` or ``\\r`` only (a U+2028 inside a
+    string is text, as JSON says).
+    """
+    with open_text(path) as fh:
+        return _parse_numbered(
+            _jsonl_objects(fh, path.name), path.name, "line {}", assertion_labels=assertion_labels,
+            known_labels=known_labels, flat=True,
+        )
+
+
+def _jsonl_objects(lines: Iterable[str], name: str) -> Iterator[tuple[int, Any]]:
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            objects.append((number, json.loads(line)))
+            yield number, json.loads(line)
         except json.JSONDecodeError as exc:
             raise ImportError_(
-                f"{path.name} is not valid JSON Lines at line {number}, column {exc.colno}: {exc.msg}"
+                f"{name} is not valid JSON Lines at line {number}, column {exc.colno}: {exc.msg}"
             ) from None
-    return parse_items(
-        [obj for _, obj in objects], path.name, "line {}", assertion_labels=assertion_labels,
-        known_labels=known_labels, flat=True, positions=[n for n, _ in objects],
-    )
 
 
 def read_table(path: Path, *, text_column: str = "text", delimiter: str | None = None) -> Result:
     """CSV (comma) or TSV (tab, from the extension); columns become data keys."""
-    text = read_text(path)
     sep = delimiter or ("\t" if path.suffix.lower() == ".tsv" else ",")
-    with _large_fields():
-        return _read_rows(path, text, sep, text_column)
+    # newline="" as the csv module asks: a newline inside a quoted cell stays in the cell
+    with _large_fields(), open_text(path, newline="") as fh:
+        return _read_rows(path, fh, sep, text_column)
 
 
 @contextmanager
@@ -157,8 +212,8 @@ def _large_fields(limit: int = 256 * 1024 * 1024) -> Iterator[None]:
         csv.field_size_limit(previous)
 
 
-def _read_rows(path: Path, text: str, sep: str, text_column: str) -> Result:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+def _read_rows(path: Path, lines: Iterable[str], sep: str, text_column: str) -> Result:
+    reader = csv.reader(lines, delimiter=sep, strict=True)
     try:
         header = next(reader)
     except StopIteration:

@@ -25,6 +25,8 @@ from .errors import InvalidRecordError
 
 TITLE_LENGTH = 80
 TASK_KINDS = ("text", "document")
+SOURCE_ID_KEY = "_source_id"
+"""``task.data`` key holding the id a task had in the file it came from (see :func:`source_id_of`)."""
 
 TASK_SELECT = (
     "SELECT t.id, t.kind, t.title, d.data, t.error, t.created_at "
@@ -101,6 +103,16 @@ def search_body(kind: str, data: Mapping[str, Any]) -> str:
         return source if isinstance(source, str) else ""
     text = data.get("text")
     return text if isinstance(text, str) else ""
+
+
+def source_id_of(data: Mapping[str, Any]) -> str | None:
+    """The task's source id as text (``str()`` of ``data["_source_id"]``), or None without one.
+
+    The ``tasks.source_id`` column holds exactly this, so that imports find duplicates
+    through its index instead of reading every task's data.
+    """
+    value = data.get(SOURCE_ID_KEY)
+    return None if value is None else str(value)
 
 
 def task_values(task: Task, position: int) -> tuple[str, str, str, str | None, str]:

@@ -10,10 +10,12 @@ schema is a new function appended to the list.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from .codec import source_id_of
 from .db import Database, retry_busy
 from .errors import ProjectFileError, SchemaVersionError
 
@@ -151,10 +153,36 @@ def _v3_search(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v4_source_id(conn: sqlite3.Connection) -> None:
+    # imports look duplicates up by the id a task had in its file; without this column
+    # that meant reading every task's data once per import
+    conn.execute("ALTER TABLE tasks ADD COLUMN source_id TEXT")
+    # text and integer ids (all that the importers write) are copied in SQL; the column
+    # must equal Python's str() of the value, so any other JSON type goes through Python
+    conn.execute(
+        """UPDATE tasks SET source_id = (
+               SELECT CASE json_type(d.data, '$._source_id')
+                   WHEN 'text' THEN json_extract(d.data, '$._source_id')
+                   WHEN 'integer' THEN CAST(json_extract(d.data, '$._source_id') AS TEXT)
+                   END
+               FROM task_data d WHERE d.task_id = tasks.id)"""
+    )
+    others = conn.execute(
+        """SELECT task_id, data FROM task_data
+           WHERE json_type(data, '$._source_id') NOT IN ('text', 'integer', 'null')"""
+    ).fetchall()
+    conn.executemany(
+        "UPDATE tasks SET source_id = ? WHERE id = ?",
+        [(source_id_of(json.loads(data)), task_id) for task_id, data in others],
+    )
+    conn.execute("CREATE INDEX tasks_source_id ON tasks (source_id)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_core_tables,
     _v2_history_deletions_grid,
     _v3_search,
+    _v4_source_id,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -16,6 +16,7 @@ from .codec import (
     now_iso,
     prediction_from_row,
     search_body,
+    source_id_of,
     task_from_row,
     task_values,
     to_iso,
@@ -24,6 +25,7 @@ from .db import Database
 from .errors import TaskNotFound
 
 _WRITE_CHUNK = 5_000
+_LOOKUP_CHUNK = 5_000
 
 
 def next_id(conn: sqlite3.Connection, table: str) -> int:
@@ -72,8 +74,12 @@ class TaskMixin:
                     ids.append(task_id)
                     position += 1
                 conn.executemany(
-                    "INSERT INTO tasks (id, kind, title, error, created_at) VALUES (?, ?, ?, ?, ?)",
-                    [(r[0], r[1], r[2], r[4], r[5]) for r in rows],
+                    "INSERT INTO tasks (id, kind, title, error, created_at, source_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (r[0], r[1], r[2], r[4], r[5], source_id_of(t.data))
+                        for r, t in zip(rows, chunk, strict=True)
+                    ],
                 )
                 conn.executemany(
                     "INSERT INTO task_data (task_id, data) VALUES (?, ?)",
@@ -129,6 +135,29 @@ class TaskMixin:
                 return
             yield from map(task_from_row, rows)
             last = rows[-1]["id"]
+
+    def task_ids_by_source_id(self, source_ids: Iterable[str]) -> dict[str, list[int]]:
+        """Stored tasks whose ``data["_source_id"]`` is one of ``source_ids``: id -> task ids.
+
+        Only source ids that are present appear in the result; each list is in id order
+        (several tasks may share a source id when they were added directly). Uses the
+        indexed ``tasks.source_id`` column, so the cost grows with the ids asked for, not
+        with the size of the project. Non-text ids are compared as ``str(id)``.
+        """
+        wanted = sorted({str(s) for s in source_ids})
+        found: dict[str, list[int]] = {}
+        for start in range(0, len(wanted), _LOOKUP_CHUNK):
+            part = json.dumps(wanted[start : start + _LOOKUP_CHUNK], ensure_ascii=False)
+            rows = self._db.read(
+                lambda c, p=part: c.execute(
+                    "SELECT source_id, id FROM tasks WHERE source_id IN "
+                    "(SELECT value FROM json_each(?)) ORDER BY id",
+                    (p,),
+                ).fetchall()
+            )
+            for source_id, task_id in rows:
+                found.setdefault(source_id, []).append(task_id)
+        return found
 
     def task_ids(self) -> list[int]:
         return [
