@@ -16,7 +16,7 @@ setup-dev:
 lint: setup-dev
 	.venv/bin/ruff check preannotate_lab tests benchmarks
 
-bench: setup
+bench: setup-dev
 	.venv/bin/python -m benchmarks.text_preannotation --json
 	.venv/bin/python -m benchmarks.ocr --json
 	.venv/bin/python -m benchmarks.task_grid --json

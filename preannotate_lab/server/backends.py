@@ -1,0 +1,201 @@
+"""Where a job's chunks run: in the kernel, in a pool of worker processes, or on a Dask cluster.
+
+Every backend takes chunks of ``(task_id, Document)`` and yields, per chunk, a list of
+``(task_id, results | error message)``. The job reads tasks and writes predictions in the
+parent; remote workers only run pipelines on text and keep their own pipeline cache (see
+:func:`preannotate_lab.server.pipeline.worker_pipeline`), so every backend predicts the same.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any
+
+from ..model import Document
+from .pipeline import Pipeline, PipelineSpec, run_texts
+
+Chunk = list[tuple[int, Document]]
+Outputs = list[tuple[int, Any]]
+
+
+class Backend:
+    """Base class: ``map(...)`` runs chunks and yields their outputs (in any order)."""
+
+    name = "backend"
+    needs_local_pipeline = True
+
+    def map(self, pipeline: Pipeline | None, spec: PipelineSpec, chunks: Iterable[Chunk], *,
+            batch_size: int = 64) -> Iterator[Outputs]:
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name}
+
+    def close(self) -> None:
+        """Release workers (a backend may be reused by many jobs until closed)."""
+
+
+class InlineBackend(Backend):
+    """Run in the kernel's job thread (the default)."""
+
+    name = "inline"
+
+    def map(self, pipeline: Pipeline | None, spec: PipelineSpec, chunks: Iterable[Chunk], *,
+            batch_size: int = 64) -> Iterator[Outputs]:
+        if pipeline is None:
+            raise ValueError("the inline backend needs the server's loaded pipeline")
+        for chunk in chunks:
+            outputs = pipeline.run([doc for _, doc in chunk], batch_size=batch_size)
+            yield [(task_id, out) for (task_id, _), out in zip(chunk, outputs, strict=True)]
+
+
+class _FutureBackend(Backend):
+    """Shared driver: keep a few chunks in flight, yield each as it completes."""
+
+    needs_local_pipeline = False
+    workers = 1
+
+    def _submit(self, spec: PipelineSpec, items: list[tuple[int, str]], batch_size: int) -> Any:
+        raise NotImplementedError
+
+    def _wait_any(self, pending: list[Any]) -> tuple[list[Any], list[Any]]:
+        raise NotImplementedError
+
+    def map(self, pipeline: Pipeline | None, spec: PipelineSpec, chunks: Iterable[Chunk], *,
+            batch_size: int = 64) -> Iterator[Outputs]:
+        in_flight = max(2, 2 * self.workers)  # enough to keep every worker busy, bounded memory
+        pending: list[Any] = []
+        source = iter(chunks)
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and len(pending) < in_flight:
+                    chunk = next(source, None)
+                    if chunk is None:
+                        exhausted = True
+                        break
+                    # one batch per submit, so every worker gets a share of a chunk
+                    items = [(task_id, doc.text) for task_id, doc in chunk]
+                    for start in range(0, len(items), batch_size):
+                        pending.append(self._submit(spec, items[start:start + batch_size], batch_size))
+                if not pending:
+                    return
+                done, pending = self._wait_any(pending)
+                for future in done:
+                    yield future.result()
+        finally:
+            for future in pending:  # cancelled job or error: drop what has not started
+                future.cancel()
+
+
+def _default_context() -> multiprocessing.context.BaseContext:
+    # forking a kernel that runs threads (jobs, widgets, zmq) can deadlock the child; spawn is safe
+    return multiprocessing.get_context("spawn")
+
+
+class ProcessPoolBackend(_FutureBackend):
+    """``workers`` processes, each keeping its own loaded pipelines between chunks and jobs."""
+
+    name = "process_pool"
+
+    def __init__(self, workers: int = 2, *, mp_context: Any = None) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        self.workers = workers
+        self._context = mp_context or _default_context()
+        self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=self._context)
+            return self._executor
+
+    def _submit(self, spec: PipelineSpec, items: list[tuple[int, str]], batch_size: int) -> Future:
+        return self.executor.submit(run_texts, spec, items, batch_size)
+
+    def _wait_any(self, pending: list[Any]) -> tuple[list[Any], list[Any]]:
+        done, rest = wait(pending, return_when=FIRST_COMPLETED)
+        return list(done), list(rest)
+
+    def warm(self, spec: PipelineSpec) -> None:
+        """Load the pipeline in every worker before timing-sensitive work."""
+        futures = [self.executor.submit(run_texts, spec, [(0, "Warm up.")], 8)
+                   for _ in range(self.workers * 2)]
+        for future in futures:
+            future.result()
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "workers": self.workers}
+
+    def close(self) -> None:
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True, cancel_futures=True)
+                self._executor = None
+
+
+class DaskBackend(_FutureBackend):
+    """A ``dask.distributed`` cluster: give a ``Client`` or a scheduler address."""
+
+    name = "dask"
+
+    def __init__(self, client_or_address: Any) -> None:
+        from distributed import Client
+
+        if isinstance(client_or_address, str):
+            self.client = Client(client_or_address)
+            self._owns_client = True
+        elif isinstance(client_or_address, Client):
+            self.client = client_or_address
+            self._owns_client = False
+        else:
+            raise TypeError(
+                f"DaskBackend needs a distributed.Client or a scheduler address, got "
+                f"{type(client_or_address).__name__}"
+            )
+
+    @property
+    def workers(self) -> int:  # type: ignore[override]
+        info = self.client.scheduler_info()
+        return max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+
+    def _submit(self, spec: PipelineSpec, items: list[tuple[int, str]], batch_size: int) -> Any:
+        return self.client.submit(run_texts, spec, items, batch_size, pure=False)
+
+    def _wait_any(self, pending: list[Any]) -> tuple[list[Any], list[Any]]:
+        from distributed import wait as dask_wait
+
+        result = dask_wait(pending, return_when="FIRST_COMPLETED")
+        return list(result.done), list(result.not_done)
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "workers": self.workers,
+                "scheduler": self.client.scheduler.address}
+
+    def close(self) -> None:
+        if self._owns_client:
+            self.client.close()
+
+
+def backend_from(value: Any) -> Backend:
+    """A backend from a name ("inline", "process_pool", "dask:ADDRESS"), an object, or None."""
+    if value is None or value == "inline":
+        return InlineBackend()
+    if isinstance(value, Backend):
+        return value
+    if value == "process_pool":
+        return ProcessPoolBackend()
+    if isinstance(value, str) and value.startswith("dask:"):
+        return DaskBackend(value[len("dask:"):])
+    raise ValueError(
+        f"unknown backend {value!r}; use 'inline', 'process_pool', 'dask:ADDRESS' or a Backend"
+    )
+
+
+__all__ = ["Backend", "DaskBackend", "InlineBackend", "ProcessPoolBackend", "backend_from"]

@@ -1,0 +1,364 @@
+"""A pre-annotation job: stream tasks from the store, run the pipeline, write predictions.
+
+Three threads overlap the work: a reader streams tasks (and builds documents), the job thread
+runs the pipeline (or feeds a backend), a writer stores each chunk's predictions in one
+transaction. Per-task problems (a bad PDF, a hostile regex) are recorded on that task and the
+job goes on. ``cancel()`` stops after the chunk in hand; running again without ``force`` skips
+tasks already predicted by the same pipeline on the same content, so nothing is duplicated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..model import Document, Prediction, Span, Task
+from .errors import JobError
+
+if TYPE_CHECKING:
+    from .backends import Backend
+    from .server import Server
+
+log = logging.getLogger(__name__)
+_DONE = object()  # end-of-stream marker on the job's queues
+
+ProgressCallback = Callable[[dict[str, Any]], None]
+
+
+def document_hash(task: Task) -> str | None:
+    """Identity of a task's content without building its document.
+
+    Text tasks: :meth:`Document.content_hash` of the text. Document tasks: a hash of the file's
+    bytes, so a re-run can skip an unchanged PDF without running OCR again.
+    """
+    text = task.text
+    if task.kind == "text" and text is not None:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    path = task.source_path
+    if path is None:
+        return None
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return "file:" + digest.hexdigest()[:16]
+
+
+def build_document(task: Task, ocr_options: dict[str, Any] | None = None) -> Document:
+    """The Document of a task (text directly; PDFs and images through the documents module)."""
+    if task.kind == "text":
+        text = task.text
+        if text is None:
+            raise ValueError(f"task {task.id} has no 'text' in its data (keys: {sorted(task.data)})")
+        return Document(text)
+    from ..documents import document_for  # heavy (OCR); only for document tasks
+
+    return document_for(task, ocr_options=ocr_options)
+
+
+@dataclass
+class _Item:
+    task: Task
+    document: Document
+    document_hash: str | None
+
+
+class Job:
+    """One run of a server over a project's tasks. Created by :meth:`Server.run`."""
+
+    def __init__(self, server: Server, project: Any, task_ids: Iterable[int] | None, *,
+                 force: bool, batch_size: int, chunk_size: int, backend: Backend,
+                 on_progress: ProgressCallback | None = None,
+                 ocr_options: dict[str, Any] | None = None) -> None:
+        if batch_size < 1 or chunk_size < 1:
+            raise ValueError(f"batch_size and chunk_size must be >= 1 (got {batch_size}, {chunk_size})")
+        self.id = uuid.uuid4().hex[:8]
+        self.server = server
+        self.project = project
+        if task_ids is not None and (isinstance(task_ids, (str, bytes, int))
+                                     or not isinstance(task_ids, Iterable)):
+            raise TypeError(f"task_ids must be a list of task ids or None, got {task_ids!r}")
+        self.task_ids = None if task_ids is None else [int(t) for t in task_ids]
+        self.force = force
+        self.batch_size = batch_size
+        self.chunk_size = chunk_size
+        self.backend = backend
+        self.ocr_options = ocr_options
+        self.state = "queued"
+        self.error: str | None = None
+        self.created_at = time.time()
+        self._started: float | None = None
+        self._finished: float | None = None
+        self._cancel = threading.Event()
+        self._finished_event = threading.Event()
+        self._lock = threading.Lock()
+        self._callbacks: list[ProgressCallback] = [on_progress] if on_progress else []
+        self._counts = {"done": 0, "predicted": 0, "skipped": 0, "errors": 0}
+        self.total = len(self.task_ids) if self.task_ids is not None else None
+        self.task_errors: dict[int, str] = {}  # task id -> message, for this run
+        self._stop_reading = False
+        self.owns_backend = False  # close the backend when the job ends
+
+    # -- public ---------------------------------------------------------------------------
+    @property
+    def progress(self) -> dict[str, Any]:
+        """done (tasks handled: predicted, skipped or failed), total, predicted, skipped,
+        errors, rate (tasks/s), state, elapsed (s)."""
+        with self._lock:
+            counts = dict(self._counts)
+        elapsed = self.elapsed
+        return {
+            **counts,
+            "total": self.total,
+            "rate": round(counts["done"] / elapsed, 2) if elapsed > 0 else 0.0,
+            "state": self.state,
+            "elapsed": round(elapsed, 3),
+            "server": self.server.name,
+            "job": self.id,
+            "error": self.error,
+        }
+
+    @property
+    def elapsed(self) -> float:
+        if self._started is None:
+            return 0.0
+        return (self._finished or time.perf_counter()) - self._started
+
+    @property
+    def finished(self) -> bool:
+        return self._finished_event.is_set()
+
+    def on_progress(self, callback: ProgressCallback) -> None:
+        """Call ``callback(progress)`` after every written chunk and state change (any thread)."""
+        self._callbacks.append(callback)
+
+    def cancel(self) -> None:
+        """Stop after the chunk in hand; what was predicted so far stays stored."""
+        self._cancel.set()
+        if self.state == "queued":
+            self._set_state("cancelled")
+            self._finished_event.set()
+
+    def wait(self, timeout: float | None = None) -> Job:
+        """Block until the job ends; raises JobError if it failed, TimeoutError on timeout."""
+        if not self._finished_event.wait(timeout):
+            raise TimeoutError(f"job {self.id} on server {self.server.name!r} still "
+                               f"{self.state} after {timeout} s ({self.progress['done']} done)")
+        if self.state == "failed":
+            raise JobError(f"job {self.id} on server {self.server.name!r} failed: {self.error}")
+        return self
+
+    def __repr__(self) -> str:
+        p = self.progress
+        return f"<Job {self.id} {p['state']} {p['done']}/{p['total']} on {self.server.name!r}>"
+
+    # -- running (in the server's job thread) -------------------------------------------------
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self._notify()
+
+    def _notify(self) -> None:
+        if not self._callbacks:
+            return
+        progress = self.progress
+        for callback in list(self._callbacks):
+            try:
+                callback(progress)
+            except Exception:  # a broken UI callback must not stop the job
+                log.exception("progress callback of job %s failed", self.id)
+
+    def _count(self, **deltas: int) -> None:
+        with self._lock:
+            for key, value in deltas.items():
+                self._counts[key] += value
+
+    def run(self) -> None:
+        """The job's body; the server calls it in its own thread."""
+        if self._cancel.is_set():
+            self._finished_event.set()
+            return
+        self._started = time.perf_counter()
+        self._set_state("running")
+        try:
+            self._run()
+            self._finished = time.perf_counter()
+            self._set_state("cancelled" if self._cancel.is_set() else "done")
+        except BaseException as exc:  # the job thread must always end in a final state
+            self._finished = time.perf_counter()
+            self.error = f"{type(exc).__name__}: {exc}"
+            log.exception("job %s on server %s failed", self.id, self.server.name)
+            self._set_state("failed")
+        finally:
+            if self.owns_backend:
+                self.backend.close()
+            self._finished_event.set()
+
+    def _run(self) -> None:
+        spec = self.server.spec
+        pipeline_hash = spec.pipeline_hash
+        index: dict[int, set[str | None]] = {} if self.force else self.project.prediction_index(pipeline_hash)
+        if self.total is None:
+            self.total = self.project.count_tasks()
+        provenance = self.server.provenance(self.project)
+        common = {
+            "model_version": spec.model_version,
+            "server": self.server.name,
+            "config_hash": provenance.get("config_hash"),
+            "pipeline_hash": pipeline_hash,
+            "provenance": provenance,
+        }
+        items: queue.Queue = queue.Queue(maxsize=2)
+        writes: queue.Queue = queue.Queue(maxsize=4)
+        failures: list[BaseException] = []
+        self._stop_reading = False
+        reader = threading.Thread(target=self._read, args=(index, items, writes, failures),
+                                  name=f"job-{self.id}-reader", daemon=True)
+        writer = threading.Thread(target=self._write, args=(writes, failures),
+                                  name=f"job-{self.id}-writer", daemon=True)
+        reader.start()
+        writer.start()
+        pending: dict[int, _Item] = {}
+
+        def chunks() -> Iterator[list[tuple[int, Document]]]:
+            while True:
+                chunk = items.get()
+                if chunk is _DONE:
+                    return
+                for item in chunk:
+                    pending[item.task.id] = item
+                yield [(item.task.id, item.document) for item in chunk]
+                if self._cancel.is_set() or failures:
+                    return
+
+        try:
+            with self.server.acquire(self.backend.needs_local_pipeline) as pipeline:
+                for outputs in self.backend.map(pipeline, spec, chunks(), batch_size=self.batch_size):
+                    writes.put(self._predictions(outputs, pending, common))
+                    if self._cancel.is_set() or failures:
+                        break
+        finally:
+            # the reader may still queue task errors: stop it first, then let the writer finish
+            self._cancel_reader(items)
+            reader.join()
+            writes.put(_DONE)
+            writer.join()
+        if failures:
+            raise failures[0]
+
+    def _cancel_reader(self, items: queue.Queue) -> None:
+        """Unblock and stop the reader (it may be waiting to put a chunk)."""
+        self._stop_reading = True
+        while True:
+            try:
+                items.get_nowait()
+            except queue.Empty:
+                break
+
+    def _read(self, index: dict[int, set[str | None]], items: queue.Queue, writes: queue.Queue,
+              failures: list[BaseException]) -> None:
+        """Reader thread: stream tasks, skip unchanged ones, build documents, queue chunks."""
+        chunk: list[_Item] = []
+        try:
+            for task in self.project.iter_tasks(self.task_ids, chunk_size=self.chunk_size):
+                if self._stop_reading or self._cancel.is_set():
+                    break
+                doc_hash = document_hash(task)
+                if doc_hash is not None and doc_hash in index.get(task.id, ()):  # type: ignore[arg-type]
+                    self._count(done=1, skipped=1)
+                    continue
+                try:
+                    document = build_document(task, self.ocr_options)
+                except Exception as exc:  # DocumentError and friends: record on the task, go on
+                    writes.put(("error", task.id, f"cannot read the document: {exc}"))
+                    continue
+                chunk.append(_Item(task, document, doc_hash))
+                if len(chunk) >= self.chunk_size:
+                    self._put(items, chunk)
+                    chunk = []
+            if chunk and not self._stop_reading:
+                self._put(items, chunk)
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            self._put(items, _DONE)
+
+    def _put(self, items: queue.Queue, value: Any) -> None:
+        while not self._stop_reading:
+            try:
+                items.put(value, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _predictions(self, outputs: list[tuple[int, Any]], pending: dict[int, _Item],
+                     common: dict[str, Any]) -> tuple[str, list[Prediction], list[tuple[int, str]], list[int]]:
+        """Turn a chunk's outputs into predictions, task errors and errors to clear."""
+        predictions: list[Prediction] = []
+        errors: list[tuple[int, str]] = []
+        cleared: list[int] = []
+        for task_id, out in outputs:
+            item = pending.pop(task_id)
+            if isinstance(out, str):
+                errors.append((task_id, out))
+                continue
+            if item.document.is_visual:
+                out = _with_boxes(item.document, out)
+            confidences = [r.confidence for r in out if getattr(r, "confidence", None) is not None]
+            predictions.append(Prediction(
+                task_id=task_id, results=tuple(out), document_hash=item.document_hash,
+                score=round(sum(confidences) / len(confidences), 4) if confidences else None,
+                **common,
+            ))
+            if item.task.error:
+                cleared.append(task_id)
+        return ("chunk", predictions, errors, cleared)
+
+    def _write(self, writes: queue.Queue, failures: list[BaseException]) -> None:
+        """Writer thread: one transaction per chunk of predictions; task errors as they come."""
+        while True:
+            message = writes.get()
+            if message is _DONE:
+                return
+            if failures:
+                continue  # drain so the producer never blocks
+            try:
+                if message[0] == "error":
+                    _, task_id, text = message
+                    self.project.set_task_error(task_id, text)
+                    self.task_errors[task_id] = text
+                    self._count(done=1, errors=1)
+                else:
+                    _, predictions, errors, cleared = message
+                    if predictions:
+                        self.project.add_predictions(predictions)
+                    for task_id, text in errors:
+                        self.project.set_task_error(task_id, text)
+                        self.task_errors[task_id] = text
+                    for task_id in cleared:
+                        self.project.set_task_error(task_id, None)
+                    self._count(done=len(predictions) + len(errors), predicted=len(predictions),
+                                errors=len(errors))
+                self._notify()
+            except BaseException as exc:
+                failures.append(exc)
+
+
+def _with_boxes(document: Document, results: list[Any]) -> list[Any]:
+    """Give spans of page documents one box per line they cover (the OCR layer knows how)."""
+    try:
+        from ..ocr import merge_span_boxes
+    except ImportError:
+        return results
+    return [merge_span_boxes(document, r) if isinstance(r, Span) and not r.boxes else r
+            for r in results]
+

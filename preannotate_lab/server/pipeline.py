@@ -1,0 +1,176 @@
+"""A server's pipeline: hub resources in order, each filtered to the labels the config gives it.
+
+The plan (:class:`PipelineSpec`) is small and picklable: resource names, fingerprints and label
+sets. A worker process or a Dask worker rebuilds the runnable :class:`Pipeline` from it and keeps
+it in a per-process cache keyed by the pipeline hash, so only chunks of text cross the wire.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..model import Choice, Document, Relation, Result, Span
+from ..resources.base import ItemError, content_hash
+from .errors import ServerError
+
+# stages run in this order: spans first, then what reads spans
+KIND_ORDER = {"ner": 0, "classification": 1, "assertion": 2, "relation": 3}
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """One resource of a pipeline and the labels the config assigns to it."""
+
+    name: str
+    kind: str
+    version: str
+    fingerprint: str
+    labels: tuple[str, ...]
+    memory_mb: float = 0.0
+    key: str = ""  # cache key: resource name + what would be built
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "version": self.version,
+                "fingerprint": self.fingerprint, "labels": list(self.labels)}
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """Everything needed to rebuild a pipeline in another process (no loaded objects)."""
+
+    stages: tuple[StageSpec, ...]
+    from_names: tuple[tuple[str, str], ...] = ()  # label -> config control that owns it
+
+    @property
+    def pipeline_hash(self) -> str:
+        """Stable identity of what the pipeline predicts: resources, fingerprints, label sets."""
+        return content_hash(
+            "pipeline", [(s.name, s.fingerprint, sorted(s.labels)) for s in self.stages],
+            sorted(self.from_names),
+        )
+
+    @property
+    def model_version(self) -> str:
+        return "+".join(f"{s.name}@{s.version}" for s in self.stages)
+
+    @property
+    def labels(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for stage in self.stages:
+            seen.update(dict.fromkeys(stage.labels))
+        return list(seen)
+
+
+class Pipeline:
+    """Runnable stages: ``run(documents)`` gives each document its results or an error message."""
+
+    def __init__(self, spec: PipelineSpec, resources: Sequence[Any],
+                 locks: Sequence[threading.Lock | None] | None = None) -> None:
+        if len(resources) != len(spec.stages):
+            raise ServerError(f"pipeline has {len(spec.stages)} stages but {len(resources)} resources")
+        self.spec = spec
+        self.resources = list(resources)
+        self.locks = list(locks) if locks is not None else [None] * len(resources)
+        self._from_names = dict(spec.from_names)
+        self._allowed = [frozenset(s.labels) for s in spec.stages]
+        self._allowed_folded = [frozenset(x.casefold() for x in s.labels) for s in spec.stages]
+
+    def run(self, documents: Sequence[Document], *, batch_size: int = 64) -> list[list[Result] | str]:
+        """Per document (same order): its results, or an error message naming the resource."""
+        results: list[dict[str, Result]] = [{} for _ in documents]
+        errors: list[str | None] = [None] * len(documents)
+        for index, (stage, resource) in enumerate(zip(self.spec.stages, self.resources, strict=True)):
+            todo = [i for i, err in enumerate(errors) if err is None]
+            if not todo:
+                break
+            items = [(documents[i], tuple(results[i].values())) for i in todo]
+            lock = self.locks[index]
+            with lock if lock is not None else nullcontext():
+                outputs = list(resource.pipe(items, batch_size=batch_size))
+            if len(outputs) != len(items):
+                raise ServerError(
+                    f"resource {stage.name!r} returned {len(outputs)} outputs for {len(items)} "
+                    "documents; it must yield exactly one per document"
+                )
+            for i, out in zip(todo, outputs, strict=True):
+                if isinstance(out, ItemError):
+                    errors[i] = f"{stage.name}: {out.message}"
+                    continue
+                kept = results[i]
+                # a result with the id of an earlier one replaces it (assertion-stamped spans)
+                for result in self._filter(index, out, kept):
+                    kept[result.id] = result
+        return [err if err is not None else list(res.values()) for res, err in zip(results, errors, strict=True)]
+
+    def _filter(self, index: int, outputs: Iterable[Result], earlier: dict[str, Result]) -> list[Result]:
+        """Keep only what the config assigns to this stage; stamp the owning control name."""
+        stage = self.spec.stages[index]
+        allowed, folded = self._allowed[index], self._allowed_folded[index]
+        kept: list[Result] = []
+        for r in outputs:
+            if isinstance(r, Span):
+                if stage.kind == "assertion":
+                    if r.assertion is None or r.assertion.casefold() not in folded:
+                        continue
+                elif r.label not in allowed:
+                    continue
+                if r.from_name is None and r.label in self._from_names:
+                    r = replace(r, from_name=self._from_names[r.label])
+            elif isinstance(r, Choice):
+                labels = tuple(x for x in r.labels if x in allowed)
+                if not labels:
+                    continue
+                if labels != r.labels or (r.from_name is None and labels[0] in self._from_names):
+                    r = replace(r, labels=labels, from_name=r.from_name or self._from_names.get(labels[0]))
+            elif isinstance(r, Relation):
+                if r.label is not None and r.label not in allowed:
+                    continue
+                ids = set(earlier) | {k.id for k in kept}
+                if r.from_id not in ids or r.to_id not in ids:
+                    continue
+            kept.append(r)
+        return kept
+
+
+# -- worker-side cache: one pipeline per process per pipeline hash -------------------------------
+_WORKER_PIPELINES: dict[str, Pipeline] = {}
+_WORKER_LOCK = threading.Lock()
+
+
+def worker_pipeline(spec: PipelineSpec) -> Pipeline:
+    """The pipeline for ``spec`` in this process, loaded from the hub on first use."""
+    key = spec.pipeline_hash
+    with _WORKER_LOCK:
+        pipeline = _WORKER_PIPELINES.get(key)
+        if pipeline is None:
+            from ..resources import hub
+
+            resources = []
+            for stage in spec.stages:
+                resource = hub.load(stage.name)
+                if resource.fingerprint() != stage.fingerprint:
+                    raise ServerError(
+                        f"resource {stage.name!r} in this worker differs from the deployed one "
+                        f"(fingerprint {resource.fingerprint()} != {stage.fingerprint}); install "
+                        "the same model and rules on every worker"
+                    )
+                resources.append(resource)
+            pipeline = Pipeline(spec, resources)
+            _WORKER_PIPELINES[key] = pipeline
+    return pipeline
+
+
+def run_texts(spec: PipelineSpec, items: list[tuple[int, str]], batch_size: int) -> list[tuple[int, Any]]:
+    """Worker entry point: run ``(task_id, text)`` items; returns ``(task_id, results | message)``."""
+    pipeline = worker_pipeline(spec)
+    outputs = pipeline.run([Document(text) for _, text in items], batch_size=batch_size)
+    return [(task_id, out) for (task_id, _), out in zip(items, outputs, strict=True)]
+
+
+def worker_cache_info() -> list[str]:
+    """Pipeline hashes loaded in this process (for tests and the servers panel)."""
+    return list(_WORKER_PIPELINES)

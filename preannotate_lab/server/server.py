@@ -1,0 +1,247 @@
+"""A deployed pipeline: the resources a labeling config names, ready to pre-annotate projects."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ..model import utcnow
+from ..resources.base import content_hash
+from .backends import Backend, InlineBackend, backend_from
+from .errors import ServerError
+from .jobs import Job, ProgressCallback, document_hash
+from .pipeline import Pipeline, PipelineSpec
+
+if TYPE_CHECKING:
+    from .manager import ServerManager
+
+STATUSES = ("idle", "busy", "stopped", "error")
+USAGES = ("preannotation", "training", "ocr")
+MAX_JOB_HISTORY = 20
+
+
+class Server:
+    """A pipeline built from a config's ``model=`` names, each filtered to its labels.
+
+    Created by :meth:`ServerManager.deploy`; runs one job at a time in its own thread, so the
+    notebook stays free and several servers can work at once.
+    """
+
+    def __init__(self, manager: ServerManager, name: str, config: Any, spec: PipelineSpec, *,
+                 by: str = "user", usage: str = "preannotation", backend: Backend | None = None,
+                 config_hash: str | None = None) -> None:
+        self.manager = manager
+        self.name = name
+        self.config = config
+        self.spec = spec
+        self.config_hash = config_hash
+        self.deployed_by = by
+        self.deployed_at: datetime = utcnow()
+        self.usage = usage
+        self.backend = backend or InlineBackend()
+        self.jobs: list[Job] = []
+        self._status = "idle"
+        self.status_reason: str | None = None
+        self._queue: queue.Queue[Job | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    # -- what it is -----------------------------------------------------------------------------
+    @property
+    def resources(self) -> list[dict[str, str]]:
+        """Names, kinds and versions of the resources, in pipeline order."""
+        return [{"name": s.name, "kind": s.kind, "version": s.version} for s in self.spec.stages]
+
+    @property
+    def labels(self) -> list[str]:
+        return self.spec.labels
+
+    @property
+    def pipeline_hash(self) -> str:
+        return self.spec.pipeline_hash
+
+    @property
+    def status(self) -> str:
+        """idle, busy (a job runs or waits), stopped (deleted) or error (see status_reason)."""
+        if self._status in ("stopped", "error"):
+            return self._status
+        return "busy" if self.current_job is not None else "idle"
+
+    @property
+    def current_job(self) -> Job | None:
+        for job in self.jobs:
+            if job.state in ("queued", "running"):
+                return job
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        """Plain data for UIs (servers panel, CLI --json)."""
+        job = self.current_job
+        return {
+            "name": self.name,
+            "resources": self.resources,
+            "labels": self.labels,
+            "status": self.status,
+            "status_reason": self.status_reason,
+            "deployed_by": self.deployed_by,
+            "deployed_at": self.deployed_at.isoformat(),
+            "usage": self.usage,
+            "pipeline_hash": self.pipeline_hash,
+            "memory_mb": round(sum(s.memory_mb for s in self.spec.stages), 1),
+            "backend": self.backend.describe(),
+            "job": job.progress if job is not None else None,
+        }
+
+    def provenance(self, project: Any = None) -> dict[str, Any]:
+        """What every prediction of this server records about where it came from."""
+        stages = []
+        for stage in self.spec.stages:
+            entry = self.manager.cache.entry(stage.key)
+            extra = _resource_provenance(entry.resource) if entry is not None else {}
+            stages.append({**stage.describe(), **extra})
+        return {
+            "server": self.name,
+            "resources": stages,
+            "config_hash": self.config_hash,
+            "pipeline_hash": self.pipeline_hash,
+            "usage": self.usage,
+        }
+
+    def __repr__(self) -> str:
+        names = ", ".join(s.name for s in self.spec.stages)
+        return f"<Server {self.name!r} {self.status} [{names}] {len(self.labels)} labels>"
+
+    # -- running ----------------------------------------------------------------------------------
+    def run(self, project: Any, task_ids: Iterable[int] | None = None, *, force: bool = False,
+            batch_size: int = 64, chunk_size: int = 256, wait: bool = False,
+            backend: Backend | str | None = None, on_progress: ProgressCallback | None = None,
+            ocr_options: dict[str, Any] | None = None) -> Job:
+        """Pre-annotate ``task_ids`` (default: every task) of ``project``; returns the Job.
+
+        Runs in the background unless ``wait=True``. Without ``force``, tasks already predicted
+        by this exact pipeline on the same content are skipped; with ``force`` each task gets a
+        new prediction version (older versions stay).
+        """
+        if self._status == "stopped":
+            raise ServerError(f"server {self.name!r} was deleted; deploy a new one with servers.deploy(...)")
+        job = Job(self, project, task_ids, force=force, batch_size=batch_size,
+                  chunk_size=chunk_size, backend=backend_from(backend) if backend else self.backend,
+                  on_progress=on_progress, ocr_options=ocr_options)
+        # a backend named by a string belongs to this job: its workers end with it
+        job.owns_backend = backend is not None and not isinstance(backend, Backend)
+        with self._lock:
+            if self._status == "error":
+                self._status, self.status_reason = "idle", None  # a new run is a fresh try
+            self.jobs.append(job)
+            del self.jobs[:-MAX_JOB_HISTORY]
+            self._queue.put(job)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._work, name=f"server-{self.name}",
+                                                daemon=True)
+                self._thread.start()
+        if wait:
+            job.wait()
+        return job
+
+    def _work(self) -> None:
+        while True:
+            try:
+                job = self._queue.get(timeout=1.0)
+            except queue.Empty:
+                with self._lock:
+                    if self._queue.empty():
+                        self._thread = None
+                        return
+                continue
+            if job is None:  # deleted: release worker processes once the last job ended
+                self.backend.close()
+                return
+            job.run()
+            if job.state == "failed":
+                self._status, self.status_reason = "error", f"job {job.id} failed: {job.error}"
+
+    @contextmanager
+    def acquire(self, local: bool = True) -> Iterator[Pipeline | None]:
+        """The loaded pipeline, pinned in the shared cache while a job uses it."""
+        if not local:
+            yield None
+            return
+        entries = [self.manager.load_stage(stage) for stage in self.spec.stages]
+        with self.manager.cache.pinned(entries):
+            yield Pipeline(self.spec, [e.resource for e in entries], [e.lock for e in entries])
+
+    def stop(self) -> None:
+        """Cancel queued and running jobs and refuse new ones (the manager's delete calls this)."""
+        for job in list(self.jobs):
+            if job.state in ("queued", "running"):
+                job.cancel()
+        with self._lock:
+            self._status = "stopped"
+            if self._thread is not None and self._thread.is_alive():
+                self._queue.put(None)
+            else:
+                self.backend.close()
+
+    # -- incremental ------------------------------------------------------------------------------
+    def stale_task_ids(self, project: Any, task_ids: Iterable[int] | None = None) -> list[int]:
+        """Tasks with predictions, none of them from this pipeline on the task's current content.
+
+        After a rule or model change the pipeline hash changes, so every task predicted before
+        shows up here until it is pre-annotated again.
+        """
+        index = project.prediction_index(self.pipeline_hash)
+        predicted = _predicted_task_ids(project)
+        stale = []
+        for task in project.iter_tasks(None if task_ids is None else list(task_ids)):
+            if task.id not in predicted:
+                continue
+            if document_hash(task) not in index.get(task.id, ()):
+                stale.append(task.id)
+        return stale
+
+    def pending_task_ids(self, project: Any, task_ids: Iterable[int] | None = None) -> list[int]:
+        """Tasks that a run without ``force`` would pre-annotate (new, stale or changed)."""
+        index = project.prediction_index(self.pipeline_hash)
+        return [t.id for t in project.iter_tasks(None if task_ids is None else list(task_ids))
+                if document_hash(t) not in index.get(t.id, ())]
+
+
+def _predicted_task_ids(project: Any) -> set[int]:
+    """Ids of tasks that have at least one prediction (any pipeline)."""
+    finder: Callable[[], Iterable[int]] | None = getattr(project, "predicted_task_ids", None)
+    if finder is not None:
+        return set(finder())
+    total, rows = project.task_rows(0, max(1, project.count_tasks()))
+    return {row["id"] for row in rows if row.get("n_predictions")}
+
+
+def _resource_provenance(resource: Any) -> dict[str, Any]:
+    """Rule hashes, prompt texts and model meta of a resource, for each prediction's provenance.
+
+    A resource may report its own with a ``provenance()`` method; otherwise the usual
+    attributes of hub resources are read (a rule set, label prompts, a spaCy meta).
+    """
+    report = getattr(resource, "provenance", None)
+    if callable(report):
+        try:
+            value = report()
+        except Exception as exc:  # provenance must never stop a job
+            return {"provenance_error": str(exc)}
+        return dict(value) if isinstance(value, dict) else {}
+    out: dict[str, Any] = {}
+    ruleset = getattr(resource, "ruleset", None)
+    if ruleset is not None and callable(getattr(ruleset, "fingerprint", None)):
+        out["rules_hash"] = ruleset.fingerprint()
+        out["rules"] = {r.name: content_hash(r.to_dict()) for r in getattr(ruleset, "rules", ())}
+    prompts = getattr(resource, "descriptions", None) or getattr(resource, "prompt", None)
+    if isinstance(prompts, (dict, str)):
+        out["prompts"] = dict(prompts) if isinstance(prompts, dict) else prompts
+    meta = getattr(resource, "meta", None)
+    if meta is not None and getattr(meta, "name", None):
+        out["model"] = {"name": meta.name, "version": getattr(meta, "version", None),
+                        "spacy_version": getattr(meta, "spacy_version", None)}
+    return out
