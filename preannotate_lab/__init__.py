@@ -29,6 +29,9 @@ _EXPORTS: dict[str, str] = {
     # import / export
     "import_path": "formats", "export_project": "formats",
     "import_dataframe": "formats", "to_dataframe": "formats",
+    # training
+    "train_ner": "training", "train_textcat": "training",
+    "TrainingJob": "training", "TrainingError": "training",
     # documents
     "document_for": "documents",
     # widgets
