@@ -72,8 +72,13 @@ class PageCache:
         return self.root / sha256[:2] / sha256
 
     def image_path(self, key: PageKey) -> Path:
-        """Where the page PNG of ``key`` lives (it may not exist yet)."""
-        return self._folder(key.sha256) / f"{key.stem()}.png"
+        """Where the page PNG of ``key`` lives (it may not exist yet).
+
+        ``key.reader`` is empty for the page as rendered; a variant of it (the page turned
+        upright, reader ``"rotated 90"``) gets its own file next to it.
+        """
+        variant = f".{key.reader_tag()}" if key.reader else ""
+        return self._folder(key.sha256) / f"{key.stem()}{variant}.png"
 
     def words_path(self, key: PageKey) -> Path:
         return self._folder(key.sha256) / f"{key.stem()}.{key.reader_tag()}.json"

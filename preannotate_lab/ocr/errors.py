@@ -10,3 +10,7 @@ class DocumentError(ValueError):
     ``scan.pdf is encrypted; pass password=...``). Pre-annotation records it on the task and
     goes on with the other tasks.
     """
+
+
+class PageTimeout(DocumentError):
+    """Tesseract took longer than ``OcrOptions.page_timeout`` on one page and was stopped."""

@@ -34,33 +34,54 @@ class PageReading:
                     image_path=self.image_path, source=self.source)
 
 
-def build_document(readings: list[PageReading]) -> Document:
-    """Join page readings into a Document whose tokens carry page, box, line and confidence."""
-    parts: list[str] = []
-    tokens: list[Token] = []
-    offset = 0
-    line_base = 0
-    for n, reading in enumerate(readings):
-        if n:
-            parts.append(PAGE_SEPARATOR)
-            offset += len(PAGE_SEPARATOR)
+class DocumentBuilder:
+    """Adds page readings in page order, turning their words into tokens at once.
+
+    The loader adds each page as soon as it is read and then drops that page's words, so a
+    long document holds its tokens and not also every page's raw words.
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._tokens: list[Token] = []
+        self._pages: list[Page] = []
+        self._offset = 0
+        self._line_base = 0
+
+    def add(self, reading: PageReading) -> None:
+        """Append one page (the next in reading order)."""
+        if self._pages:
+            self._parts.append(PAGE_SEPARATOR)
+            self._offset += len(PAGE_SEPARATOR)
         previous_line: int | None = None
         max_line = -1
         for word in reading.words:
             line = int(word["line"])
             if previous_line is not None:
                 sep = " " if line == previous_line else LINE_SEPARATOR
-                parts.append(sep)
-                offset += len(sep)
+                self._parts.append(sep)
+                self._offset += len(sep)
             text = str(word["text"])
             box = Box(page=reading.index, x=float(word["x"]), y=float(word["y"]),
                       width=float(word["w"]), height=float(word["h"]),
                       page_width=reading.width, page_height=reading.height)
-            tokens.append(Token(text=text, start=offset, end=offset + len(text), page=reading.index,
-                                box=box, line=line_base + line, confidence=word.get("conf")))
-            parts.append(text)
-            offset += len(text)
+            self._tokens.append(Token(text=text, start=self._offset, end=self._offset + len(text),
+                                      page=reading.index, box=box, line=self._line_base + line,
+                                      confidence=word.get("conf")))
+            self._parts.append(text)
+            self._offset += len(text)
             previous_line = line
             max_line = max(max_line, line)
-        line_base += max_line + 1
-    return Document(text="".join(parts), tokens=tokens, pages=[r.page() for r in readings])
+        self._line_base += max_line + 1
+        self._pages.append(reading.page())
+
+    def build(self) -> Document:
+        return Document(text="".join(self._parts), tokens=self._tokens, pages=self._pages)
+
+
+def build_document(readings: list[PageReading]) -> Document:
+    """Join page readings into a Document whose tokens carry page, box, line and confidence."""
+    builder = DocumentBuilder()
+    for reading in readings:
+        builder.add(reading)
+    return builder.build()

@@ -3,25 +3,31 @@
 Per PDF page: the text layer when it holds at least ``min_text_chars`` characters, else
 render + OCR; ``force_ocr`` always OCRs. Image files (PNG, JPEG,
 TIFF incl. multi-page) are OCRed frame by frame. Pages are rendered one after the other while
-earlier pages are already being OCRed by the worker pool; every page reading is cached.
+earlier pages are already being OCRed by the worker pool (a few pages ahead at most); every
+page reading is cached, and each page joins the Document as soon as it is read, so memory
+holds the Document's tokens and the few pages in flight, never page images or all pages' words.
 Text-layer pages are not rendered at all: :func:`page_image` renders them on demand.
 """
 
 from __future__ import annotations
 
 import os
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
 from ..model import Document
 from . import rasterize
 from .cache import PageCache, PageKey
 from .errors import DocumentError
-from .layout import PageReading, build_document
+from .layout import DocumentBuilder, PageReading
 from .options import OcrOptions, default_cache_root
-from .tesseract import ocr_words, reader_key
+from .orientation import PageOcr, read_page
+from .tesseract import reader_key
 from .textlayer import page_words, text_chars, textlayer_version
 
 CacheLike = PageCache | str | os.PathLike[str] | None
@@ -53,32 +59,89 @@ def load_document(
     kind = rasterize.sniff(name)
     pages = as_cache(cache)
     sha = pages.file_digest(name)
-    with ThreadPoolExecutor(max_workers=opts.workers or os.cpu_count() or 1,
-                            thread_name_prefix="ocr") as pool:
+    workers = opts.workers or os.cpu_count() or 1
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr")
+    reader = _Assembler(pages, lookahead=2 * workers)
+    try:
         if kind == "pdf":
-            readings, pending = _read_pdf(name, sha, opts, pages, pool)
+            _read_pdf(name, sha, opts, pages, pool, reader)
         else:
-            readings, pending = _read_image(name, sha, opts, pages, pool)
-        for reading, key, future in pending:
-            words = future.result()
-            pages.put_words(key, {"source": "ocr", "width": reading.width,
-                                  "height": reading.height, "words": words})
-            reading.words = words
-    return build_document(readings)
+            _read_image(name, sha, opts, pages, pool, reader)
+        reader.drain(wait=True)
+    finally:
+        # after an error (a bad page, a timeout) the pages not yet started are dropped
+        pool.shutdown(wait=True, cancel_futures=True)
+    return reader.builder.build()
 
 
-Pending = list[tuple[PageReading, PageKey, "Future[list[dict[str, Any]]]"]]
+class _Assembler:
+    """Adds pages to the Document in page order as soon as each one is read.
+
+    Only the words of pages still being read are held; a page's words become tokens and are
+    dropped once it is added, and page images live in the cache, never in memory. At most
+    ``lookahead`` pages wait for OCR, so rendering does not run far ahead of tesseract.
+    """
+
+    def __init__(self, pages: PageCache, lookahead: int) -> None:
+        self.pages = pages
+        self.lookahead = lookahead
+        self.builder = DocumentBuilder()
+        self.slots: deque[tuple[PageReading, PageKey | None, Future[PageOcr] | None]] = deque()
+
+    def push(self, reading: PageReading, key: PageKey | None = None,
+             future: Future[PageOcr] | None = None) -> None:
+        self.slots.append((reading, key, future))
+        self.drain(wait=len(self.slots) > self.lookahead)
+
+    def drain(self, *, wait: bool) -> None:
+        """Add the finished pages at the head; with ``wait``, wait for all queued pages."""
+        while self.slots:
+            reading, key, future = self.slots[0]
+            if future is not None:
+                if not wait and not future.done():
+                    return
+                page = future.result()
+                reading.words = page.words
+                reading.width, reading.height = page.width, page.height
+                reading.image_path = page.image_path
+                assert key is not None
+                self.pages.put_words(key, {"source": "ocr", "width": page.width,
+                                           "height": page.height, "rotation": page.rotation,
+                                           "words": page.words})
+            self.builder.add(reading)
+            reading.words = []
+            self.slots.popleft()
 
 
-def _submit_ocr(pool: ThreadPoolExecutor, image_path: Path, opts: OcrOptions, label: str) -> Future:
-    return pool.submit(ocr_words, str(image_path), opts, label=label)
+def _submit_ocr(pool: ThreadPoolExecutor, image_path: Path, image_key: PageKey, opts: OcrOptions,
+                pages: PageCache, label: str) -> Future[PageOcr]:
+    with Image.open(image_path) as image:  # the header only: boxes follow the real image size
+        size = image.size
+
+    def store_rotated(degrees: int, image: Image.Image) -> Path:
+        return pages.put_image(replace(image_key, reader=f"rotated {degrees}"), image)
+
+    return pool.submit(read_page, str(image_path), size, opts, label=label,
+                       store_rotated=store_rotated)
+
+
+def _cached_ocr(pages: PageCache, key: PageKey, image_key: PageKey) -> PageReading | None:
+    """A page's cached OCR reading with its (possibly turned) image, or None to read it again."""
+    cached = pages.get_words(key)
+    if cached is None:
+        return None
+    rotation = int(cached.get("rotation") or 0)
+    image_path = pages.get_image(replace(image_key, reader=f"rotated {rotation}") if rotation
+                                 else image_key)
+    if image_path is None or "width" not in cached:
+        return None
+    return PageReading(key.page, int(cached["width"]), int(cached["height"]), key.dpi, "ocr",
+                       words=cached["words"], image_path=str(image_path))
 
 
 def _read_pdf(name: str, sha: str, opts: OcrOptions, pages: PageCache,
-              pool: ThreadPoolExecutor) -> tuple[list[PageReading], Pending]:
+              pool: ThreadPoolExecutor, reader: _Assembler) -> None:
     pdf = rasterize.open_pdf(name, opts.password)
-    readings: list[PageReading] = []
-    pending: Pending = []
     try:
         if len(pdf) == 0:
             raise DocumentError(f"{name}: the PDF has no pages")
@@ -88,18 +151,20 @@ def _read_pdf(name: str, sha: str, opts: OcrOptions, pages: PageCache,
             width, height = rasterize.pdf_page_pixels(page, opts.dpi)
             rasterize.check_pixels(name, index, width, height, opts.max_pixels, opts.dpi)
             image_key = PageKey(sha, index, opts.dpi, "")
-            reading = PageReading(index, width, height, opts.dpi, "textlayer")
             words = None
             if not opts.force_ocr:
                 words = _textlayer_words(page, PageKey(sha, index, opts.dpi, textlayer_version()),
                                          opts, pages)
-            if words is None:
-                reading.source = "ocr"
+            if words is not None:
+                image = pages.get_image(image_key)
+                reader.push(PageReading(index, width, height, opts.dpi, "textlayer", words=words,
+                                        image_path=str(image) if image else None))
+            else:
                 ocr_reader = ocr_reader or reader_key(opts)
                 key = PageKey(sha, index, opts.dpi, ocr_reader)
-                cached = pages.get_words(key)
+                cached = _cached_ocr(pages, key, image_key)
                 if cached is not None:
-                    words = cached["words"]
+                    reader.push(cached)
                 else:
                     image_path = pages.get_image(image_key)
                     if image_path is None:
@@ -107,19 +172,15 @@ def _read_pdf(name: str, sha: str, opts: OcrOptions, pages: PageCache,
                             name, pdf, index, dpi=opts.dpi, max_pixels=opts.max_pixels,
                             rasterizer=opts.rasterizer, password=opts.password,
                             grayscale=opts.grayscale)
-                        # poppler may round the size differently: boxes follow the real image
-                        reading.width, reading.height = rendered.size
                         image_path = pages.put_image(image_key, rendered)
+                        del rendered  # only the cached file's path is kept
                     label = f"{name} page {index + 1}"
-                    pending.append((reading, key, _submit_ocr(pool, image_path, opts, label)))
-            reading.words = words or []
-            image = pages.get_image(image_key)
-            reading.image_path = str(image) if image else None
-            readings.append(reading)
+                    reading = PageReading(index, width, height, opts.dpi, "ocr")
+                    reader.push(reading, key, _submit_ocr(pool, image_path, image_key, opts,
+                                                          pages, label))
             page.close()
     finally:
         pdf.close()
-    return readings, pending
 
 
 def _textlayer_words(page: Any, key: PageKey, opts: OcrOptions,
@@ -134,32 +195,26 @@ def _textlayer_words(page: Any, key: PageKey, opts: OcrOptions,
 
 
 def _read_image(name: str, sha: str, opts: OcrOptions, pages: PageCache,
-                pool: ThreadPoolExecutor) -> tuple[list[PageReading], Pending]:
+                pool: ThreadPoolExecutor, reader: _Assembler) -> None:
     image = rasterize.open_image(name, opts.max_pixels)
     frames = rasterize.image_frame_count(image)
     image.close()
-    reader = reader_key(opts)
-    readings: list[PageReading] = []
-    pending: Pending = []
+    ocr_reader = reader_key(opts)
     for index in range(frames):
         image_key = PageKey(sha, index, None, "")
-        key = PageKey(sha, index, None, reader)
-        cached = pages.get_words(key)
+        key = PageKey(sha, index, None, ocr_reader)
+        cached = _cached_ocr(pages, key, image_key)
+        if cached is not None:
+            reader.push(cached)
+            continue
         image_path = pages.get_image(image_key)
-        if cached is None or image_path is None:
+        if image_path is None:
             frame = rasterize.load_image_frame(name, index, opts.max_pixels)
             image_path = pages.put_image(image_key, frame)
-            size = frame.size
-        else:
-            size = (cached["width"], cached["height"])
-        reading = PageReading(index, size[0], size[1], None, "ocr", image_path=str(image_path))
-        if cached is not None:
-            reading.words = cached["words"]
-        else:
-            label = f"{name} page {index + 1}" if frames > 1 else name
-            pending.append((reading, key, _submit_ocr(pool, image_path, opts, label)))
-        readings.append(reading)
-    return readings, pending
+            del frame
+        label = f"{name} page {index + 1}" if frames > 1 else name
+        reading = PageReading(index, 0, 0, None, "ocr")
+        reader.push(reading, key, _submit_ocr(pool, image_path, image_key, opts, pages, label))
 
 
 def page_image(
@@ -175,6 +230,8 @@ def page_image(
     """The PNG of one page for the labeling view, from the cache (rendered and cached if missing).
 
     ``page`` is 0-based. For image files ``dpi`` is ignored (their own pixels are used).
+    This is the page as stored; a page that OCR turned upright has its turned image in
+    ``Document.pages[i].image_path``, which is what its token boxes refer to.
     """
     name = os.fspath(path)
     limit = max_pixels or OcrOptions().max_pixels

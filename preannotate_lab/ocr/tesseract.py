@@ -8,7 +8,11 @@ Why these choices (measured on a 2-core machine):
   view of ``os.environ`` plus ``OMP_THREAD_LIMIT=1``, so this process's own env is untouched.
 * a file path, not a PIL image: pytesseract re-encodes a PIL image to PNG (~2 s a page).
 * words from ``image_to_data`` (TSV) with confidences; a line is (block, paragraph, line)
-  because tesseract restarts line numbers in every paragraph.
+  because tesseract restarts line numbers in every paragraph. Every level-5 row with text is
+  kept: conf is -1 only on rows without text (pages, blocks, lines), so nothing is filtered
+  by confidence here; words a page misses were never recognised (binarisation, see
+  ``OcrOptions.thresholding``).
+* one tesseract run per page, read once; a second run (OSD) only for pages that read poorly.
 """
 
 from __future__ import annotations
@@ -17,29 +21,31 @@ import os
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
 import pytesseract
 
-from .errors import DocumentError
+from .errors import DocumentError, PageTimeout
 from .options import THRESHOLDING, OcrOptions
 
 
 class _TesseractEnv(Mapping[str, str]):
-    """The current ``os.environ`` with ``OMP_THREAD_LIMIT=1`` (read at each subprocess start)."""
+    """The current ``os.environ`` with ``OMP_THREAD_LIMIT=1`` (read at each subprocess start).
 
-    def _env(self) -> dict[str, str]:
-        return {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    Lookups go straight to ``os.environ``: no copy of the environment per variable.
+    """
 
     def __getitem__(self, key: str) -> str:
-        return self._env()[key]
+        return "1" if key == "OMP_THREAD_LIMIT" else os.environ[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._env())
+        yield from (key for key in list(os.environ) if key != "OMP_THREAD_LIMIT")
+        yield "OMP_THREAD_LIMIT"
 
     def __len__(self) -> int:
-        return len(self._env())
+        return len(os.environ) + ("OMP_THREAD_LIMIT" not in os.environ)
 
 
 pytesseract.pytesseract.environ = _TesseractEnv()  # type: ignore[attr-defined]
@@ -58,9 +64,10 @@ def tesseract_version() -> str:
 
 def reader_key(options: OcrOptions) -> str:
     """Everything that changes what tesseract reads on a page."""
+    rotate = f" rotate<{options.rotate_below_confidence:g}" if options.auto_rotate else ""
     return (
         f"tesseract {tesseract_version()} lang={options.lang} psm={options.psm} "
-        f"thr={options.thresholding}"
+        f"thr={options.thresholding}{rotate}"
     )
 
 
@@ -71,18 +78,52 @@ def tesseract_config(options: OcrOptions) -> str:
 
 def ocr_words(image_path: str, options: OcrOptions, *, label: str = "") -> list[dict[str, Any]]:
     """Words of one page image file: ``{"text", "x", "y", "w", "h", "conf", "line"}`` in pixels."""
-    try:
+    with _tesseract_errors(options, label or image_path):
         data = pytesseract.image_to_data(
             image_path, lang=options.lang, config=tesseract_config(options),
-            output_type=pytesseract.Output.DICT,
+            output_type=pytesseract.Output.DICT, timeout=options.page_timeout or 0,
         )
+    return words_from_data(data)
+
+
+def detect_rotation(image_path: str, options: OcrOptions, *, label: str = "") -> int | None:
+    """Clockwise degrees (0, 90, 180, 270) that turn the page upright, per tesseract's OSD.
+
+    None when OSD cannot tell: ``osd.traineddata`` is not installed, or the page has too
+    little text. A timeout still raises :class:`DocumentError`.
+    """
+    try:
+        with _tesseract_errors(options, label or image_path):
+            osd = pytesseract.image_to_osd(image_path, output_type=pytesseract.Output.DICT,
+                                           timeout=options.page_timeout or 0)
+    except PageTimeout:
+        raise
+    except DocumentError:
+        return None  # no osd.traineddata, or "Too few characters": read the page as it is
+    rotate = osd.get("rotate")
+    return int(rotate) % 360 if isinstance(rotate, int) else None
+
+
+@contextmanager
+def _tesseract_errors(options: OcrOptions, label: str) -> Iterator[None]:
+    """Turn tesseract's failures into DocumentErrors naming the page."""
+    try:
+        yield
     except pytesseract.TesseractError as exc:
-        raise DocumentError(f"{label or image_path}: tesseract failed ({exc.message.strip()})") from None
+        raise DocumentError(f"{label}: tesseract failed ({exc.message.strip()})") from None
+    except RuntimeError as exc:
+        if "timeout" not in str(exc):
+            raise
+        # pytesseract has already killed the tesseract process
+        raise PageTimeout(
+            f"{label}: tesseract took longer than {options.page_timeout:g} s on this page and "
+            "was stopped; the page may be damaged or huge. Lower dpi, or raise "
+            "OcrOptions(page_timeout=...) if the page is fine"
+        ) from None
     except pytesseract.TesseractNotFoundError:
         tesseract_version.cache_clear()
         tesseract_version()  # raises the install hint
         raise
-    return words_from_data(data)
 
 
 def words_from_data(data: dict[str, list[Any]]) -> list[dict[str, Any]]:
