@@ -28,14 +28,6 @@ DATA = Path(__file__).parent / "data"
 HOSTILE = 'Angela Merkel wrote <img src=x onerror="window.__pwned=1"> and <script>window.__pwned=2</script> in Berlin.'
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
