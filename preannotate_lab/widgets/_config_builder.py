@@ -20,6 +20,10 @@ def _config_module() -> Any:
     return import_module("preannotate_lab.config")
 
 
+def _edit_module() -> Any:
+    return import_module("preannotate_lab._config_edit")
+
+
 class ConfigBuilder(RpcWidget):
     """Browse the hub (models, rules, prompts) and edit a draft of the project's config.
 
@@ -34,6 +38,8 @@ class ConfigBuilder(RpcWidget):
     resources = traitlets.List(traitlets.Dict()).tag(sync=True)
     kind_filter = traitlets.Unicode("").tag(sync=True)  # "" | ner | classification | ...
     labels = traitlets.List(traitlets.Dict()).tag(sync=True)
+    choices = traitlets.List(traitlets.Dict()).tag(sync=True)  # name, values, choice, per_region
+    relations = traitlets.List(traitlets.Dict()).tag(sync=True)  # value, allowed ["A>B", ...]
     xml = traitlets.Unicode("").tag(sync=True)
     problems = traitlets.List(traitlets.Dict()).tag(sync=True)
     dirty = traitlets.Bool(False).tag(sync=True)
@@ -75,11 +81,10 @@ class ConfigBuilder(RpcWidget):
             raise ValueError(f"choose at least one label of {resource!r}")
         config = _config_module().LabelingConfig
         if info.kind == "classification":
-            if self.draft is not None:
-                raise ValueError(
-                    "classification choices can only start a new config here; add them to the "
-                    "existing config by editing its XML (the XML box below)")
-            self.draft = config.from_labels({}, choices={resource: chosen})
+            if self.draft is None:
+                self.draft = config.from_labels({}, choices={resource: chosen})
+            else:
+                self.draft = _edit_module().add_choices(self.draft, resource, chosen)
         elif self.draft is None:
             assertion = {resource: chosen} if info.kind == "assertion" else None
             self.draft = config.from_labels({} if assertion else {resource: chosen}, assertion=assertion)
@@ -95,6 +100,50 @@ class ConfigBuilder(RpcWidget):
         self.draft = self.draft.remove_labels([str(v) for v in values])
         self._show_draft()
         return self.labels
+
+    @request("add_choices")
+    def add_choices(self, name: str, values: Iterable[str], choice: str = "single",
+                    per_region: bool = False) -> list[dict[str, Any]]:
+        """Add classification choices to control ``name`` (created when missing)."""
+        if isinstance(values, str):
+            raise ValueError(f"values must be a list of choices, not the string {values!r}")
+        values = [str(v) for v in values]
+        if self.draft is None:
+            self.draft = _config_module().LabelingConfig.from_labels(
+                {}, choices={name: values}, choice=choice, per_region=bool(per_region))
+        else:
+            self.draft = _edit_module().add_choices(self.draft, name, values, choice=choice,
+                                                    per_region=bool(per_region))
+        self._show_draft()
+        return self.choices
+
+    @request("remove_choices")
+    def remove_choices(self, name: str, values: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Remove choices of control ``name`` (None: the whole control)."""
+        self._require_draft()
+        self.draft = _edit_module().remove_choices(
+            self.draft, name, None if values is None else [str(v) for v in values])
+        self._show_draft()
+        return self.choices
+
+    @request("add_relation")
+    def add_relation(self, value: str, allowed: str | Iterable[str] = "") -> list[dict[str, Any]]:
+        """Add a relation definition; ``allowed`` like ``"PERSON>ORG, DRUG<>DOSE"`` ("" = any)."""
+        self._require_draft()
+        self.draft = _edit_module().add_relation(self.draft, value, allowed)
+        self._show_draft()
+        return self.relations
+
+    @request("remove_relation")
+    def remove_relation(self, value: str) -> list[dict[str, Any]]:
+        self._require_draft()
+        self.draft = _edit_module().remove_relation(self.draft, value)
+        self._show_draft()
+        return self.relations
+
+    def _require_draft(self) -> None:
+        if self.draft is None:
+            raise ValueError("there is no config yet: add labels first")
 
     @request("set_label")
     def set_label(self, value: str, background: str | None = None,
@@ -161,6 +210,13 @@ class ConfigBuilder(RpcWidget):
             {"value": d.value, "model": d.model, "background": d.background, "hotkey": d.hotkey,
              "assertion": d.assertion, "control": d.control, "tag": d.tag}
             for d in draft.labels
+        ]
+        self.choices = [] if draft is None else [
+            {"name": c.name, "values": list(c.choices), "choice": c.choice, "per_region": c.per_region}
+            for c in draft.choices
+        ]
+        self.relations = [] if draft is None else [
+            {"value": r.value, "allowed": [str(p) for p in r.allowed]} for r in draft.relations
         ]
         self.dirty = dirty
         self._validate()

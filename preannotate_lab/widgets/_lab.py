@@ -47,6 +47,8 @@ class Lab(ipywidgets.VBox):
         # one direction each, so the two server lists never ping-pong while a job runs
         self.dialog.observe(lambda _c: self.servers_panel.refresh(),
                             names=["selected_server", "running"])
+        # the job starts right after ``running`` turns on: the panel follows it until idle
+        self.dialog.observe(lambda c: c["new"] and self.servers_panel.watch(), names="running")
         self.servers_panel.on_deleted(lambda _name: self.dialog.refresh())
 
     def _preannotate(self, ids: list[int]) -> None:
@@ -65,4 +67,4 @@ class Lab(ipywidgets.VBox):
 
     def _config_saved(self, change: Any) -> None:
         if change["new"] is False and self.view.task_id is not None and not self.view.dirty:
-            self.view.label_defs = self.view._label_defs()
+            self.view._config_defs()

@@ -111,3 +111,43 @@ def tokens_span(document: Document, token_indices: Iterable[int], label: str,
         lines[key] = lines[key].union(token.box) if key in lines else token.box
     return Span(start=start, end=end, label=label, text=document.text[start:end],
                 from_name=control, source="user", boxes=tuple(lines.values()))
+
+
+def set_choices(results: Sequence[Result], from_name: str, labels: Sequence[str],
+                span_id: str | None = None) -> list[Result]:
+    """Replace the choices of control ``from_name`` (for the task, or for span ``span_id``).
+
+    An empty ``labels`` clears them. The Choice takes the place of the one it replaces, so the
+    order of results stays stable while a user toggles.
+    """
+    if span_id is not None and not isinstance(find(results, span_id), Span):
+        raise ValueError(f"result {span_id!r} is not a span; per-span choices belong to spans")
+    new = Choice(labels=tuple(labels), span_id=span_id, from_name=from_name, source="user") if labels else None
+    out: list[Result] = []
+    placed = False
+    for r in results:
+        if isinstance(r, Choice) and r.from_name == from_name and r.span_id == span_id:
+            if new is not None and not placed:
+                out.append(new)
+                placed = True
+            continue
+        out.append(r)
+    if new is not None and not placed:
+        out.append(new)
+    return out
+
+
+def choice_labels(results: Sequence[Result], from_name: str, span_id: str | None = None) -> list[str]:
+    """The labels chosen in control ``from_name`` (for the task, or for span ``span_id``)."""
+    return [label for r in results
+            if isinstance(r, Choice) and r.from_name == from_name and r.span_id == span_id
+            for label in r.labels]
+
+
+def set_assertion(results: Sequence[Result], span_id: str, assertion: str | None) -> list[Result]:
+    """Give a span an assertion status (None clears it); its id, relations and choices stay."""
+    old = find(results, span_id)
+    if not isinstance(old, Span):
+        raise ValueError(f"result {span_id!r} is a {type(old).__name__.lower()}, not a span")
+    new = replace(old, assertion=assertion or None)
+    return [new if r.id == span_id else r for r in results]

@@ -11,6 +11,7 @@ import traitlets
 
 from ..model import Document, Result, Span
 from . import _labeling_edit as edit
+from ._labeling_annotations import AnnotationEdits
 from ._rpc import Reply, RpcWidget, css, esm, request
 from ._servers import jsonable
 from ._task_grid import task_type
@@ -18,13 +19,25 @@ from ._task_grid import task_type
 DEFAULT_COLOR = "#cccccc"
 
 
-class LabelingView(RpcWidget):
+class LabelingView(AnnotationEdits, RpcWidget):
     """Review and edit one task of ``project``.
 
     Text tasks render as text with highlighted spans, assertion / classification badges and
     relation arcs; document tasks as page images (PNG bytes sent as binary buffers) with token
     and chunk boxes. Predictions are read-only; ``create_completion`` copies one into an
     editable completion; edits change ``results`` in the kernel and ``save`` stores them.
+
+    A completion's edits: spans (select text, pick a label), relations (only the <Relation>
+    values whose ``allowed`` pairs admit the two spans' labels; free text when the config has
+    no <Relations>), classification choices (<Choices>, single or multiple; perRegion ones on
+    the selected span) and the selected span's assertion status (the config's
+    ``assertion="true"`` labels).
+
+    Keyboard (click the view first; shown in its "Keyboard shortcuts" help):
+    a label's ``hotkey`` labels the selected text (or page tokens) with it — for an assertion
+    label, sets the selected span's assertion; Delete / Backspace removes the selected span or
+    relation; Escape drops the selection; on document tasks ←/↑/PageUp and →/↓/PageDown
+    change page, Home / End go to the first / last page.
     """
 
     _esm = esm("labeling_view")
@@ -34,6 +47,9 @@ class LabelingView(RpcWidget):
     task = traitlets.Dict().tag(sync=True)  # id, kind, type, title, text, pages, error
     label_defs = traitlets.List(traitlets.Dict()).tag(sync=True)
     relation_values = traitlets.List(traitlets.Unicode()).tag(sync=True)  # from <Relation>s
+    relation_defs = traitlets.List(traitlets.Dict()).tag(sync=True)  # value, allowed ["A>B", ...]
+    choice_defs = traitlets.List(traitlets.Dict()).tag(sync=True)  # name, choices, choice, per_region
+    assertion_values = traitlets.List(traitlets.Unicode()).tag(sync=True)  # assertion="true" labels
     predictions = traitlets.List(traitlets.Dict()).tag(sync=True)
     completions = traitlets.List(traitlets.Dict()).tag(sync=True)
     shown = traitlets.Dict().tag(sync=True)  # {"kind": "prediction"|"completion", "id": int}
@@ -65,9 +81,7 @@ class LabelingView(RpcWidget):
         task = self.project.get_task(int(task_id))  # TaskNotFound names the id
         self.document = self._document(task)
         pages = [{"index": p.index, "width": p.width, "height": p.height} for p in self.document.pages]
-        self.label_defs = self._label_defs()
-        config = self.project.config
-        self.relation_values = [r.value for r in config.relations] if config is not None else []
+        self._config_defs()
         self.task = {"id": task.id, "kind": task.kind, "title": task.title,
                      "type": task_type(task.kind, task.source_path), "text": self.document.text,
                      "pages": pages, "error": task.error}
@@ -89,6 +103,20 @@ class LabelingView(RpcWidget):
         if task.kind == "text":
             return Document(task.text or "")
         return import_module("preannotate_lab.documents").document_for(task)
+
+    def _config_defs(self) -> None:
+        """Labels, choices, assertion values and relations of the project's config, for the view."""
+        config = self.project.config
+        self.label_defs = self._label_defs()
+        self.relation_values = [r.value for r in config.relations] if config is not None else []
+        self.relation_defs = [] if config is None else [
+            {"value": r.value, "allowed": [str(p) for p in r.allowed]} for r in config.relations]
+        self.choice_defs = [] if config is None else [
+            {"name": c.name, "choices": list(c.choices), "choice": c.choice or "single",
+             "per_region": c.per_region}
+            for c in config.choices if c.name]
+        self.assertion_values = [] if config is None else list(
+            dict.fromkeys(d.value for d in config.assertion_labels))
 
     def _label_defs(self) -> list[dict[str, Any]]:
         config = self.project.config
@@ -236,12 +264,6 @@ class LabelingView(RpcWidget):
     def relabel(self, id: str, label: str) -> list[dict[str, Any]]:  # noqa: A002
         self._require_editable()
         return self._edit(edit.relabel(self._results, id, label, self._control(label)))
-
-    @request("add_relation")
-    def add_relation(self, from_id: str, to_id: str, label: str | None = None,
-                     direction: str = "right") -> list[dict[str, Any]]:
-        self._require_editable()
-        return self._edit(edit.add_relation(self._results, from_id, to_id, label, direction))
 
     @request("save")
     def save(self, note: str = "") -> dict[str, Any]:

@@ -12,6 +12,16 @@
 //   pl-config-label-color            <input type=color> of that label
 //   pl-config-label-hotkey           hotkey input (one character; applies on change)
 //   pl-config-label-remove           remove that label from the draft
+//   pl-config-choices                one block per <Choices> control, attribute data-choices=<name>
+//   pl-config-choice                 one chip per choice value (data-value); pl-config-choice-remove inside
+//   pl-config-choices-remove         remove the whole control
+//   pl-config-choices-name, pl-config-choices-values (comma-separated), pl-config-choices-mode
+//                                    (single | single-radio | multiple), pl-config-choices-per-region,
+//                                    pl-config-choices-add: add choices (to an existing control of that name, or a new one)
+//   pl-config-relation               one row per relation definition, attribute data-relation
+//   pl-config-relation-remove        remove that relation definition
+//   pl-config-relation-value, pl-config-relation-allowed ("PERSON>ORG, DRUG<>DOSE"; empty = any
+//                                    two spans), pl-config-relation-add
 //   pl-config-xml                    <textarea> with the draft's XML (editable)
 //   pl-config-apply-xml              replace the draft by the textarea's XML
 //   pl-config-problems               list of problems; pl-config-problem items with data-severity
@@ -31,6 +41,27 @@ function render({ model, el }) {
   kind.value = model.get("kind_filter");
   const resources = h("div", { class: "pl-config-resources" });
   const labels = h("div", { class: "pl-config-labels" });
+  const choiceBlocks = h("div", { class: "pl-config-choice-blocks" });
+  const relationRows = h("div", { class: "pl-config-relations" });
+  const splitValues = (text) => text.split(",").map((v) => v.trim()).filter((v) => v);
+  const choicesName = h("input", { type: "text", size: 12, placeholder: "name, e.g. sentiment",
+    "data-testid": "pl-config-choices-name" });
+  const choicesValues = h("input", { type: "text", size: 24, placeholder: "positive, negative",
+    "data-testid": "pl-config-choices-values" });
+  const choicesMode = h("select", { "data-testid": "pl-config-choices-mode" },
+    ["single", "single-radio", "multiple"].map((m) => h("option", { value: m }, m)));
+  const choicesPerRegion = h("input", { type: "checkbox", "data-testid": "pl-config-choices-per-region" });
+  const choicesAdd = h("button", { "data-testid": "pl-config-choices-add",
+    onclick: () => attempt(rpc, model, "add_choices", { name: choicesName.value.trim(),
+      values: splitValues(choicesValues.value), choice: choicesMode.value, per_region: choicesPerRegion.checked })
+      .then((r) => { if (r) choicesValues.value = ""; }) }, "Add choices");
+  const relationValue = h("input", { type: "text", size: 12, placeholder: "e.g. works_for",
+    "data-testid": "pl-config-relation-value" });
+  const relationAllowed = h("input", { type: "text", size: 24, placeholder: "PERSON>ORG, DRUG<>DOSE (empty: any)",
+    "data-testid": "pl-config-relation-allowed" });
+  const relationAdd = h("button", { "data-testid": "pl-config-relation-add",
+    onclick: () => attempt(rpc, model, "add_relation", { value: relationValue.value.trim(), allowed: relationAllowed.value.trim() })
+      .then((r) => { if (r) { relationValue.value = ""; relationAllowed.value = ""; } }) }, "Add relation");
   const xml = h("textarea", { "data-testid": "pl-config-xml", rows: 10, spellcheck: "false" });
   const problems = h("ul", { "data-testid": "pl-config-problems", class: "pl-config-problems" });
   const dirty = h("span", { "data-testid": "pl-config-dirty", class: "pl-badge" }, "unsaved changes");
@@ -45,7 +76,12 @@ function render({ model, el }) {
   const root = h("div", { class: "pl-root pl-config", "data-testid": "pl-config" },
     h("div", { class: "pl-config-columns" },
       h("div", {}, h("div", { class: "pl-row" }, h("b", {}, "Hub"), kind), resources),
-      h("div", {}, h("div", { class: "pl-row" }, h("b", {}, "Project labels"), dirty), labels)),
+      h("div", {}, h("div", { class: "pl-row" }, h("b", {}, "Project labels"), dirty), labels,
+        h("div", { class: "pl-row" }, h("b", {}, "Classification choices")), choiceBlocks,
+        h("div", { class: "pl-row" }, choicesName, choicesValues, choicesMode,
+          h("label", {}, choicesPerRegion, "per span"), choicesAdd),
+        h("div", { class: "pl-row" }, h("b", {}, "Relations")), relationRows,
+        h("div", { class: "pl-row" }, relationValue, relationAllowed, relationAdd))),
     h("div", { class: "pl-row" }, h("b", {}, "Problems")), problems,
     h("div", { class: "pl-row" }, save, h("label", {}, force, "force (keep completions' removed labels)"), reset),
     messageLine(model),
@@ -94,6 +130,34 @@ function render({ model, el }) {
     }
   }
 
+  function drawChoices() {
+    clear(choiceBlocks);
+    const list = model.get("choices");
+    if (!list.length) choiceBlocks.appendChild(h("div", { class: "pl-muted" }, "No classification choices."));
+    for (const c of list) {
+      choiceBlocks.appendChild(h("div", { class: "pl-row", "data-testid": "pl-config-choices", "data-choices": c.name },
+        h("b", {}, c.name), h("span", { class: "pl-badge" }, c.choice || "single"),
+        c.per_region ? h("span", { class: "pl-badge" }, "per span") : null,
+        c.values.map((v) => h("span", { class: "pl-label-chip", "data-testid": "pl-config-choice", "data-value": v }, v,
+          h("button", { "data-testid": "pl-config-choice-remove", title: "remove this choice",
+            onclick: () => attempt(rpc, model, "remove_choices", { name: c.name, values: [v] }) }, "×"))),
+        h("button", { "data-testid": "pl-config-choices-remove",
+          onclick: () => attempt(rpc, model, "remove_choices", { name: c.name }) }, "Remove all")));
+    }
+  }
+
+  function drawRelations() {
+    clear(relationRows);
+    const list = model.get("relations");
+    if (!list.length) relationRows.appendChild(h("div", { class: "pl-muted" }, "No relations."));
+    for (const r of list) {
+      relationRows.appendChild(h("div", { class: "pl-row", "data-testid": "pl-config-relation", "data-relation": r.value },
+        h("b", {}, r.value), h("span", { class: "pl-muted" }, r.allowed.length ? r.allowed.join(", ") : "any two spans"),
+        h("button", { "data-testid": "pl-config-relation-remove",
+          onclick: () => attempt(rpc, model, "remove_relation", { value: r.value }) }, "Remove")));
+    }
+  }
+
   function drawProblems() {
     clear(problems);
     const list = model.get("problems");
@@ -110,10 +174,12 @@ function render({ model, el }) {
   model.on("change:resources", drawResources);
   model.on("change:labels", drawLabels);
   model.on("change:problems", drawProblems);
+  model.on("change:choices", drawChoices);
+  model.on("change:relations", drawRelations);
   model.on("change:xml", drawXml);
   model.on("change:dirty", drawDirty);
   model.on("change:kind_filter", () => { kind.value = model.get("kind_filter"); });
-  drawResources(); drawLabels(); drawProblems(); drawXml(); drawDirty();
+  drawResources(); drawLabels(); drawChoices(); drawRelations(); drawProblems(); drawXml(); drawDirty();
   return () => rpc.dispose();
 }
 

@@ -14,15 +14,25 @@
 //   pl-lv-save, pl-lv-discard     store / drop the completion's edits; pl-lv-dirty shown while unsaved
 //   pl-lv-readonly                notice shown while a prediction is shown
 //   pl-lv-label                   label palette buttons, attribute data-label, class pl-active
-//   pl-lv-choice                  classification badges (task level)
+//   pl-lv-choice                  classification badges of choices the config does not define
+//   pl-lv-choices                 one row per task-level <Choices> control, attribute data-choices=<name>
+//   pl-lv-choice-option           a toggle button per choice value (data-choices, data-value,
+//                                 aria-pressed "true"/"false"); per-span (perRegion) controls show
+//                                 theirs in the span toolbar; disabled while a prediction is shown
 //   pl-lv-text                    the text container
 //   pl-lv-seg                     text segments, attributes data-start / data-end (code points);
 //                                 highlighted ones have class pl-mark and data-span-ids
 //   pl-lv-span-tag                the label tag after a span (data-span-id); pl-lv-assertion badge inside
 //   pl-lv-arc                     relation arcs (SVG path), attribute data-relation-id
 //   pl-lv-span-toolbar            shown for the selected span/relation: pl-lv-relabel (<select>),
-//                                 pl-lv-remove, pl-lv-relate (then click the target span),
-//                                 pl-lv-relation-label (text input used for new relations)
+//                                 pl-lv-assertion-select (<select>: "" = no assertion, or an
+//                                 assertion label of the config), pl-lv-remove, pl-lv-relate (then
+//                                 click the target span), pl-lv-relation-label (free-text label
+//                                 for new relations; only when the config has no <Relations>)
+//   pl-lv-relation-pick           <select> of the config's relation values whose allowed pairs admit
+//                                 the two spans (shown when several do); pl-lv-relation-create,
+//                                 pl-lv-relation-cancel
+//   pl-lv-help                    <details> with the keyboard shortcuts
 //   pl-lv-diff                    diff panel; items pl-lv-diff-added, pl-lv-diff-removed, pl-lv-diff-relabelled
 //   pl-lv-pages                   page view; pl-lv-page-image (<img>), pl-lv-token (SVG rect,
 //                                 data-token-index, class pl-token-selected), pl-lv-chunk (SVG rect,
@@ -73,6 +83,8 @@ function render({ model, el }) {
   const drawRelationValues = () => {
     clear(relationList).append(...model.get("relation_values").map((v) => h("option", { value: v })));
   };
+  const help = h("details", { class: "pl-lv-help", "data-testid": "pl-lv-help" });
+  let pendingRelation = null; // {options, from_label, to_label} while the user picks a relation value
   const diffPanel = h("div", { class: "pl-lv-diff", "data-testid": "pl-lv-diff" });
   const body = h("div", { class: "pl-lv-body" });
 
@@ -80,17 +92,72 @@ function render({ model, el }) {
     h("div", { class: "pl-row" }, "Prediction:", prevVersion, predSelect, nextVersion,
       "compare with:", compareSelect),
     h("div", { class: "pl-row" }, "Completion:", complSelect, create, saveBtn, discard, dirty, readonly),
-    palette, choices, toolbar, messageLine(model), diffPanel, body);
+    palette, choices, toolbar, messageLine(model), help, diffPanel, body);
   el.appendChild(root);
 
+  // Keys handled here stop propagating: JupyterLab handles shortcuts in the bubbling phase,
+  // so "a", "b", arrows... typed in the view must not insert cells or move the notebook.
   root.addEventListener("keydown", (e) => {
-    if (e.target.tagName === "INPUT" || e.target.tagName === "SELECT" || e.ctrlKey || e.metaKey) return;
-    const def = model.get("label_defs").find((d) => d.hotkey && d.hotkey === e.key);
-    if (def) { activeLabel = def.value; drawPalette(); applyLabelToSelection(); }
-    if ((e.key === "Delete" || e.key === "Backspace") && selected && model.get("editable")) {
-      attempt(rpc, model, "remove", { id: selected.id }); selected = null;
-    }
+    const tag = e.target.tagName;
+    if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA" || e.ctrlKey || e.metaKey || e.altKey) return;
+    const handled = onKey(e.key);
+    if (handled) { e.preventDefault(); e.stopPropagation(); }
   });
+
+  function onKey(key) {
+    const task = model.get("task") || {};
+    const def = model.get("label_defs").find((d) => d.hotkey && d.hotkey.toLowerCase() === key.toLowerCase());
+    if (def && key.length === 1) {
+      if (def.assertion && assertSelected(def.value)) return true;
+      activeLabel = def.value; drawPalette();
+      if (task.kind === "text") applyLabelToSelection();
+      else if (selectedTokens.size && model.get("editable")) labelSelectedTokens();
+      return true;
+    }
+    if ((key === "Delete" || key === "Backspace") && selected) {
+      if (model.get("editable")) { attempt(rpc, model, "remove", { id: selected.id }); selected = null; drawToolbar(); }
+      else say("predictions are read-only: create a completion to edit");
+      return true;
+    }
+    if (key === "Escape" && (selected || relating || pendingRelation)) {
+      selected = null; relating = null; pendingRelation = null; drawToolbar(); drawBody();
+      return true;
+    }
+    if (task.kind !== "text" && task.id !== undefined) {
+      const step = { ArrowLeft: -1, ArrowUp: -1, PageUp: -1, ArrowRight: 1, ArrowDown: 1, PageDown: 1 }[key];
+      if (step) { goToPage(model.get("page") + step); return true; }
+      if (key === "Home") { goToPage(0); return true; }
+      if (key === "End") { goToPage((task.pages || []).length - 1); return true; }
+    }
+    return false;
+  }
+
+  function goToPage(index) {
+    const n = ((model.get("task") || {}).pages || []).length;
+    const target = Math.max(0, Math.min(n - 1, index));
+    if (target === model.get("page") || n === 0) return;
+    selectedTokens = new Set();
+    save("page", target);
+  }
+
+  function labelSelectedTokens() {
+    if (!activeLabel) { say("choose a label first (palette or hotkey)"); return; }
+    attempt(rpc, model, "label_tokens", { tokens: [...selectedTokens], label: activeLabel })
+      .then((r) => { if (r) { selectedTokens = new Set(); drawBody(); } });
+  }
+
+  function drawHelp() {
+    const hotkeys = model.get("label_defs").filter((d) => d.hotkey);
+    clear(help).append(h("summary", {}, "Keyboard shortcuts"), h("ul", {},
+      hotkeys.length ? h("li", {}, "Label hotkeys: ", hotkeys.map((d) => `${d.hotkey} = ${d.value}`).join(", "),
+        " — select text (or tokens on a page) and press the key to label it; the key alone chooses the label.")
+        : h("li", {}, "Label hotkeys: none in the config (set them in the Config tab)."),
+      h("li", {}, "Assertion labels (dashed): with a span selected, the button or its hotkey sets that span's assertion status; again clears it."),
+      h("li", {}, "Delete / Backspace: remove the selected span or relation (with its relations and per-span choices)."),
+      h("li", {}, "Escape: drop the selection or the relation being drawn."),
+      h("li", {}, "Documents: ← ↑ PageUp previous page, → ↓ PageDown next page, Home / End first / last page."),
+      h("li", {}, "Click the view first so it has the keyboard; keys typed in its inputs are not shortcuts.")));
+  }
 
   const colorOf = (label) => (model.get("label_defs").find((d) => d.value === label) || {}).background || "#cccccc";
   const results = () => model.get("results");
@@ -144,17 +211,53 @@ function render({ model, el }) {
     for (const def of model.get("label_defs")) {
       const bg = def.background || "#cccccc";
       palette.appendChild(h("button", { "data-testid": "pl-lv-label", "data-label": def.value,
-        class: `pl-lv-label${activeLabel === def.value ? " pl-active" : ""}`,
+        class: `pl-lv-label${activeLabel === def.value ? " pl-active" : ""}${def.assertion ? " pl-lv-label-assertion" : ""}`,
         style: /^#[0-9a-f]{3,8}$/i.test(bg) ? `background:${bg};color:${contrastColor(bg)}` : "",
-        title: def.hotkey ? `hotkey ${def.hotkey}` : "",
-        onclick: () => { activeLabel = activeLabel === def.value ? null : def.value; drawPalette(); applyLabelToSelection(); } },
+        title: `${def.assertion ? "assertion status: sets it on the selected span" : "label"}${def.hotkey ? ` (hotkey ${def.hotkey})` : ""}`,
+        onclick: () => {
+          if (def.assertion && assertSelected(def.value)) return;
+          activeLabel = activeLabel === def.value ? null : def.value; drawPalette(); applyLabelToSelection();
+        } },
         def.value, def.hotkey ? h("sup", {}, def.hotkey) : null));
     }
   }
 
+  // An assertion label (assertion="true") pressed while a span is selected and no text is:
+  // set (or, pressed again, clear) that span's assertion status instead of labelling text.
+  function assertSelected(value) {
+    const sel = window.getSelection();
+    if (!selected || selected.kind !== "span" || !model.get("editable") || (sel && !sel.isCollapsed)) return false;
+    const item = spans().find((sp) => sp.id === selected.id);
+    if (!item) return false;
+    attempt(rpc, model, "set_assertion", { id: item.id, assertion: item.assertion === value ? null : value });
+    return true;
+  }
+
+  function chosen(name, spanId) {
+    return new Set(results().filter((r) => r.kind === "choice" && r.from_name === name && (r.span_id || null) === (spanId || null))
+      .flatMap((r) => r.labels));
+  }
+
+  function choiceButtons(def, spanId) {
+    const now = chosen(def.name, spanId);
+    const editable = model.get("editable");
+    return def.choices.map((value) => h("button", { "data-testid": "pl-lv-choice-option",
+      "data-choices": def.name, "data-value": value, "aria-pressed": now.has(value) ? "true" : "false",
+      class: `pl-lv-choice-option${now.has(value) ? " pl-active" : ""}`, disabled: !editable,
+      title: def.choice === "multiple" ? "toggle" : "choose (click again to clear)",
+      onclick: () => attempt(rpc, model, "toggle_choice", { from_name: def.name, value, span_id: spanId || null }) },
+      value));
+  }
+
   function drawChoices() {
     clear(choices);
-    for (const c of results().filter((r) => r.kind === "choice" && !r.span_id)) {
+    const defs = model.get("choice_defs");
+    const known = new Set(defs.map((d) => d.name));
+    for (const def of defs.filter((d) => !d.per_region)) {
+      choices.appendChild(h("span", { class: "pl-row pl-lv-choices", "data-testid": "pl-lv-choices", "data-choices": def.name },
+        h("b", {}, `${def.name}:`), choiceButtons(def, null)));
+    }
+    for (const c of results().filter((r) => r.kind === "choice" && !r.span_id && !known.has(r.from_name))) {
       choices.appendChild(h("span", { class: "pl-badge pl-lv-choice", "data-testid": "pl-lv-choice" },
         `${c.from_name ? c.from_name + ": " : ""}${c.labels.join(", ")}`));
     }
@@ -174,24 +277,73 @@ function render({ model, el }) {
     if (item.kind === "span") {
       const relabel = h("select", { "data-testid": "pl-lv-relabel",
         onchange: () => attempt(rpc, model, "relabel", { id: item.id, label: relabel.value }).then((r) => { if (r) selected = null; }) },
-        model.get("label_defs").map((d) => option(d.value, d.value, d.value === item.label)));
-      toolbar.append(relabel,
-        h("button", { "data-testid": "pl-lv-relate", onclick: () => { relating = item.id; drawToolbar(); } }, "Relate to…"),
-        relationLabel);
+        model.get("label_defs").filter((d) => !d.assertion || d.value === item.label).map((d) => option(d.value, d.value, d.value === item.label)));
+      toolbar.append(relabel);
+      const assertions = model.get("assertion_values");
+      if (assertions.length) {
+        const assertion = h("select", { "data-testid": "pl-lv-assertion-select", title: "assertion status",
+          onchange: () => attempt(rpc, model, "set_assertion", { id: item.id, assertion: assertion.value || null }) },
+          option("", "no assertion", !item.assertion),
+          assertions.map((v) => option(v, v, v === item.assertion)));
+        toolbar.append("assertion:", assertion);
+      }
+      for (const def of model.get("choice_defs").filter((d) => d.per_region)) {
+        toolbar.append(h("span", { class: "pl-lv-choices", "data-testid": "pl-lv-choices", "data-choices": def.name },
+          `${def.name}:`, choiceButtons(def, item.id)));
+      }
+      toolbar.append(h("button", { "data-testid": "pl-lv-relate",
+        onclick: () => { relating = item.id; pendingRelation = null; drawToolbar(); } }, "Relate to…"));
+      if (!model.get("relation_defs").length) toolbar.append(relationLabel);
     }
     toolbar.append(h("button", { "data-testid": "pl-lv-remove",
       onclick: () => { attempt(rpc, model, "remove", { id: item.id }); selected = null; } }, "Remove"));
-    toolbar.append(h("span", { class: "pl-muted" }, relating ? "click the target span…" : ""));
+    if (pendingRelation) {
+      const pick = h("select", { "data-testid": "pl-lv-relation-pick" },
+        pendingRelation.options.map((o, i) => option(i, `${o.value}${o.direction === "bi" ? " (both ways)" : ""}`, i === 0)));
+      toolbar.append(h("span", {}, `relation ${pendingRelation.from_label} → ${pendingRelation.to_label}:`), pick,
+        h("button", { "data-testid": "pl-lv-relation-create", class: "pl-primary",
+          onclick: () => { const o = pendingRelation.options[Number(pick.value)]; pendingRelation = null; createRelation(o); } }, "Create relation"),
+        h("button", { "data-testid": "pl-lv-relation-cancel",
+          onclick: () => { pendingRelation = null; drawToolbar(); } }, "Cancel"));
+    }
+    toolbar.append(h("span", { class: "pl-muted" }, relating ? "click the target span… (Escape cancels)" : ""));
+  }
+
+  function createRelation(o) {
+    attempt(rpc, model, "add_relation", { from_id: o.from_id, to_id: o.to_id, label: o.value, direction: o.direction })
+      .then(() => drawToolbar());
+  }
+
+  async function relateTo(from, to) {
+    if (!model.get("relation_defs").length) { // no <Relations> in the config: free text
+      attempt(rpc, model, "add_relation", { from_id: from, to_id: to, label: relationLabel.value || null });
+      return;
+    }
+    const reply = await attempt(rpc, model, "relation_options", { from_id: from, to_id: to });
+    if (!reply) return;
+    const { options, from_label, to_label } = reply.result;
+    if (!options.length) {
+      model.set("message_level", "error");
+      model.set("message", `no relation of the config links ${from_label} and ${to_label}`);
+      model.save_changes();
+    } else if (options.length === 1) {
+      createRelation(options[0]);
+    } else {
+      pendingRelation = { options, from_label, to_label };
+      drawToolbar();
+    }
   }
 
   function clickSpan(spanId) {
     if (relating && relating !== spanId && model.get("editable")) {
       const from = relating;
       relating = null;
-      attempt(rpc, model, "add_relation", { from_id: from, to_id: spanId, label: relationLabel.value || null });
+      drawToolbar();
+      relateTo(from, spanId);
       return;
     }
     relating = null;
+    pendingRelation = null;
     selected = { kind: "span", id: spanId };
     drawToolbar();
     drawBody();
@@ -226,7 +378,9 @@ function render({ model, el }) {
     const points = [...cuts].sort((a, b) => a - b);
     const lastSeg = new Map();
     const firstSeg = new Map();
-    const box = h("div", { class: "pl-lv-text", "data-testid": "pl-lv-text" });
+    // room above the first line only when arcs are drawn there
+    const arcs = results().some((r) => r.kind === "relation");
+    const box = h("div", { class: `pl-lv-text${arcs ? " pl-lv-has-arcs" : ""}`, "data-testid": "pl-lv-text" });
     for (let k = 0; k + 1 < points.length; k++) {
       const a = points[k], b = points[k + 1];
       const covering = list.filter((sp) => sp.start <= a && sp.end >= b);
@@ -331,19 +485,15 @@ function render({ model, el }) {
     const info = h("span", { "data-testid": "pl-lv-page-info" }, `page ${index + 1} of ${pages.length}`);
     const nav = h("div", { class: "pl-row" },
       h("button", { "data-testid": "pl-lv-page-prev", disabled: index <= 0,
-        onclick: () => { selectedTokens = new Set(); save("page", index - 1); } }, "‹ page"),
+        onclick: () => goToPage(index - 1) }, "‹ page"),
       info,
       h("button", { "data-testid": "pl-lv-page-next", disabled: index >= pages.length - 1,
-        onclick: () => { selectedTokens = new Set(); save("page", index + 1); } }, "page ›"),
+        onclick: () => goToPage(index + 1) }, "page ›"),
       h("button", { "data-testid": "pl-lv-zoom-out", onclick: () => save("zoom", Math.max(0.25, zoom / 1.25)) }, "−"),
       h("span", { "data-testid": "pl-lv-zoom-info" }, `${Math.round(zoom * 100)}%`),
       h("button", { "data-testid": "pl-lv-zoom-in", onclick: () => save("zoom", Math.min(4, zoom * 1.25)) }, "+"),
       h("button", { "data-testid": "pl-lv-label-tokens", disabled: !model.get("editable"),
-        onclick: () => {
-          if (!activeLabel) { say("choose a label first (palette or hotkey)"); return; }
-          attempt(rpc, model, "label_tokens", { tokens: [...selectedTokens], label: activeLabel })
-            .then((r) => { if (r) { selectedTokens = new Set(); drawBody(); } });
-        } }, "Label selected tokens"));
+        onclick: labelSelectedTokens }, "Label selected tokens"));
     const stage = h("div", { class: "pl-lv-stage" });
     container.append(nav, stage);
     if (!pages.length) return;
@@ -389,16 +539,19 @@ function render({ model, el }) {
   }
 
   model.on("change:relation_values", drawRelationValues);
-  const drawAll = () => { drawRelationValues(); drawHeader(); drawPalette(); drawChoices(); drawToolbar(); drawDiff(); drawBody(); };
+  const drawAll = () => { drawRelationValues(); drawHeader(); drawPalette(); drawHelp(); drawChoices(); drawToolbar(); drawDiff(); drawBody(); };
   model.on("change:task", () => {
     for (const entry of pageCache.values()) URL.revokeObjectURL(entry.url);
-    pageCache.clear(); selected = null; relating = null; selectedTokens = new Set();
+    pageCache.clear(); selected = null; relating = null; pendingRelation = null; selectedTokens = new Set();
     drawAll();
   });
   model.on("change:results", () => { drawChoices(); drawToolbar(); drawBody(); });
   for (const key of ["predictions", "completions", "shown", "editable", "dirty", "compare_id"]) model.on(`change:${key}`, drawHeader);
-  model.on("change:editable", () => { drawToolbar(); drawBody(); });
-  model.on("change:label_defs", () => { drawPalette(); drawBody(); });
+  model.on("change:editable", () => { drawChoices(); drawToolbar(); drawBody(); });
+  model.on("change:label_defs", () => { drawPalette(); drawHelp(); drawBody(); });
+  model.on("change:choice_defs", () => { drawChoices(); drawToolbar(); });
+  model.on("change:assertion_values", drawToolbar);
+  model.on("change:relation_defs", drawToolbar);
   model.on("change:diff", () => { drawDiff(); drawBody(); });
   model.on("change:page", drawBody);
   model.on("change:zoom", drawBody);

@@ -3,6 +3,7 @@
 // Test ids (data-testid):
 //   pl-servers                  root
 //   pl-servers-refresh          reload
+//   pl-servers-live             badge shown while the kernel refreshes the rows (a job runs)
 //   pl-servers-empty            shown when no server is deployed
 //   pl-servers-row              one <tr> per server, attribute data-server=<name>
 //   pl-servers-status           the row's status badge
@@ -15,9 +16,11 @@ const COLUMNS = ["Name", "Resources", "Labels", "Usage", "Status", "Memory (MB)"
 function render({ model, el }) {
   const rpc = createRpc(model);
   const tbody = h("tbody");
+  const live = h("span", { class: "pl-badge", "data-testid": "pl-servers-live" }, "live");
   const root = h("div", { class: "pl-root pl-servers", "data-testid": "pl-servers" },
     h("div", { class: "pl-row" }, h("b", {}, "Servers"),
-      h("button", { "data-testid": "pl-servers-refresh", onclick: () => attempt(rpc, model, "refresh") }, "Refresh")),
+      h("button", { "data-testid": "pl-servers-refresh", onclick: () => attempt(rpc, model, "refresh") }, "Refresh"),
+      live),
     messageLine(model),
     h("table", { class: "pl-table" }, h("thead", {}, h("tr", {}, COLUMNS.map((c) => h("th", {}, c)))), tbody));
   el.appendChild(root);
@@ -49,8 +52,10 @@ function render({ model, el }) {
         h("td", {}, del)));
     }
   }
+  const drawLive = () => { live.hidden = !model.get("live"); };
   model.on("change:servers_info", draw);
-  draw();
+  model.on("change:live", drawLive);
+  draw(); drawLive();
   return () => rpc.dispose();
 }
 
