@@ -33,9 +33,34 @@ def _as_list(values: Iterable[str] | str, what: str) -> list[str]:
 def build(labels: Mapping[str | None, Iterable[str]],
           assertion: Mapping[str | None, Iterable[str]] | None,
           choices: Mapping[str, Iterable[str]] | None, choice: str, per_region: bool,
-          relations: Mapping[str, str | Iterable[str]] | None, object_type: str) -> ET.Element:
+          relations: Mapping[str, str | Iterable[str]] | None, object_type: str, *,
+          choice_models: Mapping[str, str] | None = None,
+          relation_model: str | Mapping[str, str] | None = None) -> ET.Element:
     """The tree of a new config: Relations, then the labels control, the object, the Choices."""
     from .config import RelationDef
+
+    choice_models = dict(choice_models or {})
+    unknown = [name for name in choice_models if name not in (choices or {})]
+    if unknown:
+        raise ConfigError(
+            f"choice_models names {', '.join(map(repr, unknown))}, which is not in choices "
+            f"({', '.join(map(repr, choices or {})) or 'none given'}); add the control to choices="
+        )
+    for name, model in choice_models.items():
+        _check_value(model, f"resource of choices {name!r}")
+    # a string names the resource of the whole <Relations>; a mapping one per relation value
+    per_relation = dict(relation_model) if isinstance(relation_model, Mapping) else {}
+    if relation_model is not None:
+        if not relations:
+            raise ConfigError("relation_model is given but relations= is empty; give the relation "
+                              "values, e.g. relations={'works_for': 'PERSON>ORG'}")
+        for value, model in per_relation.items():
+            if value not in relations:
+                raise ConfigError(f"relation_model names relation {value!r}, which is not in relations= "
+                                  f"({', '.join(map(repr, relations))})")
+            _check_value(model, f"resource of relation {value!r}")
+        if not per_relation:
+            _check_value(relation_model, "relation_model")
 
     if object_type not in ("text", "image"):
         raise ConfigError(f"object_type must be 'text' or 'image', not {object_type!r}")
@@ -64,7 +89,8 @@ def build(labels: Mapping[str | None, Iterable[str]],
     obj_name, obj_tag = ("image", "Image") if object_type == "image" else ("text", "Text")
     root = ET.Element("View")
     if relations:
-        group = ET.SubElement(root, "Relations")
+        whole = relation_model if isinstance(relation_model, str) else None
+        group = ET.SubElement(root, "Relations", {"model": whole} if whole else {})
         for value, allowed in relations.items():
             rule = allowed if isinstance(allowed, str) else ",".join(allowed)
             _, invalid = RelationDef.parse_allowed(rule)
@@ -73,6 +99,8 @@ def build(labels: Mapping[str | None, Iterable[str]],
                     f"relation {value!r} has rules that are not 'A>B' or 'A<>B': {', '.join(invalid)}"
                 )
             attrs = {"value": _check_value(value, "relation")} | ({"allowed": rule} if rule else {})
+            if value in per_relation:
+                attrs["model"] = per_relation[value]
             ET.SubElement(group, "Relation", attrs)
     control = ET.SubElement(root, "RectangleLabels" if object_type == "image" else "Labels",
                             {"name": "label", "toName": obj_name})
@@ -85,6 +113,8 @@ def build(labels: Mapping[str | None, Iterable[str]],
         attrs = {"name": _check_value(name, "choices name"), "toName": obj_name, "choice": choice}
         if per_region:
             attrs["perRegion"] = "true"
+        if name in choice_models:
+            attrs["model"] = choice_models[name]
         group = ET.SubElement(root, "Choices", attrs)
         for value in dict.fromkeys(_as_list(values, f"choice of {name!r}")):
             ET.SubElement(group, "Choice", {"value": value})

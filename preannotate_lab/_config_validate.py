@@ -153,7 +153,8 @@ def _lookup(model_info: ModelInfoSource, name: str) -> ModelInfo | None:
 def _models(config: LabelingConfig, limit: int,
             model_info: ModelInfoSource | None) -> list[ConfigProblem]:
     out = []
-    models = config.models
+    # every resource counts toward the limit: NER labels, assertion, Choices and Relations
+    models = config.resources
     if len(models) > limit:
         extra = len(models) - limit
         out.append(_problem(
@@ -164,9 +165,10 @@ def _models(config: LabelingConfig, limit: int,
             "server for each",
             [v for values in models.values() for v in values],
         ))
-    if model_info is None or len(models) < 2:
+    if model_info is None or not models:
         return out
     infos = {name: _lookup(model_info, name) for name in models}
+    out += _kinds(config, infos)
     for name, info in infos.items():
         if info is None:
             out.append(_problem(
@@ -175,6 +177,8 @@ def _models(config: LabelingConfig, limit: int,
                 "can share a server was not checked; install it or fix the model= attribute",
                 models[name], severity="warning",
             ))
+    if len(models) < 2:
+        return out
     known = [(n, i) for n, i in infos.items() if i is not None]
     if not known:
         return out
@@ -193,6 +197,29 @@ def _models(config: LabelingConfig, limit: int,
             f"models {first_name} and {name} cannot share one server: {why}. Put their labels in "
             "separate configs and deploy one server for each",
             models[first_name] + models[name],
+        ))
+    return out
+
+
+def _kinds(config: LabelingConfig, infos: Mapping[str, ModelInfo | None]) -> list[ConfigProblem]:
+    """A resource must be of the kind its place needs (a Choices control needs a classifier)."""
+    from ._config_resources import KIND_OF_ROLE
+
+    out = []
+    where = {"labels": "NER labels", "assertion": "assertion labels",
+             "choices": "a <Choices> control", "relations": "relations"}
+    for use in config.resource_uses:
+        info = infos.get(use.resource)
+        if info is None or not info.kind or info.kind == use.kind:
+            continue
+        control = f" {use.control!r}" if use.role == "choices" and use.control else ""
+        out.append(_problem(
+            "wrong_model_kind",
+            f"{where[use.role]}{control} {'names' if use.role == 'choices' else 'name'} "
+            f"model={use.resource!r}, a {info.kind} resource; "
+            f"they need a {KIND_OF_ROLE[use.role]} resource. Pick one of that kind in the hub "
+            f"(hub.list('{KIND_OF_ROLE[use.role]}'))",
+            use.values,
         ))
     return out
 

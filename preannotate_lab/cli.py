@@ -167,18 +167,14 @@ def _server_names() -> list[str]:
 
 
 def _config_from_models(models: str, labels: str | None):
-    from .config import LabelingConfig
-    from .resources import hub
+    """A config from hub resources of any kind: NER labels, assertion, Choices, Relations."""
+    from .resources import ResourceError, hub
 
-    chosen: dict[str, list[str]] = {}
-    wanted = {label.strip() for label in labels.split(",")} if labels else None
-    for model in (m.strip() for m in models.split(",")):
-        info = hub.info(model)
-        model_labels = [lab for lab in info.labels if wanted is None or lab in wanted]
-        if not model_labels:
-            raise CliError(f"{model} predicts none of the labels asked for ({labels})")
-        chosen[model] = model_labels
-    return LabelingConfig.from_labels(chosen)
+    wanted = [label.strip() for label in labels.split(",") if label.strip()] if labels else None
+    try:
+        return hub.config_for(models.split(","), wanted)
+    except ResourceError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _summary(project) -> dict[str, Any]:

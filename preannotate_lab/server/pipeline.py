@@ -13,6 +13,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..config import RelationPair
 from ..model import Choice, Document, Relation, Result, Span
 from ..resources.base import ItemError, content_hash
 from .errors import ServerError
@@ -32,10 +33,28 @@ class StageSpec:
     labels: tuple[str, ...]
     memory_mb: float = 0.0
     key: str = ""  # cache key: resource name + what would be built
+    # classification: the <Choices> control it fills (from_name); perRegion classifies each span
+    control: str | None = None
+    per_region: bool = False
+    when_label: tuple[str, ...] = ()  # perRegion: only spans with these labels (empty: all)
+    # relation: (relation value, ((source label, target label, "right"|"bi"), ...)) per <Relation>
+    relations: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = ()
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "version": self.version,
-                "fingerprint": self.fingerprint, "labels": list(self.labels)}
+        out = {"name": self.name, "kind": self.kind, "version": self.version,
+               "fingerprint": self.fingerprint, "labels": list(self.labels)}
+        if self.control:
+            out["control"] = self.control
+        if self.per_region:
+            out["per_region"] = True
+        return out
+
+    def hash_parts(self) -> tuple[Any, ...]:
+        """What the pipeline hash covers for this stage (extras only when set, so NER hashes stay)."""
+        base = (self.name, self.fingerprint, sorted(self.labels))
+        extra = (self.control, self.per_region, sorted(self.when_label),
+                 sorted((v, sorted(pairs)) for v, pairs in self.relations))
+        return base if extra == (None, False, [], []) else (*base, *extra)
 
 
 @dataclass(frozen=True)
@@ -49,7 +68,7 @@ class PipelineSpec:
     def pipeline_hash(self) -> str:
         """Stable identity of what the pipeline predicts: resources, fingerprints, label sets."""
         return content_hash(
-            "pipeline", [(s.name, s.fingerprint, sorted(s.labels)) for s in self.stages],
+            "pipeline", [s.hash_parts() for s in self.stages],
             sorted(self.from_names),
         )
 
@@ -78,6 +97,7 @@ class Pipeline:
         self._from_names = dict(spec.from_names)
         self._allowed = [frozenset(s.labels) for s in spec.stages]
         self._allowed_folded = [frozenset(x.casefold() for x in s.labels) for s in spec.stages]
+        self._relation_rules = [_relation_rules(s) for s in spec.stages]
 
     def run(self, documents: Sequence[Document], *, batch_size: int = 64) -> list[list[Result] | str]:
         """Per document (same order): its results, or an error message naming the resource."""
@@ -90,7 +110,10 @@ class Pipeline:
             items = [(documents[i], tuple(results[i].values())) for i in todo]
             lock = self.locks[index]
             with lock if lock is not None else nullcontext():
-                outputs = list(resource.pipe(items, batch_size=batch_size))
+                if stage.per_region:
+                    outputs = _per_region(stage, resource, items, batch_size)
+                else:
+                    outputs = list(resource.pipe(items, batch_size=batch_size))
             if len(outputs) != len(items):
                 raise ServerError(
                     f"resource {stage.name!r} returned {len(outputs)} outputs for {len(items)} "
@@ -124,16 +147,82 @@ class Pipeline:
                 labels = tuple(x for x in r.labels if x in allowed)
                 if not labels:
                     continue
-                if labels != r.labels or (r.from_name is None and labels[0] in self._from_names):
+                if stage.control is not None:  # the <Choices> control this stage fills
+                    if (labels, stage.control) != (r.labels, r.from_name):
+                        r = replace(r, labels=labels, from_name=stage.control, id="")
+                elif labels != r.labels or (r.from_name is None and labels[0] in self._from_names):
                     r = replace(r, labels=labels, from_name=r.from_name or self._from_names.get(labels[0]))
             elif isinstance(r, Relation):
-                if r.label is not None and r.label not in allowed:
+                spans = {k.id: k for k in (*earlier.values(), *kept) if isinstance(k, Span)}
+                if r.from_id not in spans or r.to_id not in spans:
                     continue
-                ids = set(earlier) | {k.id for k in kept}
-                if r.from_id not in ids or r.to_id not in ids:
+                rules = self._relation_rules[index]
+                if rules is None:  # a stage without config relations: the old label filter
+                    if r.label is not None and r.label not in allowed:
+                        continue
+                elif not _relation_allowed(rules, r, spans[r.from_id].label, spans[r.to_id].label):
                     continue
             kept.append(r)
         return kept
+
+
+def _relation_rules(stage: StageSpec) -> dict[str | None, list[RelationPair]] | None:
+    """Relation value -> allowed pairs (empty list: any pair) from the config, or None."""
+    if stage.kind != "relation" or not stage.relations:
+        return None
+    return {value: [RelationPair(a, b, d) for a, b, d in pairs]  # type: ignore[arg-type]
+            for value, pairs in stage.relations}
+
+
+def _relation_allowed(rules: dict[str | None, list[RelationPair]], relation: Relation,
+                      source: str, target: str) -> bool:
+    """Whether the config has a relation of this label between spans of these labels.
+
+    An unlabeled relation passes when any of the config's relations allows the pair.
+    """
+    if relation.label is None:
+        candidates = [pairs for pairs in rules.values()]
+    elif relation.label in rules:
+        candidates = [rules[relation.label]]
+    else:
+        return False
+    for pairs in candidates:
+        if not pairs:
+            return True
+        for pair in pairs:
+            if pair.allows(source, target):
+                return True
+            if relation.direction == "bi" and pair.allows(target, source):
+                return True
+    return False
+
+
+def _per_region(stage: StageSpec, resource: Any,
+                items: Sequence[tuple[Document, tuple[Result, ...]]], batch_size: int) -> list[Any]:
+    """Classify each span's text (Label Studio perRegion choices); Choices get the span's id.
+
+    A region that fails makes its task fail with that message, like a failed whole-task item.
+    """
+    regions: list[tuple[int, Span]] = []
+    for i, (_, earlier) in enumerate(items):
+        regions += [(i, r) for r in earlier if isinstance(r, Span)
+                    and (not stage.when_label or r.label in stage.when_label)]
+    outputs: list[Any] = [[] for _ in items]
+    sub_items = [(Document(span.text), ()) for _, span in regions]
+    results = list(resource.pipe(sub_items, batch_size=batch_size)) if sub_items else []
+    if len(results) != len(sub_items):
+        raise ServerError(
+            f"resource {stage.name!r} returned {len(results)} outputs for {len(sub_items)} "
+            "regions; it must yield exactly one per item"
+        )
+    for (i, span), out in zip(regions, results, strict=True):
+        if isinstance(outputs[i], ItemError):
+            continue
+        if isinstance(out, ItemError):
+            outputs[i] = ItemError(f"region {span.text[:40]!r}: {out.message}", out.resource)
+            continue
+        outputs[i] += [replace(c, span_id=span.id, id="") for c in out if isinstance(c, Choice)]
+    return outputs
 
 
 # -- worker-side cache: one pipeline per process per pipeline hash -------------------------------

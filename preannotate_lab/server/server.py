@@ -195,13 +195,13 @@ class Server:
         """
         index = project.prediction_index(self.pipeline_hash)
         predicted = _predicted_task_ids(project)
-        stale = []
-        for task in project.iter_tasks(None if task_ids is None else list(task_ids)):
-            if task.id not in predicted:
-                continue
-            if document_hash(task) not in index.get(task.id, ()):
-                stale.append(task.id)
-        return stale
+        if task_ids is not None:
+            predicted &= set(task_ids)
+        if not predicted:
+            return []
+        # only predicted tasks are read (their ids come from an index), never every task row
+        return [task.id for task in project.iter_tasks(sorted(predicted))
+                if document_hash(task) not in index.get(task.id, ())]
 
     def pending_task_ids(self, project: Any, task_ids: Iterable[int] | None = None) -> list[int]:
         """Tasks that a run without ``force`` would pre-annotate (new, stale or changed)."""

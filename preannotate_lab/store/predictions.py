@@ -148,5 +148,19 @@ class PredictionMixin:
             index.setdefault(task_id, set()).add(document_hash)
         return index
 
+    def predicted_task_ids(self, pipeline_hash: str | None = None) -> set[int]:
+        """Ids of tasks with at least one prediction (or one from ``pipeline_hash``).
+
+        Indexed queries (tasks.n_predictions; predictions by pipeline hash), so a project of
+        100,000 tasks answers without reading task rows.
+        """
+        if pipeline_hash is None:
+            sql, args = "SELECT id FROM tasks WHERE n_predictions > 0", ()
+        else:
+            sql = "SELECT DISTINCT task_id FROM predictions WHERE pipeline_hash = ?"
+            args = (pipeline_hash,)
+        rows = self._db.read(lambda c: c.execute(sql, args).fetchall())
+        return {row[0] for row in rows}
+
     def count_predictions(self) -> int:
         return self._db.read(lambda c: c.execute("SELECT count(*) FROM predictions").fetchone()[0])
