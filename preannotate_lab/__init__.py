@@ -25,7 +25,7 @@ _EXPORTS: dict[str, str] = {
     "Project": "store", "LabelingConfig": "config", "ConfigError": "config",
     "ConfigProblem": "config", "ModelInfo": "config",
     # pre-annotation
-    "hub": "resources", "servers": "server", "diff_results": "compare", "agreement": "compare",
+    "hub": "resources", "servers": "server", "Rule": "resources.rules", "RuleSet": "resources.rules", "diff_results": "compare", "agreement": "compare",
     # import / export
     "import_path": "formats", "export_project": "formats",
     "import_dataframe": "formats", "to_dataframe": "formats",

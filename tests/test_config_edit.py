@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from preannotate_lab import config as config_module
-from preannotate_lab._config_edit import add_choices, add_relation, remove_choices, remove_relation
+from preannotate_lab._config_edit import (
+    add_choices,
+    add_relation,
+    merge_controls,
+    remove_choices,
+    remove_relation,
+)
 from preannotate_lab.config import ConfigError, LabelingConfig
 
 USER_XML = """<!-- my config -->
@@ -106,3 +112,44 @@ def test_bad_relations_name_the_input(config):
 def test_config_module_re_exports_the_functions():
     assert config_module.add_choices is add_choices and config_module.remove_relation is remove_relation
     assert {"add_choices", "add_relation", "remove_choices", "remove_relation"} <= set(config_module.__all__)
+
+
+def test_choices_and_relations_name_the_resource_that_predicts_them(config):
+    edited = add_choices(config, "sentiment", ["positive"], model="tone")
+    edited = add_choices(edited, "sentiment", ["negative"], model="tone")  # same resource: joins
+    assert edited.choices[0].model == "tone" and edited.choices[0].choices == ("positive", "negative")
+    plain = add_choices(config, "mood", ["calm"])
+    assert add_choices(plain, "mood", ["angry"], model="tone").choices[0].model == "tone"
+    with pytest.raises(ConfigError, match="choices 'sentiment' is predicted by 'tone', not 'other'"):
+        add_choices(edited, "sentiment", ["neutral"], model="other")
+    with pytest.raises(ConfigError, match="resource of choices 'x'"):
+        add_choices(config, "x", ["a"], model=" ")
+
+    rel = add_relation(config, "works_for", "PERSON>ORG", model="org_rules")
+    assert rel.relations[0].model == "org_rules"
+    assert rel.resources_by_role()["relations"] == {"org_rules": ["works_for"]}
+    assert LabelingConfig.from_xml(rel.to_xml()) == rel
+    # rules from a resource may name labels still to come: kept, and validation warns
+    with pytest.raises(ConfigError, match="does not have: 'GPE'"):
+        add_relation(config, "lives_in", "PERSON>GPE", model="org_rules")
+    kept = add_relation(config, "lives_in", "PERSON>GPE", model="org_rules", require_labels=False)
+    assert [str(p) for p in kept.relations[0].allowed] == ["PERSON>GPE"]
+    assert [p.code for p in kept.validate()] == ["relation_unknown_label"]
+
+
+def test_merge_controls_adds_a_fragments_choices_and_relations_with_their_resources(config):
+    fragment = LabelingConfig.from_labels(
+        {}, choices={"sentiment": ["pos", "neg"]}, choice_models={"sentiment": "tone"},
+        relations={"works_for": "PERSON>ORG", "knows": "PERSON<>PERSON"}, relation_model="rel_a")
+    merged = merge_controls(config, fragment)
+    assert merged.label_values == config.label_values  # labels are not merged
+    assert merged.choices[0].to_name == ("doc",)  # points at this config's object
+    assert merged.resources_by_role()["choices"] == {"tone": ["pos", "neg"]}
+    assert merged.resources_by_role()["relations"] == {"rel_a": ["works_for", "knows"]}
+    assert merge_controls(merged, fragment) == merged  # the same resource again: nothing new
+    other = LabelingConfig.from_labels({}, relations={"works_for": "PERSON>ORG"}, relation_model="rel_b")
+    with pytest.raises(ConfigError, match="'works_for' is already in the config"):
+        merge_controls(merged, other)
+    two = merge_controls(merged, LabelingConfig.from_labels(
+        {}, relations={"cites": "ORG>ORG"}, relation_model="rel_b"))
+    assert two.resources_by_role()["relations"] == {"rel_a": ["works_for", "knows"], "rel_b": ["cites"]}

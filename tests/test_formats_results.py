@@ -97,3 +97,25 @@ def test_bad_items_raise_a_problem_naming_the_item(item, message):
 def test_unsupported_types_are_warned_about_not_dropped_silently():
     results, warnings = parse_results([{"id": "t", "type": "textarea", "value": {"text": ["hi"]}}])
     assert results == [] and "textarea" in warnings[0]
+
+
+def test_per_region_choices_round_trip_with_their_own_ids():
+    spans = [Span(0, 13, "PER", "Angela Merkel", id="a1", from_name="label"),
+             Span(18, 33, "PER", "Emmanuel Macron", id="b2", from_name="label")]
+    derived = Choice(("Head of government",), span_id="a1", from_name="role", confidence=0.8)
+    custom = Choice(("Other",), id="custom7", span_id="b2", from_name="role")
+    whole = Choice(("Neutral",), id="c3", from_name="sentiment")
+    relation = Relation("a1", "b2", "met")
+    results = [*spans, derived, custom, whole, relation]
+    out = results_to_ls(results)
+    by_name = [(i["id"], i["from_name"], i.get("choice_id")) for i in out if i["type"] == "choices"]
+    # Label Studio's shape: a per-region choice carries its region's id; only an id that
+    # cannot be derived again rides along in choice_id
+    assert by_name == [("a1", "role", None), ("b2", "role", "custom7"), ("c3", "sentiment", None)]
+    again, warnings = parse_results(out, text=TEXT)
+    assert warnings == [] and again == results
+    assert [c.id for c in again if isinstance(c, Choice)] == [derived.id, "custom7", "c3"]
+    # a Label Studio file's per-region choice gets the id model.Choice derives, not the span's
+    (choice,) = [r for r in parse_results(out[:1] + out[2:3], text=TEXT)[0] if isinstance(r, Choice)]
+    assert choice.id == derived.id != "a1" and choice.span_id == "a1"
+    assert results_to_ls([spans[0], choice]) == [out[0], out[2]]

@@ -4,7 +4,9 @@ Pure functions on plain dicts. A result item is ``{id, from_name, to_name, type,
 
 * ``labels``: ``value {start, end, text, labels}`` -> one :class:`Span` per label;
 * ``choices``: ``value {choices}`` -> :class:`Choice`; when its ``id`` is a span's id the
-  choice is about that span (``perRegion``) and gets ``span_id``;
+  choice is about that span (``perRegion``) and gets ``span_id``, and its own id is derived
+  from (control, span id, labels) as :class:`Choice` derives it (or read from the item's
+  ``choice_id`` key, which export writes only for an id that cannot be derived);
 * ``relation``: ``from_id, to_id, direction, labels`` -> :class:`Relation` (first label);
 * ``rectanglelabels``: a box in percent of ``original_width``/``original_height`` on page
   ``item_index`` (0-based) or ``pageNumber`` (1-based) -> a Span with one :class:`Box`.
@@ -27,6 +29,9 @@ from typing import Any
 from ..model import Box, Choice, Relation, Result, Span, stable_id
 
 SUPPORTED_TYPES = ("labels", "choices", "relation", "rectanglelabels")
+# a perRegion choice item's id is its region's; this extra key holds the Choice's own id when
+# it is not the one derived from (control, span, labels), so re-import restores it exactly
+CHOICE_ID_KEY = "choice_id"
 
 
 class ResultProblem(ValueError):
@@ -184,10 +189,14 @@ def parse_results(
         if not isinstance(picked, list) or not picked:
             raise ResultProblem(f"{what} has no choices")
         item_id = str(item.get("id") or "")
+        per_region = item_id in span_ids
+        # a perRegion choice shares its region's id in Label Studio; its own id is derived from
+        # (control, span, labels) like model.Choice does, so export -> import gives it back
+        own_id = str(item.get(CHOICE_ID_KEY) or "") if per_region else item_id
         choices.append(Choice(
-            labels=tuple(str(c) for c in picked), id=item_id,
+            labels=tuple(str(c) for c in picked), id=own_id,
             confidence=_confidence(item, value, what),
-            span_id=item_id if item_id in span_ids else None, from_name=item.get("from_name"),
+            span_id=item_id if per_region else None, from_name=item.get("from_name"),
         ))
     for rel in relations:
         for end_id in (rel.from_id, rel.to_id):
@@ -227,6 +236,11 @@ def _attach_assertions(spans: list[Span], assertion_set: set[str], warnings: lis
         else:
             entities[i] = replace(entities[i], assertion=status.label)
     return entities
+
+
+def _choice_id(item: Mapping[str, Any], span_id: str, labels: Sequence[str]) -> str:
+    """The id import derives for a perRegion choice item (as :class:`Choice` derives it)."""
+    return Choice(labels=tuple(labels), span_id=span_id, from_name=item["from_name"]).id
 
 
 def results_to_ls(
@@ -286,10 +300,13 @@ def results_to_ls(
                     "value": {"start": r.start, "end": r.end, "text": r.text, "labels": [r.assertion]},
                 })
         elif isinstance(r, Choice):
-            out.append(stamp({
+            item = {
                 "id": r.span_id or r.id, "from_name": r.from_name or "choices", "to_name": to_name,
                 "type": "choices", "value": {"choices": list(r.labels)},
-            }, r.confidence))
+            }
+            if r.span_id and r.id != _choice_id(item, r.span_id, r.labels):
+                item[CHOICE_ID_KEY] = r.id  # an id import could not derive: carried along
+            out.append(stamp(item, r.confidence))
         elif isinstance(r, Relation):
             item = {
                 "id": r.id, "from_id": r.from_id, "to_id": r.to_id, "type": "relation",

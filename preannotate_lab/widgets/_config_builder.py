@@ -71,7 +71,13 @@ class ConfigBuilder(RpcWidget):
     # -- editing the draft ------------------------------------------------------------------------
     @request("add_labels")
     def add_labels(self, resource: str, labels: Iterable[str] | None = None) -> list[dict[str, Any]]:
-        """Add a resource's labels (all, or the given ones) to the draft, owned by that resource."""
+        """Add a resource's labels (all, or the given ones) to the draft, owned by that resource.
+
+        An NER or assertion resource adds ``<Label model=...>``; a classification resource a
+        ``<Choices model=...>`` control; a relation resource its ``<Relation>`` rules with
+        ``model=``. Choices and relations come from ``hub.config_for``, so the builder and a
+        fresh config name resources the same way (and the server deploys them).
+        """
         info = self.hub.info(resource)
         chosen = list(info.labels) if labels is None else [str(v) for v in labels]
         unknown = [v for v in chosen if v not in info.labels]
@@ -79,13 +85,11 @@ class ConfigBuilder(RpcWidget):
             raise ValueError(f"{resource!r} does not predict {unknown}; its labels: {list(info.labels)}")
         if not chosen:
             raise ValueError(f"choose at least one label of {resource!r}")
-        config = _config_module().LabelingConfig
-        if info.kind == "classification":
-            if self.draft is None:
-                self.draft = config.from_labels({}, choices={resource: chosen})
-            else:
-                self.draft = _edit_module().add_choices(self.draft, resource, chosen)
+        if info.kind in ("classification", "relation"):
+            fragment = self.hub.config_for([resource], chosen)
+            self.draft = fragment if self.draft is None else _edit_module().merge_controls(self.draft, fragment)
         elif self.draft is None:
+            config = _config_module().LabelingConfig
             assertion = {resource: chosen} if info.kind == "assertion" else None
             self.draft = config.from_labels({} if assertion else {resource: chosen}, assertion=assertion)
         else:
@@ -103,17 +107,23 @@ class ConfigBuilder(RpcWidget):
 
     @request("add_choices")
     def add_choices(self, name: str, values: Iterable[str], choice: str = "single",
-                    per_region: bool = False) -> list[dict[str, Any]]:
-        """Add classification choices to control ``name`` (created when missing)."""
+                    per_region: bool = False, model: str | None = None) -> list[dict[str, Any]]:
+        """Add classification choices to control ``name`` (created when missing).
+
+        ``model``: the classification resource that predicts the control (``model=``).
+        """
         if isinstance(values, str):
             raise ValueError(f"values must be a list of choices, not the string {values!r}")
         values = [str(v) for v in values]
+        if model is not None:
+            self._require_kind(model, "classification")
         if self.draft is None:
             self.draft = _config_module().LabelingConfig.from_labels(
-                {}, choices={name: values}, choice=choice, per_region=bool(per_region))
+                {}, choices={name: values}, choice=choice, per_region=bool(per_region),
+                choice_models={name: model} if model else None)
         else:
             self.draft = _edit_module().add_choices(self.draft, name, values, choice=choice,
-                                                    per_region=bool(per_region))
+                                                    per_region=bool(per_region), model=model)
         self._show_draft()
         return self.choices
 
@@ -127,10 +137,16 @@ class ConfigBuilder(RpcWidget):
         return self.choices
 
     @request("add_relation")
-    def add_relation(self, value: str, allowed: str | Iterable[str] = "") -> list[dict[str, Any]]:
-        """Add a relation definition; ``allowed`` like ``"PERSON>ORG, DRUG<>DOSE"`` ("" = any)."""
+    def add_relation(self, value: str, allowed: str | Iterable[str] = "",
+                     model: str | None = None) -> list[dict[str, Any]]:
+        """Add a relation definition; ``allowed`` like ``"PERSON>ORG, DRUG<>DOSE"`` ("" = any).
+
+        ``model``: the relation resource that predicts it (``<Relation model=...>``).
+        """
         self._require_draft()
-        self.draft = _edit_module().add_relation(self.draft, value, allowed)
+        if model is not None:
+            self._require_kind(model, "relation")
+        self.draft = _edit_module().add_relation(self.draft, value, allowed, model=model)
         self._show_draft()
         return self.relations
 
@@ -144,6 +160,11 @@ class ConfigBuilder(RpcWidget):
     def _require_draft(self) -> None:
         if self.draft is None:
             raise ValueError("there is no config yet: add labels first")
+
+    def _require_kind(self, resource: str, kind: str) -> None:
+        found = self.hub.info(resource).kind
+        if found != kind:
+            raise ValueError(f"{resource!r} is a {found} resource; this needs a {kind} resource")
 
     @request("set_label")
     def set_label(self, value: str, background: str | None = None,
@@ -213,10 +234,12 @@ class ConfigBuilder(RpcWidget):
         ]
         self.choices = [] if draft is None else [
             {"name": c.name, "values": list(c.choices), "choice": c.choice, "per_region": c.per_region}
+            | _predicted_by(c.model)
             for c in draft.choices
         ]
         self.relations = [] if draft is None else [
-            {"value": r.value, "allowed": [str(p) for p in r.allowed]} for r in draft.relations
+            {"value": r.value, "allowed": [str(p) for p in r.allowed]} | _predicted_by(model)
+            for r, model in _relation_rows(draft)
         ]
         self.dirty = dirty
         self._validate()
@@ -236,6 +259,16 @@ class ConfigBuilder(RpcWidget):
 
     def _model_info(self, name: str) -> Any:
         return self.hub.model_info(name)
+
+
+def _predicted_by(model: str | None) -> dict[str, str]:
+    """``{"model": name}`` for a row a resource predicts; hand-made rows have no model key."""
+    return {"model": model} if model else {}
+
+
+def _relation_rows(config: Any) -> list[tuple[Any, str | None]]:
+    """Each relation definition with the resource predicting it (its model= or its control's)."""
+    return [(r, r.model or c.model) for c in config.controls if c.kind == "relations" for r in c.relations]
 
 
 def _edit_label(config: Any, value: str, background: str | None, hotkey: str | None) -> Any:

@@ -15,11 +15,13 @@
 //   pl-config-choices                one block per <Choices> control, attribute data-choices=<name>
 //   pl-config-choice                 one chip per choice value (data-value); pl-config-choice-remove inside
 //   pl-config-choices-remove         remove the whole control
+//   pl-config-choices-model          "predicted by <resource>" when a resource fills the control (model=)
 //   pl-config-choices-name, pl-config-choices-values (comma-separated), pl-config-choices-mode
 //                                    (single | single-radio | multiple), pl-config-choices-per-region,
 //                                    pl-config-choices-add: add choices (to an existing control of that name, or a new one)
 //   pl-config-relation               one row per relation definition, attribute data-relation
 //   pl-config-relation-remove        remove that relation definition
+//   pl-config-relation-model         "predicted by <resource>" when a resource predicts the relation
 //   pl-config-relation-value, pl-config-relation-allowed ("PERSON>ORG, DRUG<>DOSE"; empty = any
 //                                    two spans), pl-config-relation-add
 //   pl-config-xml                    <textarea> with the draft's XML (editable)
@@ -138,6 +140,7 @@ function render({ model, el }) {
       choiceBlocks.appendChild(h("div", { class: "pl-row", "data-testid": "pl-config-choices", "data-choices": c.name },
         h("b", {}, c.name), h("span", { class: "pl-badge" }, c.choice || "single"),
         c.per_region ? h("span", { class: "pl-badge" }, "per span") : null,
+        c.model ? h("span", { class: "pl-muted", "data-testid": "pl-config-choices-model" }, `predicted by ${c.model}`) : null,
         c.values.map((v) => h("span", { class: "pl-label-chip", "data-testid": "pl-config-choice", "data-value": v }, v,
           h("button", { "data-testid": "pl-config-choice-remove", title: "remove this choice",
             onclick: () => attempt(rpc, model, "remove_choices", { name: c.name, values: [v] }) }, "×"))),
@@ -153,6 +156,7 @@ function render({ model, el }) {
     for (const r of list) {
       relationRows.appendChild(h("div", { class: "pl-row", "data-testid": "pl-config-relation", "data-relation": r.value },
         h("b", {}, r.value), h("span", { class: "pl-muted" }, r.allowed.length ? r.allowed.join(", ") : "any two spans"),
+        r.model ? h("span", { class: "pl-muted", "data-testid": "pl-config-relation-model" }, `predicted by ${r.model}`) : null,
         h("button", { "data-testid": "pl-config-relation-remove",
           onclick: () => attempt(rpc, model, "remove_relation", { value: r.value }) }, "Remove")));
     }
