@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .model import Document, Task, Token
+from .model import DOCUMENT_KEYS, Document, Task, Token, document_path
 from .ocr import DocumentError, OcrOptions, PageCache, default_cache_root, load_document
 
 __all__ = ["DocumentError", "OcrOptions", "PageCache", "default_cache_root", "document_for",
@@ -25,10 +25,6 @@ __all__ = ["DocumentError", "OcrOptions", "PageCache", "default_cache_root", "do
 # Words (with inner hyphens/apostrophes, like "MIME-info" or "don't"), numbers with inner
 # dots/commas ("3.5", "1,000"), and every other non-space character as its own token.
 _TOKEN = re.compile(r"\w+(?:[-'’.,]\w+)*|[^\w\s]")
-
-# data keys that may hold the local file of a document task, in order of preference
-_PATH_KEYS = ("document", "pdf", "image")
-
 
 def tokenize(text: str) -> list[Token]:
     """Whitespace/punctuation tokens with character offsets (no pages, no boxes)."""
@@ -58,11 +54,17 @@ def document_for(
         return text_document(text)
     if task.kind != "document":
         raise DocumentError(f"{where}: unknown task kind {task.kind!r}; use 'text' or 'document'")
-    path = _document_path(task)
+    path = document_path(task.data)
     if path is None:
         raise DocumentError(
-            f"{where}: a document task needs the path of its PDF or image under data['document']; "
-            f"found keys {sorted(task.data)}"
+            f"{where}: a document task needs the path of its PDF or image under one of "
+            f"data{list(DOCUMENT_KEYS)}; found keys {sorted(task.data)}"
+        )
+    if "://" in path or path.startswith("data:"):
+        # only local files are read: fetching URLs would make OCR depend on the network
+        raise DocumentError(
+            f"{where}: its document {path[:120]!r} is a URL; download the file and import "
+            "the local path instead"
         )
     try:
         options = OcrOptions.coerce(ocr_options)
@@ -70,10 +72,3 @@ def document_for(
         raise DocumentError(f"{where}: bad OCR options: {exc}") from None
     return load_document(path, options, cache=cache)
 
-
-def _document_path(task: Task) -> str | None:
-    for key in _PATH_KEYS:
-        value = task.data.get(key)
-        if isinstance(value, str) and value and "://" not in value and not value.startswith("data:"):
-            return value
-    return None

@@ -236,6 +236,28 @@ def spans_of(results: Iterable[Result]) -> list[Span]:
     return [r for r in results if isinstance(r, Span)]
 
 
+# Task data keys that may hold the file of a document task, in order of preference:
+# "document" is this package's own key; Label Studio's templates put a PDF under "pdf",
+# an image under "image" (also the key of visual NER tasks) and a scan under "ocr".
+DOCUMENT_KEYS: tuple[str, ...] = ("document", "pdf", "image", "ocr")
+
+
+def document_path(data: Mapping[str, Any]) -> str | None:
+    """The file (path or URL, as written) of a document task's ``data``, or None.
+
+    The first non-empty string under :data:`DOCUMENT_KEYS`. The one place that answers
+    "where is the document's file": the task model, importers, the store's search and the
+    document loader all ask here, so they never disagree about which tasks have a file.
+    """
+    if not isinstance(data, Mapping):
+        return None
+    for key in DOCUMENT_KEYS:
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
 @dataclass
 class Task:
     """An imported unit of work.
@@ -258,9 +280,8 @@ class Task:
 
     @property
     def source_path(self) -> str | None:
-        """The file of a document task (PDF or image)."""
-        value = self.data.get("document")
-        return value if isinstance(value, str) else None
+        """The file of a document task (PDF or image): see :func:`document_path`."""
+        return document_path(self.data)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         """Show the task in JupyterLab: the labextension renders this MIME type as inert text."""

@@ -162,9 +162,11 @@ def test_duplicates_are_skipped_or_overwritten_by_source_id(ner_project):
     again = import_path(ner_project, DATA / "labelstudio_ner.json")
     assert again.n_tasks == 0 and again.skipped_duplicates == ["101", "102"]
     assert snapshot(ner_project) == before
+    ids = ner_project.task_ids()
     replaced = import_path(ner_project, DATA / "labelstudio_ner.json", on_duplicate="overwrite")
-    assert replaced.overwritten == ["101", "102"] and replaced.n_tasks == 2
-    assert ner_project.count_tasks() == 2
-    assert sorted(d["task"]["data"][SOURCE_ID_KEY] for d in ner_project.deletions()) == ["101", "102"]
+    # updated in place: same ids, nothing deleted, the identical completions not added twice
+    assert replaced.overwritten == ["101", "102"] and replaced.n_tasks == 0
+    assert replaced.updated_task_ids == ids and ner_project.task_ids() == ids
+    assert ner_project.deletions() == [] and replaced.n_completions == 0
     with pytest.raises(ValueError, match="on_duplicate"):
         import_path(ner_project, DATA / "labelstudio_ner.json", on_duplicate="merge")

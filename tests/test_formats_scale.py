@@ -88,9 +88,11 @@ def test_import_skips_and_overwrites_duplicates_among_many_stored_tasks(project,
     again = import_path(project, path, on_duplicate="overwrite")
     assert again.overwritten == ["19998", "19999", "20000", "20001", "20002"]
     assert project.count_tasks() == 20_003
+    assert again.task_ids == [] and len(again.updated_task_ids) == 5
     assert project.task_ids_by_source_id(["19999", "20000"]) == {
-        "19999": [again.task_ids[1]], "20000": [again.task_ids[2]],
+        "19999": [again.updated_task_ids[1]], "20000": [again.updated_task_ids[2]],
     }
+    assert project.get_task(again.updated_task_ids[1]).data["text"] == "new 19999"
 
 
 READ_LARGE_CSV = textwrap.dedent("""

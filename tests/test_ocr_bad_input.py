@@ -124,8 +124,10 @@ def test_truncated_png(tmp_path, cache):
 
 
 def test_document_task_errors_name_the_task_or_file(tmp_path, cache):
-    with pytest.raises(DocumentError, match="task 7: a document task needs the path"):
+    with pytest.raises(DocumentError, match="task 7: its document .* is a URL"):
         document_for(Task({"image": "https://example.invalid/a.png"}, id=7, kind="document"))
+    with pytest.raises(DocumentError, match="task 6: a document task needs the path"):
+        document_for(Task({"image": ["/p1.png"]}, id=6, kind="document"))
     with pytest.raises(DocumentError, match="task 8: a text task needs a string"):
         document_for(Task({"body": "x"}, id=8))
     path = tmp_path / "empty.png"

@@ -129,3 +129,16 @@ def test_completion_labels_lists_tasks_per_label(project_path):
         "politics": [ids[1]],
     }
     project.close()
+
+
+def test_a_copied_prediction_is_kept_as_made_but_editing_it_is_checked(project_path):
+    # a prediction whose span text is off is copied as it is; a person's save is checked
+    project, ids = filled_project(project_path)
+    [pred] = project.add_predictions([prediction(ids[1])])  # "Apple" over "Angel"
+    copy = project.completion_from_prediction(pred.id, by="ann")
+    assert copy.results == list(pred.results)
+    with pytest.raises(ValueError, match=rf"(?s)completion {copy.id} of task {ids[1]}.*'Apple'.*'Angel'"):
+        project.update_completion(copy.id, pred.results, by="ann")
+    fixed = project.update_completion(copy.id, [span_of(TEXTS[1], "Angela", "PERSON")], by="ann")
+    assert [s.text for s in fixed.results] == ["Angela"]
+    project.close()

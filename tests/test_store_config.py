@@ -62,12 +62,17 @@ def test_removing_labels_used_by_completions_is_refused_naming_them(project_path
     project.close()
 
 
-def test_first_config_is_not_blocked_by_labels_it_never_had(project_path):
+def test_first_config_is_checked_against_labels_completions_already_use(project_path):
+    # completions stored before any config (e.g. imported first) must fit the first config
     project, ids = filled_project(project_path)
     project.add_completion(
         Completion(task_id=ids[0], results=[span_of(TEXTS[0], "Apple", "COMPANY")])
     )
-    project.set_config(_config("ORG"))
+    with pytest.raises(ConfigError, match=r"(?s)'COMPANY'.*task 1.*force=True \(CLI: --force\)"):
+        project.set_config(_config("ORG"))
+    assert project.config is None
+    project.set_config(_config("ORG"), force=True)
     assert project.config.label_values == ["ORG"]
+    # once let in with force, a label the old config never had no longer blocks changes
     project.set_config(_config("ORG", "PERSON"))
     project.close()

@@ -69,7 +69,8 @@ def test_sort_filter_and_search_come_from_synced_traits(project):
 def test_status_column_follows_the_store(project):
     span = Span(0, 5, "ORG", "Apple")
     [prediction] = project.add_predictions([Prediction(1, (span,), "test-1")])
-    project.add_completion(Completion(task_id=2, results=[span]))
+    # a completion's spans must say the text at their offsets (the store checks it)
+    project.add_completion(Completion(task_id=2, results=[Span(0, 6, "PERSON", project.get_task(2).text[:6])]))
     project.set_task_error(3, "cannot read the document: truncated PDF")
     grid = TaskGrid(project)
     rows = {r["id"]: r for r in result_of(grid, "page")["rows"]}

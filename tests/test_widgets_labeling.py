@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from widgets_fixtures import (
+    MODEL,
     frontend_request,
     make_project,
     ner_config,
@@ -117,6 +118,11 @@ def test_create_completion_from_the_shown_prediction(project):
 
 
 def test_edits_and_save_change_the_store(project):
+    from preannotate_lab.config import LabelingConfig
+
+    # the store refuses relation labels the config lacks, so this config has them
+    project.set_config(LabelingConfig.from_labels(
+        {MODEL: ["PERSON", "ORG", "GPE", "DATE"]}, relations={"met": "", "in": ""}))
     view = LabelingView(project, MERKEL)
     result_of(view, "create_completion")
     text = view.task["text"]

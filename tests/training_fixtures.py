@@ -37,7 +37,7 @@ def completed_project(path: Path, nlp: Any, texts: list[str], *, ground_truth_ev
     gold: dict[int, list[Span]] = {}
     for i, prediction in enumerate(stored):
         completion = project.completion_from_prediction(prediction.id)
-        edited = [Span(s.start, s.end, RENAME[s.label], s.text) for s in completion.results
+        edited = [Span(s.start, s.end, RENAME[s.label], s.text) for s in prediction.results
                   if isinstance(s, Span) and s.label in RENAME]
         project.update_completion(completion.id, edited, note="GPE is PLACE; other labels out")
         if i % ground_truth_every == 0:

@@ -2,7 +2,8 @@
 
 Text is tokenized with a blank spaCy English tokenizer (no model needed). Documents are
 separated by ``-DOCSTART- -X- O`` and a blank line; a blank line in the text (two
-newlines) also ends a sentence. Whitespace tokens are left out.
+newlines) also ends a sentence. Whitespace tokens are left out. Spans become tokens by
+:func:`formats.align.align_spans`, as in the DocBin export and the training data.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from ..model import Result, spans_of
-from .annotations import non_overlapping
+from .align import align_spans
 
 DOCSTART = "-DOCSTART- -X- O"  # as Label Studio and Generative AI Lab write it
 
@@ -24,17 +25,12 @@ def blank_tokenizer(lang: str = "en") -> Any:
 
 def bio_lines(text: str, results: Iterable[Result], nlp: Any) -> tuple[list[str], list[str]]:
     """(lines of one document, notes about spans left out). Pure apart from the tokenizer."""
-    kept, dropped = non_overlapping(spans_of(results))
-    notes = [f"span {s.label!r} [{s.start}, {s.end}) overlaps another; left out" for s in dropped]
     doc = nlp.make_doc(text)
+    chunks, notes = align_spans(doc, spans_of(results))
     tags = ["O"] * len(doc)
-    for span in kept:
-        chunk = doc.char_span(span.start, span.end, alignment_mode="expand")
-        if chunk is None or len(chunk) == 0:
-            notes.append(f"span {span.label!r} [{span.start}, {span.end}) covers no token; left out")
-            continue
+    for chunk in chunks:
         for i in range(chunk.start, chunk.end):
-            tags[i] = ("B-" if i == chunk.start else "I-") + span.label
+            tags[i] = ("B-" if i == chunk.start else "I-") + chunk.label_
     lines: list[str] = []
     for token, tag in zip(doc, tags, strict=True):
         if token.is_space:

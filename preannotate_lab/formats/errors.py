@@ -39,7 +39,9 @@ class ImportReport:
     n_predictions: int = 0
     n_completions: int = 0
     skipped_duplicates: list[str] = field(default_factory=list)  # source ids already stored
-    overwritten: list[str] = field(default_factory=list)  # source ids replaced (old task deleted)
+    overwritten: list[str] = field(default_factory=list)  # source ids (or content keys) updated in place
+    updated_task_ids: list[int] = field(default_factory=list)  # stored tasks updated in place
+    completions_kept: int = 0  # imported completions an updated task already had
     errors: list[ItemError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -60,7 +62,9 @@ class ImportReport:
         if self.skipped_duplicates:
             parts.append(f"skipped {len(self.skipped_duplicates)} duplicate(s)")
         if self.overwritten:
-            parts.append(f"overwrote {len(self.overwritten)} task(s)")
+            parts.append(f"updated {len(self.updated_task_ids)} stored task(s) in place, keeping "
+                         f"their completions ({self.completions_kept} imported completion(s) "
+                         "were already there)")
         if self.errors:
             parts.append(f"{len(self.errors)} item(s) not imported:")
             parts.extend(f"  {e}" for e in self.errors[:20])

@@ -43,6 +43,18 @@ def _text_out(out: Any, name: str) -> Iterator[tuple[TextIO, str | None]]:
             tmp.unlink()
 
 
+def _strict_json(item: dict[str, Any]) -> str:
+    """One exported task as standard JSON: NaN/Infinity (which other tools refuse) is an error."""
+    try:
+        return json.dumps(item, ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:
+        raise ExportError(
+            f"task {item.get('id')!r} holds a number that is NaN or infinite ({exc}); "
+            "standard JSON cannot hold it. Fix or delete that prediction/completion and export "
+            "again (an export to a path leaves no file behind)"
+        ) from None
+
+
 def _ls_tasks(project: Any, ids, *, flavor: str, only_ground_truth: bool,
               exclude_without_completions: bool, include_predictions: bool,
               token_level: bool, ocr_options: Any, report: ExportReport) -> Iterator[dict]:
@@ -140,11 +152,11 @@ def export_project(
             report.path = path
             if fmt == "jsonl":
                 for item in tasks:
-                    fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+                    fh.write(_strict_json(item) + "\n")
             else:
                 fh.write("[")
                 for i, item in enumerate(tasks):
-                    fh.write(("\n" if i == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
+                    fh.write(("\n" if i == 0 else ",\n") + _strict_json(item))
                 fh.write("\n]\n")
         return report
     if fmt == "conll":

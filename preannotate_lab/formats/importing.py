@@ -9,15 +9,20 @@ is one transaction, so a failure half-way leaves the project exactly as it was.
 
 from __future__ import annotations
 
+import json
 import math
 import os
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ..model import result_to_dict
+from ..store.checks import result_problems
 from ..store.errors import InvalidRecordError
+from ..store.keys import content_key
 from .errors import ImportError_, ImportReport, ItemError
 from .labelstudio import TaskProblem
 from .parsed import ParsedTask
@@ -25,6 +30,8 @@ from .readers import flat_task, read_document, read_json, read_jsonl, read_table
 from .sniff import DOCUMENT_EXTENSIONS
 
 DUPLICATE_POLICIES = ("skip", "overwrite")
+CONTENT_KEY_PREFIX = "content:"
+"""How a task without a source id is named in ``skipped_duplicates`` / ``overwritten``."""
 IMPORT_FORMATS = ("json", "jsonl", "csv", "tsv", "txt", "document")
 _BY_SUFFIX = {
     ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv",
@@ -116,11 +123,30 @@ def import_path(
 ) -> ImportReport:
     """Import files or folders into ``project``; see the module docstring for the policy.
 
-    ``on_duplicate``: a task whose source id (its ``id`` in the file, or a file's path,
-    kept in ``task.data["_source_id"]``) is already in the project is skipped, or with
-    ``"overwrite"`` replaces the stored task (the old one is deleted with a record).
-    ``assertion_labels`` defaults to the config's labels marked ``assertion="true"``;
-    ``check_labels`` refuses completions whose labels the config lacks.
+    Duplicates: a task is already in the project when a stored task has its source id (its
+    ``id`` in the file, or a file's path, kept in ``task.data["_source_id"]``); a task
+    without a source id is matched by its content key, the SHA-256 of its kind and data as
+    canonical JSON (``store.keys.content_key``; the stored task's own source id is left
+    out, so it also matches a stored task with an id and the same other data), so
+    importing the same file twice imports nothing new either way. Such tasks are reported by source id, or as ``"content:"`` and
+    the key's first 16 hex digits.
+
+    ``on_duplicate="skip"`` (default) leaves the stored task alone and lists it in
+    ``report.skipped_duplicates``. ``"overwrite"`` updates the stored task in place, losing
+    no one's work: the task keeps its id; its data and title are replaced (the old ones
+    are kept in ``project.task_history()``); the file's predictions are added as new
+    prediction versions (one identical to a stored prediction, same model version and
+    results, is not added again); the file's completions that the task does not already
+    have (same results and author) are added, without the ground-truth mark if the task
+    already has a ground truth; every existing completion is kept as it is. Updated tasks
+    are listed in ``report.overwritten`` (by name) and ``report.updated_task_ids``;
+    ``report.task_ids`` holds only new tasks.
+
+    ``assertion_labels`` defaults to the config's labels marked ``assertion="true"``.
+    Completions with a label the config lacks or a span past the end of the text leave
+    their task out as an item error, as the store refuses them (``check_labels=False`` only
+    skips the readers' own label check); a span whose text is not the text at its offsets
+    is kept with a warning (the readers' policy).
     """
     if on_duplicate not in DUPLICATE_POLICIES:
         raise ValueError(f"on_duplicate must be one of {DUPLICATE_POLICIES}, not {on_duplicate!r}")
@@ -204,10 +230,12 @@ def store_parsed(
     """
     try:
         with project.transaction():
-            keep, replace_ids = _sort_duplicates(project, parsed, report, on_duplicate)
-            if not keep:
+            parsed = _valid_completions(project, parsed, report)
+            keep, updates = _sort_duplicates(project, parsed, report, on_duplicate)
+            if not keep and not updates:
                 return
-            ids, stored = _write(project, keep, replace_ids, report)
+            ids, stored = _write(project, keep, report)
+            _update(project, updates, report)
     except InvalidRecordError as exc:
         raise ImportError_(
             f"{', '.join(report.inputs)}: nothing was imported (the project is unchanged): {exc}"
@@ -216,51 +244,133 @@ def store_parsed(
     report.n_predictions += len(stored)
 
 
+def _valid_completions(
+    project: Any, parsed: list[tuple[str, ParsedTask]], report: ImportReport,
+) -> list[tuple[str, ParsedTask]]:
+    """The tasks whose completions pass the store's checks; the others become item errors.
+
+    The store refuses a completion with a label the config lacks or a span off the task's
+    text; checking first leaves out just that task instead of failing the whole import.
+    """
+    config = getattr(project, "config", None)
+    good = []
+    for source, t in parsed:
+        problems = [
+            f"{'completion' if len(t.completions) == 1 else f'completion #{i}'}: {problem}"
+            for i, c in enumerate(t.completions)
+            for problem in result_problems(c.results, kind=t.task.kind, data=t.task.data, config=config,
+                                           compare_text=False)
+        ]
+        if problems:
+            report.errors.append(ItemError(source, t.position, "; ".join(problems[:5])))
+        else:
+            good.append((source, t))
+    return good
+
+
 def _sort_duplicates(
     project: Any, parsed: list[tuple[str, ParsedTask]], report: ImportReport, on_duplicate: str,
-) -> tuple[list[tuple[str, ParsedTask]], list[tuple[int, str, str]]]:
-    """(tasks to store, stored tasks to replace as (id, source id, input)); reports the rest."""
-    # an indexed lookup of just these ids: the cost follows the import, not the project
+) -> tuple[list[tuple[str, ParsedTask]], list[tuple[list[int], str, str, ParsedTask]]]:
+    """(new tasks, stored tasks to update as (ids, key, input, task)); reports the rest.
+
+    A task with a source id matches the stored tasks with that source id; a task without
+    one matches by content key (see ``store.keys.content_key``): the n-th task of the
+    import with a key matches the n-th stored task with it, so a file that repeats a text
+    on purpose imports it again as often as it repeats it, once.
+    """
+    # indexed lookups of just these keys: the cost follows the import, not the project
     wanted = {t.source_id for _, t in parsed if t.source_id is not None}
     existing: dict[str, list[int]] = project.task_ids_by_source_id(wanted) if wanted else {}
+    keys = {id(t): content_key(t.task.kind, t.task.data) for _, t in parsed if t.source_id is None}
+    by_key: dict[str, list[int]] = project.task_ids_by_content_key(set(keys.values())) if keys else {}
     keep: list[tuple[str, ParsedTask]] = []
     seen: set[str] = set()
-    replace_ids: list[tuple[int, str, str]] = []
+    key_seen: Counter[str] = Counter()
+    updates: list[tuple[list[int], str, str, ParsedTask]] = []
     for source, t in parsed:
         sid = t.source_id
-        if sid is not None and sid in seen:
-            report.errors.append(ItemError(source, t.position, f"repeats source id {sid!r} of an earlier task"))
-            continue
         if sid is not None:
-            seen.add(sid)
-        if sid is not None and sid in existing:
-            if on_duplicate == "skip":
-                report.skipped_duplicates.append(sid)
+            if sid in seen:
+                report.errors.append(ItemError(source, t.position, f"repeats source id {sid!r} of an earlier task"))
                 continue
-            replace_ids.extend((tid, sid, source) for tid in existing[sid])
-            report.overwritten.append(sid)
-        keep.append((source, t))
-    return keep, replace_ids
+            seen.add(sid)
+            matches, name = existing.get(sid, []), sid
+        else:
+            key = keys[id(t)]
+            n = key_seen[key]
+            key_seen[key] += 1
+            stored = by_key.get(key, [])
+            matches, name = stored[n : n + 1], f"{CONTENT_KEY_PREFIX}{key[:16]}"
+        if not matches:
+            keep.append((source, t))
+        elif on_duplicate == "skip":
+            report.skipped_duplicates.append(name)
+        else:
+            updates.append((matches, name, source, t))
+            report.overwritten.append(name)
+    return keep, updates
 
 
-def _write(project: Any, keep: list[tuple[str, ParsedTask]], replace_ids, report: ImportReport):
+def _write(project: Any, keep: list[tuple[str, ParsedTask]], report: ImportReport):
     n_completions = 0
-    with project.transaction():
-        for task_id, sid, source in replace_ids:
-            project.delete_task(task_id, by="import", reason=f"overwritten by {source} (source id {sid})")
-        ids = project.add_tasks([t.task for _, t in keep])
-        predictions = [replace(p, task_id=tid) for tid, (_, t) in zip(ids, keep, strict=True) for p in t.predictions]
-        stored = project.add_predictions(predictions) if predictions else []
-        position = 0
-        for tid, (_, t) in zip(ids, keep, strict=True):
-            mapping: dict[str, int] = {}
-            for source_id in t.prediction_source_ids:
-                if source_id is not None:
-                    mapping[source_id] = stored[position].id  # type: ignore[assignment]
-                position += 1
-            for completion, parent in zip(t.completions, t.completion_parents, strict=True):
-                completion = replace(completion, task_id=tid, copied_from=mapping.get(parent) if parent else None)
-                project.add_completion(completion)
-                n_completions += 1
+    ids = project.add_tasks([t.task for _, t in keep])
+    predictions = [replace(p, task_id=tid) for tid, (_, t) in zip(ids, keep, strict=True) for p in t.predictions]
+    stored = project.add_predictions(predictions) if predictions else []
+    position = 0
+    for tid, (_, t) in zip(ids, keep, strict=True):
+        mapping: dict[str, int] = {}
+        for source_id in t.prediction_source_ids:
+            if source_id is not None:
+                mapping[source_id] = stored[position].id  # type: ignore[assignment]
+            position += 1
+        for completion, parent in zip(t.completions, t.completion_parents, strict=True):
+            completion = replace(completion, task_id=tid, copied_from=mapping.get(parent) if parent else None)
+            project.add_completion(completion, keep_mismatched_text=True)
+            n_completions += 1
     report.n_completions += n_completions
     return ids, stored
+
+
+def _results_key(results: Iterable[Any]) -> str:
+    return json.dumps([result_to_dict(r) for r in results], ensure_ascii=False, sort_keys=True)
+
+
+def _update(project: Any, updates: list[tuple[list[int], str, str, ParsedTask]], report: ImportReport) -> None:
+    """``on_duplicate="overwrite"``: update each matched task in place, losing no one's work."""
+    for task_ids, name, source, t in updates:
+        for tid in task_ids:
+            project.update_task(tid, t.task.data, title=t.task.title, kind=t.task.kind,
+                                by="import", reason=f"overwritten by {source} ({name})")
+            # an identical prediction (same model version and results) is not stored twice,
+            # so importing the same file again does not pile up equal versions
+            have = {(p.model_version, _results_key(p.results)): p.id for p in project.predictions(tid)}
+            mapping: dict[str, int] = {}
+            for prediction, source_id in zip(t.predictions, t.prediction_source_ids, strict=True):
+                key = (prediction.model_version, _results_key(prediction.results))
+                if key not in have:
+                    (new,) = project.add_predictions([replace(prediction, task_id=tid)])
+                    have[key] = new.id
+                    report.n_predictions += 1
+                if source_id is not None:
+                    mapping[source_id] = have[key]
+            existing = project.completions(tid)
+            done = {(c.created_by, _results_key(c.results)) for c in existing}
+            has_ground_truth = any(c.ground_truth for c in existing)
+            for completion, parent in zip(t.completions, t.completion_parents, strict=True):
+                key = (completion.created_by, _results_key(completion.results))
+                if key in done:
+                    report.completions_kept += 1
+                    continue
+                if completion.ground_truth and has_ground_truth:
+                    # marking it would unmark a person's choice of ground truth
+                    report.warnings.append(
+                        f"{source}, {t.position}: task {tid} already has a ground truth completion; "
+                        "the imported one is added without the mark")
+                    completion = replace(completion, ground_truth=False)
+                project.add_completion(replace(
+                    completion, task_id=tid, copied_from=mapping.get(parent) if parent else None),
+                    keep_mismatched_text=True)
+                done.add(key)
+                has_ground_truth = has_ground_truth or completion.ground_truth
+                report.n_completions += 1
+            report.updated_task_ids.append(tid)

@@ -10,19 +10,23 @@ either flavor; confidences and scores always leave as numbers.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ..model import Completion, Prediction, Task, utcnow
+from ..model import (
+    DOCUMENT_KEYS,
+    Completion,
+    Prediction,
+    Span,
+    Task,
+    document_path,
+    result_to_dict,
+    utcnow,
+)
 from .ls_results import ResultProblem, parse_results, results_to_ls, to_float
-from .parsed import SOURCE_ID_KEY, ParsedTask, iso, parse_time
+from .parsed import SOURCE_ID_KEY, ParsedTask, TaskProblem, iso, parse_time
 
 FLAVORS = ("labelstudio", "genailab")
-DOCUMENT_KEYS = ("document", "image", "pdf")
-
-
-class TaskProblem(ValueError):
-    """One task of a list cannot be imported; the message says why."""
 
 
 def _user(value: Any) -> str | None:
@@ -40,9 +44,11 @@ def _user(value: Any) -> str | None:
 def _kind(data: Mapping[str, Any]) -> str:
     if isinstance(data.get("text"), str):
         return "text"
-    if any(isinstance(data.get(k), str) and data.get(k) for k in DOCUMENT_KEYS):
+    if document_path(data) is not None:
         return "document"
-    raise TaskProblem("has no text: its data needs a 'text' string (or a 'document'/'image' path)")
+    raise TaskProblem(
+        f"has no text: its data needs a 'text' string (or a file path under one of {list(DOCUMENT_KEYS)})"
+    )
 
 
 def parse_task(
@@ -69,7 +75,7 @@ def parse_task(
     meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
     title = next((t for t in (data.get("title"), meta.get("title")) if isinstance(t, str) and t), None)
     task = Task(data=data, kind=kind, title=title,  # type: ignore[arg-type]
-                created_at=parse_time(obj.get("created_at")) or utcnow())
+                created_at=parse_time(obj.get("created_at"), "created_at") or utcnow())
     parsed = ParsedTask(task=task, position=position)
     labels = list(assertion_labels)
     for i, p in enumerate(obj.get("predictions") or []):
@@ -98,7 +104,27 @@ def _results(items: Any, where: str, text: str | None, labels: list[str], parsed
     except ResultProblem as exc:
         raise TaskProblem(str(exc)) from None
     parsed.warnings.extend(warnings)
+    try:  # NaN or Infinity (e.g. "x": "nan") would make stored and exported JSON invalid
+        json.dumps([result_to_dict(r) for r in results], allow_nan=False)
+    except ValueError:
+        raise TaskProblem(f"{where} has a number that is NaN or infinite; fix it in the file") from None
+    if text is not None:
+        parsed.warnings.extend(_text_mismatches(results, text, where))
     return results
+
+
+def _text_mismatches(results: Iterable[Any], text: str, where: str) -> Iterator[str]:
+    """Warnings for spans whose stored text is not the task text at their offsets.
+
+    The offsets are what every export and the labeling view use, so a mismatch usually means
+    the offsets were computed on another version of the text. The span is passed on as it is
+    (whether such a span can be stored is the store's decision).
+    """
+    for r in results:
+        if isinstance(r, Span) and r.text and text[r.start:r.end] != r.text:
+            yield (f"{where}: span {r.id or ''} [{r.start}, {r.end}) {r.label!r} says "
+                   f"{r.text[:40]!r} but the text there is {text[r.start:r.end][:40]!r}; "
+                   "were the offsets computed on another version of the text?")
 
 
 def _prediction(p: Any, i: int, text, labels, source: str, parsed: ParsedTask) -> Prediction:
@@ -120,7 +146,8 @@ def _prediction(p: Any, i: int, text, labels, source: str, parsed: ParsedTask) -
         task_id=0, results=tuple(results),
         model_version=str(p.get("model_version") or p.get("created_username") or "imported"),
         provenance=provenance, score=score,
-        created_at=parse_time(p.get("created_at")) or parse_time(p.get("created_ago")) or utcnow(),
+        created_at=(parse_time(p.get("created_at"), f"{where} created_at")
+                    or parse_time(p.get("created_ago"), f"{where} created_ago") or utcnow()),
     )
 
 
@@ -136,9 +163,10 @@ def _completion(c: Any, i: int, key: str, text, labels, parsed: ParsedTask) -> t
     completion = Completion(
         task_id=0, results=list(results),
         created_by=_user(c.get("created_username")) or _user(c.get("completed_by")) or "imported",
-        created_at=parse_time(c.get("created_at")) or parse_time(c.get("created_ago")) or utcnow(),
+        created_at=(parse_time(c.get("created_at"), f"{where} created_at")
+                    or parse_time(c.get("created_ago"), f"{where} created_ago") or utcnow()),
         updated_by=_user(c.get("updated_by")),
-        updated_at=parse_time(c.get("updated_at")),
+        updated_at=parse_time(c.get("updated_at"), f"{where} updated_at"),
         ground_truth=bool(c.get("ground_truth") or c.get("honeypot")),
     )
     return completion, None if parent is None else str(parent)

@@ -13,7 +13,11 @@ from ..store.codec import SOURCE_ID_KEY, source_id_of
 # Duplicate detection (``on_duplicate``) compares it through the store's indexed
 # ``source_id`` column, and export writes it back as the task's ``id``; it is never
 # exported inside ``data``.
-__all__ = ["SOURCE_ID_KEY", "ParsedTask", "iso", "parse_time"]
+__all__ = ["SOURCE_ID_KEY", "ParsedTask", "TaskProblem", "iso", "parse_time"]
+
+
+class TaskProblem(ValueError):
+    """One task of an input cannot be imported; the message says why (without its position)."""
 
 
 @dataclass(slots=True)
@@ -35,8 +39,13 @@ class ParsedTask:
         return source_id_of(self.task.data)
 
 
-def parse_time(value: Any) -> datetime | None:
-    """A timezone-aware datetime from ISO 8601 text ("...Z", "2022-10-29 14:07:12"), else None."""
+def parse_time(value: Any, what: str = "time") -> datetime | None:
+    """A UTC datetime from ISO 8601 text ("...Z", "2022-10-29 14:07:12"), else None.
+
+    Text that is no time gives None (the caller falls back to now). A time that exists in
+    its own zone but not in UTC (``9999-12-31T23:00:00-05:00``) raises :class:`TaskProblem`
+    naming ``what``: it could be neither stored nor exported.
+    """
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str) and value.strip():
@@ -46,7 +55,15 @@ def parse_time(value: Any) -> datetime | None:
             return None
     else:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise TaskProblem(
+            f"has {what} {str(value)[:60]!r}, which is out of range in UTC; "
+            "fix the date or remove it"
+        ) from None
 
 
 def iso(moment: datetime | None) -> str | None:

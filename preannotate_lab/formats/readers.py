@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..model import Task
+from ..model import DOCUMENT_KEYS, Task, document_path
 from .errors import FormatError, ImportError_, ItemError
 from .labelstudio import TaskProblem, load_tasks_json, parse_task
 from .parsed import SOURCE_ID_KEY, ParsedTask
@@ -75,6 +76,15 @@ def _utf8_error(path: Path) -> ImportError_:
     return ImportError_(f"{path.name} is not UTF-8 text; save it as UTF-8 and import again")
 
 
+def _too_deep(name: str, where: str = "") -> ImportError_:
+    # json recurses once per nesting level; a hostile or broken file must not surface as
+    # a RecursionError traceback (and no real task nests anywhere near this deep)
+    return ImportError_(
+        f"{name}{where} nests JSON arrays/objects too deeply to read (more than about "
+        f"{sys.getrecursionlimit()} levels); it is not a task file, or it is damaged"
+    )
+
+
 def _json_error(name: str, exc: json.JSONDecodeError, line_offset: int = 0) -> str:
     return (
         f"{name} is not valid JSON at line {exc.lineno + line_offset}, column {exc.colno}: {exc.msg}"
@@ -88,6 +98,8 @@ def read_json(path: Path, *, assertion_labels: Iterable[str] = (), known_labels:
         items = load_tasks_json(text, path.name)
     except json.JSONDecodeError as exc:
         raise ImportError_(_json_error(path.name, exc)) from None
+    except RecursionError:
+        raise _too_deep(path.name) from None
     except ValueError as exc:
         raise ImportError_(str(exc)) from None
     return parse_items(items, path.name, "task #{}", assertion_labels=assertion_labels, known_labels=known_labels)
@@ -102,15 +114,17 @@ def parse_items(
     known_labels: Mapping[str, set[str]] | None = None,
     flat: bool = False,
     positions: Iterable[Any] | None = None,
+    base: Path | None = None,
 ) -> Result:
     """Task objects -> ParsedTask; an object without ``data`` is flat when ``flat`` (its keys are data).
 
     An item's position is ``position_format`` filled with its index, or with the matching
-    value of ``positions`` when given (JSONL passes real line numbers).
+    value of ``positions`` when given (JSONL passes real line numbers). ``base``: the folder
+    that relative document paths of flat items are relative to (see :func:`flat_task`).
     """
     numbered = enumerate(items) if positions is None else zip(positions, items, strict=True)
     return _parse_numbered(numbered, source, position_format, assertion_labels=assertion_labels,
-                           known_labels=known_labels, flat=flat)
+                           known_labels=known_labels, flat=flat, base=base)
 
 
 def _parse_numbered(
@@ -121,6 +135,7 @@ def _parse_numbered(
     assertion_labels: Iterable[str] = (),
     known_labels: Mapping[str, set[str]] | None = None,
     flat: bool = False,
+    base: Path | None = None,
 ) -> Result:
     # consumes ``numbered`` lazily, so a streamed input never exists as a list of objects
     tasks: list[ParsedTask] = []
@@ -130,7 +145,7 @@ def _parse_numbered(
         position = position_format.format(number)
         try:
             if flat and isinstance(obj, dict) and "data" not in obj:
-                tasks.append(flat_task(obj, position))
+                tasks.append(flat_task(obj, position, base=base))
             else:
                 tasks.append(parse_task(obj, position=position, source=source,
                                         assertion_labels=labels, known_labels=known_labels))
@@ -139,8 +154,16 @@ def _parse_numbered(
     return tasks, errors
 
 
-def flat_task(row: Mapping[str, Any], position: str, *, text_column: str = "text") -> ParsedTask:
-    """A flat record (JSONL line, CSV row, DataFrame row) whose keys become the task's data."""
+def flat_task(row: Mapping[str, Any], position: str, *, text_column: str = "text",
+              base: Path | None = None) -> ParsedTask:
+    """A flat record (JSONL line, CSV row, DataFrame row) whose keys become the task's data.
+
+    A record without text is a document task when it names a file (see
+    :func:`model.document_path`). A relative path is taken relative to ``base``: the folder
+    of the CSV/JSONL file; for a DataFrame (``base=None``) the current working directory.
+    It is stored absolute, and a file that does not exist is a :class:`TaskProblem` (an
+    item error of the import), not a task that fails later at pre-annotation.
+    """
     data = {str(k): v for k, v in row.items()}
     if text_column != "text":
         if text_column not in data:
@@ -149,11 +172,11 @@ def flat_task(row: Mapping[str, Any], position: str, *, text_column: str = "text
     if "id" in data and SOURCE_ID_KEY not in data:
         data[SOURCE_ID_KEY] = str(data.pop("id"))
     text = data.get("text")
-    document = data.get("document") or data.get("image")
     if isinstance(text, str) and text.strip():
         kind = "text"
-    elif text is None and isinstance(document, str) and document:
+    elif text is None and document_path(data) is not None:
         kind = "document"
+        _resolve_document(data, base)
     elif isinstance(text, str):
         raise TaskProblem("has an empty text")
     elif text is None:
@@ -161,11 +184,30 @@ def flat_task(row: Mapping[str, Any], position: str, *, text_column: str = "text
     else:
         raise TaskProblem(f"has a text that is a {type(text).__name__}, expected a string")
     try:
-        json.dumps(data)
+        json.dumps(data, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise TaskProblem(f"has a value that JSON cannot hold: {exc}") from None
+    except RecursionError:
+        raise TaskProblem("has a value nested too deeply to store") from None
     title = data.get("title") if isinstance(data.get("title"), str) else None
     return ParsedTask(task=Task(data=data, kind=kind, title=title), position=position)  # type: ignore[arg-type]
+
+
+def _resolve_document(data: dict[str, Any], base: Path | None) -> None:
+    """Make the record's document path absolute (in place); TaskProblem if no file is there."""
+    key = next(k for k in DOCUMENT_KEYS if document_path({k: data.get(k)}) is not None)
+    value = data[key]
+    if "://" in value or value.startswith("data:"):
+        return  # a URL cannot be checked here; loading the document says what to do
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = (base if base is not None else Path.cwd()) / path
+    path = path.resolve()
+    if not path.is_file():
+        where = "" if Path(value).is_absolute() else (
+            f" (relative paths are read from {'the current folder' if base is None else 'the folder of the file'})")
+        raise TaskProblem(f"names the {key} {value!r}, but there is no file at {path}{where}")
+    data[key] = str(path)
 
 
 def read_jsonl(path: Path, *, assertion_labels: Iterable[str] = (), known_labels: Mapping[str, set[str]] | None = None) -> Result:
@@ -177,7 +219,7 @@ def read_jsonl(path: Path, *, assertion_labels: Iterable[str] = (), known_labels
     with open_text(path) as fh:
         return _parse_numbered(
             _jsonl_objects(fh, path.name), path.name, "line {}", assertion_labels=assertion_labels,
-            known_labels=known_labels, flat=True,
+            known_labels=known_labels, flat=True, base=path.parent,
         )
 
 
@@ -191,6 +233,8 @@ def _jsonl_objects(lines: Iterable[str], name: str) -> Iterator[tuple[int, Any]]
             raise ImportError_(
                 f"{name} is not valid JSON Lines at line {number}, column {exc.colno}: {exc.msg}"
             ) from None
+        except RecursionError:
+            raise _too_deep(name, f" at line {number}") from None
 
 
 def read_table(path: Path, *, text_column: str = "text", delimiter: str | None = None) -> Result:
@@ -221,7 +265,7 @@ def _read_rows(path: Path, lines: Iterable[str], sep: str, text_column: str) -> 
     except csv.Error as exc:
         raise ImportError_(f"{path.name} is not valid {_kind(sep)} at line {reader.line_num}: {exc}") from None
     header = [h.strip() for h in header]
-    if text_column not in header and not {"document", "image"} & set(header):
+    if text_column not in header and not set(DOCUMENT_KEYS) & set(header):
         raise ImportError_(
             f"{path.name} has no {text_column!r} column (columns: {', '.join(header)}); "
             "name the text column with text_column="
@@ -244,9 +288,9 @@ def _read_rows(path: Path, lines: Iterable[str], sep: str, text_column: str) -> 
             errors.append(ItemError(path.name, position,
                                     f"has {len(row)} fields, the header has {len(header)}"))
             continue
-        record = {k: v for k, v in zip(header, row, strict=True) if not (k in ("document", "image") and v == "")}
+        record = {k: v for k, v in zip(header, row, strict=True) if not (k in DOCUMENT_KEYS and v == "")}
         try:
-            tasks.append(flat_task(record, position, text_column=text_column))
+            tasks.append(flat_task(record, position, text_column=text_column, base=path.parent))
         except TaskProblem as exc:
             errors.append(ItemError(path.name, position, str(exc)))
     return tasks, errors

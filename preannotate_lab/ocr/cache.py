@@ -1,8 +1,8 @@
 """PageCache: rendered page images and their words, keyed by content, written atomically.
 
 A page is OCRed once: re-running pre-annotation, opening the labeling view or exporting COCO
-reads the cached PNG and words JSON. The key is (file sha256, page, dpi) for the image and
-additionally the reader (engine and its version, language, psm, thresholding — or the text
+reads the cached PNG and words JSON. The key is (file sha256, page, dpi, render variant:
+rasterizer and colour or grayscale) for the image and additionally the reader (engine and its version, language, psm, thresholding — or the text
 layer and the PDF library's version) for the words, so changing any of those re-reads the page
 while an unchanged setup never does.
 """
@@ -29,12 +29,24 @@ class PageKey:
     page: int
     dpi: int | None  # None: an image file's own pixels
     reader: str  # e.g. "tesseract 5.3.0 lang=eng psm=3 thr=otsu" or "textlayer pdfium 6721"
+    # how a PDF page was rendered (see :func:`render_variant`): "" is the colour page of the
+    # default rasterizer that the labeling view shows; OCR's grayscale render is another file
+    render: str = ""
 
     def stem(self) -> str:
-        return f"page-{self.page:04d}@{self.dpi or 'native'}"
+        variant = f"-{self.render}" if self.render else ""
+        return f"page-{self.page:04d}@{self.dpi or 'native'}{variant}"
 
     def reader_tag(self) -> str:
         return hashlib.sha256(self.reader.encode("utf-8")).hexdigest()[:12]
+
+
+def render_variant(rasterizer: str = "pypdfium2", grayscale: bool = False) -> str:
+    """The :attr:`PageKey.render` of a PDF page rendered by ``rasterizer`` in colour or gray."""
+    parts = [] if rasterizer == "pypdfium2" else [rasterizer]
+    if grayscale:
+        parts.append("gray")
+    return "-".join(parts)
 
 
 class PageCache:

@@ -22,7 +22,7 @@ from PIL import Image
 
 from ..model import Document
 from . import rasterize
-from .cache import PageCache, PageKey
+from .cache import PageCache, PageKey, render_variant
 from .errors import DocumentError
 from .layout import DocumentBuilder, PageReading
 from .options import OcrOptions, default_cache_root
@@ -150,18 +150,23 @@ def _read_pdf(name: str, sha: str, opts: OcrOptions, pages: PageCache,
             page = pdf[index]
             width, height = rasterize.pdf_page_pixels(page, opts.dpi)
             rasterize.check_pixels(name, index, width, height, opts.max_pixels, opts.dpi)
-            image_key = PageKey(sha, index, opts.dpi, "")
+            # OCR's render (grayscale by default) is cached apart from the labeling view's
+            # colour page, so neither is ever served in place of the other
+            image_key = PageKey(sha, index, opts.dpi, "",
+                                render_variant(opts.rasterizer, opts.grayscale))
             words = None
             if not opts.force_ocr:
                 words = _textlayer_words(page, PageKey(sha, index, opts.dpi, textlayer_version()),
                                          opts, pages)
             if words is not None:
-                image = pages.get_image(image_key)
+                # not rendered: point at the view's colour page if it was rendered already
+                image = pages.get_image(PageKey(sha, index, opts.dpi, "",
+                                                render_variant(opts.rasterizer)))
                 reader.push(PageReading(index, width, height, opts.dpi, "textlayer", words=words,
                                         image_path=str(image) if image else None))
             else:
                 ocr_reader = ocr_reader or reader_key(opts)
-                key = PageKey(sha, index, opts.dpi, ocr_reader)
+                key = PageKey(sha, index, opts.dpi, ocr_reader, image_key.render)
                 cached = _cached_ocr(pages, key, image_key)
                 if cached is not None:
                     reader.push(cached)
@@ -226,10 +231,13 @@ def page_image(
     password: str | None = None,
     max_pixels: int | None = None,
     rasterizer: str = "pypdfium2",
+    grayscale: bool = False,
 ) -> str:
     """The PNG of one page for the labeling view, from the cache (rendered and cached if missing).
 
     ``page`` is 0-based. For image files ``dpi`` is ignored (their own pixels are used).
+    A PDF page is rendered in colour by ``rasterizer`` unless ``grayscale``; each variant is
+    cached under its own key, so OCR's grayscale render is never shown in place of colour.
     This is the page as stored; a page that OCR turned upright has its turned image in
     ``Document.pages[i].image_path``, which is what its token boxes refer to.
     """
@@ -238,7 +246,8 @@ def page_image(
     kind = rasterize.sniff(name)
     pages = as_cache(cache)
     sha = pages.file_digest(name)
-    key = PageKey(sha, page, dpi if kind == "pdf" else None, "")
+    key = (PageKey(sha, page, dpi, "", render_variant(rasterizer, grayscale)) if kind == "pdf"
+           else PageKey(sha, page, None, ""))
     found = pages.get_image(key)
     if found is not None:
         return str(found)
@@ -248,7 +257,8 @@ def page_image(
             if not 0 <= page < len(pdf):
                 raise DocumentError(f"{name}: has no page {page + 1} (it has {len(pdf)})")
             image = rasterize.render_pdf_page(name, pdf, page, dpi=dpi, max_pixels=limit,
-                                              rasterizer=rasterizer, password=password)
+                                              rasterizer=rasterizer, password=password,
+                                              grayscale=grayscale)
         finally:
             pdf.close()
     else:

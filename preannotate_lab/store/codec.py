@@ -10,6 +10,7 @@ from pathlib import PurePath
 from typing import Any
 
 from ..model import (
+    DOCUMENT_KEYS,
     Choice,
     Completion,
     CompletionEdit,
@@ -18,8 +19,9 @@ from ..model import (
     Result,
     Span,
     Task,
+    document_path,
+    result_to_dict,
     results_from_json,
-    results_to_json,
 )
 from .errors import InvalidRecordError
 
@@ -64,9 +66,10 @@ def now_iso() -> str:
 
 
 def dump_json(value: Any, what: str) -> str:
+    """``value`` as strict JSON; NaN and Infinity are refused (other readers reject them)."""
     try:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    except (TypeError, ValueError) as exc:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
         raise InvalidRecordError(f"{what} cannot be stored as JSON: {exc}") from exc
 
 
@@ -79,7 +82,10 @@ def dump_results(results: Iterable[Result], what: str) -> str:
                 "expected a Span, Choice or Relation"
             )
     try:
-        return results_to_json(results)
+        # the same text as model.results_to_json, but strict: a NaN box or confidence
+        # would make the stored JSON unreadable by other tools
+        return json.dumps([result_to_dict(r) for r in results], ensure_ascii=False,
+                          sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise InvalidRecordError(f"{what}: results cannot be stored as JSON: {exc}") from exc
 
@@ -87,8 +93,8 @@ def dump_results(results: Iterable[Result], what: str) -> str:
 def default_title(kind: str, data: Mapping[str, Any]) -> str:
     """The first 80 characters of the text, or the file name of a document task."""
     if kind == "document":
-        source = data.get("document") or data.get("image")
-        if isinstance(source, str) and source:
+        source = document_path(data)
+        if source:
             return PurePath(source.split("?")[0]).name or source[:TITLE_LENGTH]
     text = data.get("text")
     if isinstance(text, str):
@@ -99,8 +105,7 @@ def default_title(kind: str, data: Mapping[str, Any]) -> str:
 def search_body(kind: str, data: Mapping[str, Any]) -> str:
     """What the grid's search sees besides the title: the text, or the document's path."""
     if kind == "document":
-        source = data.get("document") or data.get("image") or ""
-        return source if isinstance(source, str) else ""
+        return document_path(data) or ""
     text = data.get("text")
     return text if isinstance(text, str) else ""
 
@@ -126,11 +131,10 @@ def task_values(task: Task, position: int) -> tuple[str, str, str, str | None, s
         raise InvalidRecordError(f"{what}: data must be a dict, got {type(task.data).__name__}")
     if task.kind == "text" and not isinstance(task.data.get("text"), str):
         raise InvalidRecordError(f"{what} is a text task without a 'text' string in its data")
-    if task.kind == "document" and not isinstance(
-        task.data.get("document") or task.data.get("image"), str
-    ):
+    if task.kind == "document" and document_path(task.data) is None:
         raise InvalidRecordError(
-            f"{what} is a document task without a 'document' (file path) or 'image' in its data"
+            f"{what} is a document task without a file path in its data "
+            f"(under one of {list(DOCUMENT_KEYS)})"
         )
     title = task.title if task.title else default_title(task.kind, task.data)
     return (task.kind, title, dump_json(task.data, what), task.error, to_iso(task.created_at))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
 
-from ..model import Completion, Result, results_from_json
+from ..model import Completion, CompletionEdit, Result, results_from_json, utcnow
+from .checks import ensure_valid_results, label_of, split_by_config
 from .codec import (
     COMPLETION_COLUMNS,
     completion_from_row,
@@ -16,7 +18,7 @@ from .codec import (
     to_iso,
 )
 from .db import Database
-from .errors import CompletionNotFound, InvalidRecordError, PredictionNotFound
+from .errors import CompletionNotFound, InvalidRecordError, PredictionNotFound, TaskNotFound
 from .tasks import require_task
 
 _SCAN_CHUNK = 2_000
@@ -55,11 +57,42 @@ def _clear_other_ground_truth(conn: sqlite3.Connection, task_id: int, keep: int)
     )
 
 
+def _task_kind_and_data(conn: sqlite3.Connection, task_id: int) -> tuple[str, dict]:
+    row = conn.execute(
+        "SELECT t.kind, d.data FROM tasks t JOIN task_data d ON d.task_id = t.id WHERE t.id = ?",
+        (task_id,),
+    ).fetchone()
+    if row is None:
+        raise TaskNotFound(f"no task with id {task_id!r} in this project")
+    return row[0], json.loads(row[1])
+
+
 class CompletionMixin:
     _db: Database
 
-    def add_completion(self, completion: Completion) -> Completion:
-        """Store a new completion (its ``id`` is ignored) and return it as stored."""
+    def _check_results(
+        self, conn: sqlite3.Connection, results: Iterable[Result], task_id: int, what: str,
+        compare_text: bool = True,
+    ) -> None:
+        # the same rules as import (see checks.py): labels in the config, spans on the text
+        kind, data = _task_kind_and_data(conn, task_id)
+        config = getattr(self, "config", None)
+        ensure_valid_results(
+            results, what=what, task_id=task_id, kind=kind, data=data, config=config,
+            compare_text=compare_text,
+        )
+
+    def add_completion(
+        self, completion: Completion, *, keep_mismatched_text: bool = False
+    ) -> Completion:
+        """Store a new completion (its ``id`` is ignored) and return it as stored.
+
+        Refuses, with :class:`~.checks.InvalidCompletionError` (a ValueError) naming the task
+        and each bad result, a label the project config lacks and, on a text task, a span
+        past the end of the text or whose text is not the task's text at its offsets.
+        ``keep_mismatched_text=True`` lets the last one through: for importers, which warn
+        about such spans and keep the file's offsets, and for copies of predictions.
+        """
         if not isinstance(completion, Completion):
             raise InvalidRecordError(
                 f"add_completion takes a Completion, got a {type(completion).__name__}"
@@ -71,7 +104,8 @@ class CompletionMixin:
             for e in completion.history
         ]
         with self._db.write() as conn:
-            require_task(conn, completion.task_id)
+            self._check_results(conn, completion.results, completion.task_id, "new completion",
+                                compare_text=not keep_mismatched_text)
             if completion.copied_from is not None:
                 source = conn.execute(
                     "SELECT task_id FROM predictions WHERE id = ?", (completion.copied_from,)
@@ -112,32 +146,53 @@ class CompletionMixin:
             return _load(conn, new_id)  # type: ignore[arg-type]
 
     def completion_from_prediction(self, prediction_id: int, *, by: str = "user") -> Completion:
-        """A new completion holding a copy of the prediction's results (the prediction stays)."""
+        """A new completion holding a copy of the prediction's results (the prediction stays).
+
+        Results whose labels the project config no longer has (the config changed after the
+        prediction, or it came from a server deployed with another config) are left out of
+        the copy, and the full copy is kept as the first entry of the completion's history.
+        The span-text check is skipped (a prediction is kept as the server made it); editing
+        the copy checks everything.
+        """
         with self._db.write() as conn:
             row = conn.execute(
                 "SELECT task_id, results FROM predictions WHERE id = ?", (prediction_id,)
             ).fetchone()
             if row is None:
                 raise PredictionNotFound(f"no prediction with id {prediction_id!r} in this project")
+            copied = list(results_from_json(row["results"]))
+            kept, dropped = split_by_config(copied, self.config)
+            history = []
+            if dropped:
+                note = (f"created from prediction {prediction_id}; left out {len(dropped)} "
+                        f"result(s) whose labels the config lacks: "
+                        f"{', '.join(sorted({label_of(r) for r in dropped}))}")
+                history.append(CompletionEdit(at=utcnow(), by=by, results=tuple(copied), note=note))
             completion = Completion(
                 task_id=row["task_id"],
-                results=list(results_from_json(row["results"])),
+                results=kept,
                 copied_from=prediction_id,
                 created_by=by,
+                history=history,
             )
-            return self.add_completion(completion)
+            return self.add_completion(completion, keep_mismatched_text=True)
 
     def update_completion(
         self, completion_id: int, results: Iterable[Result], *, by: str = "user", note: str = ""
     ) -> Completion:
-        """Replace a completion's results, appending what it held before to its history."""
+        """Replace a completion's results, appending what it held before to its history.
+
+        The new results pass the same checks as :meth:`add_completion`.
+        """
+        results = tuple(results)
         new_results = dump_results(results, f"update of completion {completion_id}")
         with self._db.write() as conn:
             row = conn.execute(
-                "SELECT results FROM completions WHERE id = ?", (completion_id,)
+                "SELECT results, task_id FROM completions WHERE id = ?", (completion_id,)
             ).fetchone()
             if row is None:
                 raise CompletionNotFound(f"no completion with id {completion_id!r} in this project")
+            self._check_results(conn, results, row["task_id"], f"completion {completion_id}")
             at = now_iso()
             conn.execute(
                 "INSERT INTO completion_edits (completion_id, at, by, results, note) "

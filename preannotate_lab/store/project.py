@@ -105,6 +105,14 @@ class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin):
     def close(self) -> None:
         self._db.close()
 
+    def release_thread(self) -> None:
+        """Close the calling thread's connection; call it when a worker thread is done.
+
+        Connections of threads that end without it are closed later anyway (when another
+        thread opens one); the project stays open and this thread may use it again.
+        """
+        self._db.release_thread()
+
     def transaction(self):
         """One write transaction around several calls: all of them land, or none do.
 
@@ -150,8 +158,15 @@ class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin):
     def set_config(self, config: LabelingConfig | str, *, force: bool = False) -> None:
         """Store the labeling config (an object or its XML).
 
-        Refuses, with a ConfigError naming labels and tasks, a config that drops labels
-        that completions use, unless ``force=True`` (the completions keep those labels).
+        Refuses with a ConfigError:
+
+        * a config with structural errors (``config.validate()`` errors such as a control
+          whose ``toName`` names no object, a duplicate label, no labels at all); warnings
+          pass. Checks that need the hub (which models may share a server) stay with the
+          callers that know the models;
+        * unless ``force=True``, a config that lacks labels completions use: with an earlier
+          config, the labels it drops; for the first config, every label the completions use
+          (e.g. completions imported before any config). The message names labels and tasks.
         """
         from ..config import ConfigError, LabelingConfig
 
@@ -160,19 +175,38 @@ class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin):
             raise TypeError(
                 f"set_config takes a LabelingConfig or XML text, not {type(config).__name__}"
             )
+        errors = [
+            p for p in new.validate() if p.severity == "error" and p.code not in _MODEL_CODES
+        ]
+        if errors:
+            raise ConfigError(
+                f"the config was not saved to {self.path.name}; it has {len(errors)} problem(s):\n- "
+                + "\n- ".join(p.message for p in errors)
+            )
         xml = new.to_xml()
         with self._db.write() as conn:
             old = self.config
-            if old is not None and not force:
-                removed = set(_values(old)) - set(_values(new))
-                used = self.completion_labels() if removed else {}
-                conflicts = {label: used[label] for label in sorted(removed) if label in used}
+            if not force:
+                have = set(_values(new))
+                before = None if old is None else set(_values(old))
+                used = self.completion_labels()
+                # a label the old config never had was let in on purpose (force=True or an
+                # import without label checks), so only labels this change drops block it
+                conflicts = {
+                    label: tasks for label, tasks in used.items()
+                    if label not in have and (before is None or label in before)
+                }
                 if conflicts:
-                    raise ConfigError(_removal_message(self.path, new, conflicts))
+                    raise ConfigError(_removal_message(self.path, conflicts, first=old is None))
             _set_meta(conn, "config_xml", xml)
             _set_meta(conn, "config_hash", new.hash())
             _set_meta(conn, "config_updated_at", now_iso())
         self._config_cache = (xml, new)
+
+
+# problems only the hub can judge or that depend on how servers are deployed; set_config's
+# callers (config builder, CLI) check these with the models they know
+_MODEL_CODES = frozenset({"too_many_models", "unknown_model", "incompatible_models", "wrong_model_kind"})
 
 
 def _values(config: LabelingConfig) -> list[str]:
@@ -180,16 +214,17 @@ def _values(config: LabelingConfig) -> list[str]:
     return list(getattr(config, "all_values", config.label_values))
 
 
-def _removal_message(path: Path, new: LabelingConfig, conflicts: dict[str, list[int]]) -> str:
-    # only labels the new config drops are passed on, so a label that completions use but
-    # the old config never had does not block saving
-    problems = [p.message for p in new.validate(used_labels=conflicts) if p.code == "labels_in_use"]
-    if not problems:  # the config's check and ours disagree: still name labels and tasks
-        problems = [
-            f"label {label!r} is used by tasks {tasks}" for label, tasks in conflicts.items()
-        ]
+def _removal_message(path: Path, conflicts: dict[str, list[int]], *, first: bool) -> str:
+    from .._config_validate import task_list
+
+    problems = [
+        f"label {label!r} is used by completions of {task_list(tasks)}"
+        for label, tasks in sorted(conflicts.items())
+    ]
+    what = "the first config" if first else "the new config"
     return (
-        f"the new config of {path.name} removes labels that completions use:\n- "
+        f"{what} of {path.name} lacks labels that completions use:\n- "
         + "\n- ".join(problems)
-        + "\nKeep those labels, change the completions, or pass force=True to set it anyway"
+        + "\nAdd those labels to the config, change the completions, or pass force=True "
+        "(CLI: --force) to save it anyway; the completions keep their labels"
     )

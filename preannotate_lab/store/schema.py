@@ -18,6 +18,7 @@ from pathlib import Path
 from .codec import source_id_of
 from .db import Database, retry_busy
 from .errors import ProjectFileError, SchemaVersionError
+from .keys import content_key
 
 APPLICATION_ID = 0x504C6162  # "PLab"
 
@@ -178,11 +179,41 @@ def _v4_source_id(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX tasks_source_id ON tasks (source_id)")
 
 
+def _v5_content_key_task_history(conn: sqlite3.Connection) -> None:
+    # a task without a source id is recognised on re-import by a hash of its content
+    # (see tasks.content_key); the update of a task in place keeps what it held before
+    conn.execute("ALTER TABLE tasks ADD COLUMN content_key TEXT")
+    last = 0
+    # in chunks by id, not one cursor: updating the table a live cursor scans is undefined
+    while rows := conn.execute(
+        "SELECT t.id, t.kind, d.data FROM tasks t JOIN task_data d ON d.task_id = t.id "
+        "WHERE t.id > ? ORDER BY t.id LIMIT 5000",
+        (last,),
+    ).fetchall():
+        conn.executemany(
+            "UPDATE tasks SET content_key = ? WHERE id = ?",
+            [(content_key(kind, json.loads(data)), task_id) for task_id, kind, data in rows],
+        )
+        last = rows[-1][0]
+    conn.execute("CREATE INDEX tasks_content_key ON tasks (content_key)")
+    conn.execute(
+        """CREATE TABLE task_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        task_id INTEGER NOT NULL,
+        changed_by TEXT NOT NULL,
+        changed_at TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        task TEXT NOT NULL)"""
+    )
+    conn.execute("CREATE INDEX task_history_task ON task_history (task_id)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_core_tables,
     _v2_history_deletions_grid,
     _v3_search,
     _v4_source_id,
+    _v5_content_key_task_history,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -22,7 +22,8 @@ from .codec import (
     to_iso,
 )
 from .db import Database
-from .errors import TaskNotFound
+from .errors import InvalidRecordError, TaskNotFound
+from .keys import content_key
 
 _WRITE_CHUNK = 5_000
 _LOOKUP_CHUNK = 5_000
@@ -74,10 +75,11 @@ class TaskMixin:
                     ids.append(task_id)
                     position += 1
                 conn.executemany(
-                    "INSERT INTO tasks (id, kind, title, error, created_at, source_id)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO tasks (id, kind, title, error, created_at, source_id, content_key)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
-                        (r[0], r[1], r[2], r[4], r[5], source_id_of(t.data))
+                        (r[0], r[1], r[2], r[4], r[5], source_id_of(t.data),
+                         content_key(t.kind, t.data))
                         for r, t in zip(rows, chunk, strict=True)
                     ],
                 )
@@ -158,6 +160,94 @@ class TaskMixin:
             for source_id, task_id in rows:
                 found.setdefault(source_id, []).append(task_id)
         return found
+
+    def task_ids_by_content_key(self, keys: Iterable[str]) -> dict[str, list[int]]:
+        """Stored tasks whose :func:`~.keys.content_key` is one of ``keys``: key -> task ids.
+
+        The counterpart of :meth:`task_ids_by_source_id` for tasks read without an id; each
+        list is in id order. Uses the indexed ``tasks.content_key`` column.
+        """
+        wanted = sorted(set(keys))
+        found: dict[str, list[int]] = {}
+        for start in range(0, len(wanted), _LOOKUP_CHUNK):
+            part = json.dumps(wanted[start : start + _LOOKUP_CHUNK])
+            rows = self._db.read(
+                lambda c, p=part: c.execute(
+                    "SELECT content_key, id FROM tasks WHERE content_key IN "
+                    "(SELECT value FROM json_each(?)) ORDER BY id",
+                    (p,),
+                ).fetchall()
+            )
+            for key, task_id in rows:
+                found.setdefault(key, []).append(task_id)
+        return found
+
+    def update_task(
+        self,
+        task_id: int,
+        data: dict,
+        *,
+        title: str | None = None,
+        kind: str | None = None,
+        by: str = "user",
+        reason: str = "",
+    ) -> bool:
+        """Replace a task's data (and title) in place, keeping its id, predictions and completions.
+
+        ``title=None`` derives the title from the new data; ``kind=None`` keeps the kind.
+        What the task held before is recorded in :meth:`task_history` (who, when, why).
+        Returns False, recording nothing, when data, kind and title are unchanged.
+        """
+        with self._db.write() as conn:
+            row = conn.execute(f"{TASK_SELECT} WHERE t.id = ?", (task_id,)).fetchone()
+            if row is None:
+                raise TaskNotFound(f"no task with id {task_id!r} in this project")
+            old = task_from_row(row)
+            new = Task(data=data, kind=kind or old.kind, title=title)  # type: ignore[arg-type]
+            try:
+                new_kind, new_title, new_data, _, _ = task_values(new, 0)
+            except InvalidRecordError as exc:
+                raise InvalidRecordError(
+                    f"update of task {task_id}: {str(exc).replace('task at index 0 of this call', 'new data')}"
+                ) from exc
+            if (new_kind, new_title, json.loads(new_data)) == (old.kind, old.title, old.data):
+                return False
+            conn.execute(
+                "INSERT INTO task_history (task_id, changed_by, changed_at, reason, task)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (task_id, by, now_iso(), reason,
+                 json.dumps(_task_record(old), ensure_ascii=False, sort_keys=True)),
+            )
+            conn.execute(
+                "UPDATE tasks SET kind = ?, title = ?, source_id = ?, content_key = ? WHERE id = ?",
+                (new_kind, new_title, source_id_of(data), content_key(new_kind, data), task_id),
+            )
+            conn.execute("UPDATE task_data SET data = ? WHERE task_id = ?", (new_data, task_id))
+            conn.execute(
+                "UPDATE task_search SET title = ?, body = ? WHERE rowid = ?",
+                (new_title, search_body(new_kind, data), task_id),
+            )
+            bump_search_generation(conn)
+            return True
+
+    def task_history(self, task_id: int | None = None) -> list[dict]:
+        """Earlier versions of tasks updated in place (of one task, or all), oldest first."""
+        query = "SELECT * FROM task_history"
+        args: tuple = ()
+        if task_id is not None:
+            query += " WHERE task_id = ?"
+            args = (task_id,)
+        rows = self._db.read(lambda c: c.execute(query + " ORDER BY id", args).fetchall())
+        return [
+            {
+                "task_id": r["task_id"],
+                "changed_by": r["changed_by"],
+                "changed_at": from_iso(r["changed_at"]),
+                "reason": r["reason"],
+                "task": json.loads(r["task"]),
+            }
+            for r in rows
+        ]
 
     def task_ids(self) -> list[int]:
         return [

@@ -2,7 +2,8 @@
 
 Per task the completion used is the one an export uses (:func:`formats.annotations.pick_completion`:
 the ground-truth completion, else the one changed last); the Doc is built by the DocBin
-exporter's :func:`formats.spacy_docbin.make_doc`, so a trained model sees exactly what
+exporter's :func:`formats.spacy_docbin.make_doc` (spans aligned to tokens by
+:func:`formats.align.align_spans`, as for CoNLL), so a trained model sees exactly what
 ``export_project(project, "spacy", ...)`` writes. Docs cross to the training process as
 DocBin bytes (small, and picklable under the spawn start method).
 """
