@@ -51,7 +51,7 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
             "predictions": report.n_predictions,
             "completions": report.n_completions,
             "skipped_duplicates": len(report.skipped_duplicates),
-            "overwritten": len(report.overwritten),
+            "updated": len(report.updated_task_ids),  # --on-duplicate overwrite: updated in place
             "errors": [str(e) for e in report.errors],
             "warnings": list(report.warnings),
             "tasks_in_project": project.count_tasks(),
