@@ -149,3 +149,103 @@ def test_a_scanned_page_is_ocred_and_its_spans_get_boxes(manager, project_path):
     # unchanged file: the re-run skips it without reading the page again
     again = server.run(project, wait=True).progress
     assert again["skipped"] == 1 and again["predicted"] == 0
+
+
+# -- open files, content identity, totals, concurrent runs ------------------------------------
+@pytest.fixture
+def word_server(manager):
+    from server_fixtures import save_rules
+
+    save_rules("words", [{"name": "any", "label": "WORD", "type": "regex",
+                          "pattern": r"[A-Z][a-z]+"}])
+    return manager.deploy(config_for({"words": ["WORD"]}), name="words")
+
+
+def _word_project(path, n):
+    from preannotate_lab.store import Project
+
+    project = Project.create(path)
+    project.add_tasks([Task({"text": f"Hello World {i}"}) for i in range(n)])
+    return project
+
+
+def test_fifty_jobs_leave_open_files_flat(word_server, project_path):
+    import psutil
+
+    project = _word_project(project_path, 20)
+    me = psutil.Process()
+    for i in range(3):  # warm up: the server thread, SQLite's reusable descriptor
+        word_server.run(project, wait=True, force=i % 2 == 0)
+    before = me.num_fds()
+    for i in range(50):
+        word_server.run(project, wait=True, force=i % 2 == 0, chunk_size=5)
+    assert me.num_fds() <= before + 3, (before, me.num_fds())  # was ~3 more per job
+    assert project._db.open_connections <= 3
+    project.close()
+
+
+def test_progress_total_counts_distinct_existing_tasks(word_server, project_path):
+    project = _word_project(project_path, 3)
+    job = word_server.run(project, [1, 1, 2, 999], wait=True)
+    assert job.progress["total"] == 2 and job.progress["done"] == 2
+
+
+def test_two_runs_of_one_pipeline_at_once_store_each_task_once(manager, project_path):
+    from server_fixtures import save_rules
+
+    save_rules("words", [{"name": "any", "label": "WORD", "type": "regex",
+                          "pattern": r"[A-Z][a-z]+"}])
+    project = _word_project(project_path, 2000)
+    a = manager.deploy(config_for({"words": ["WORD"]}), name="a")
+    b = manager.deploy(config_for({"words": ["WORD"]}), name="b")
+    assert a.pipeline_hash == b.pipeline_hash
+    job_a, job_b = a.run(project, chunk_size=50), b.run(project, chunk_size=50)
+    pa, pb = job_a.wait(timeout=300).progress, job_b.wait(timeout=300).progress
+    assert project.count_predictions() == 2000
+    assert pa["predicted"] + pb["predicted"] == 2000
+    assert pa["done"] == pb["done"] == 2000  # what one skipped the other stored
+    assert pa["skipped"] + pb["skipped"] == 2000
+
+
+def test_other_ocr_options_read_documents_again_and_are_recorded(word_server, project_path):
+    from ocr_fixtures import SCANNED_PNG
+
+    from preannotate_lab.store import Project
+
+    project = Project.create(project_path)
+    ids = project.add_tasks([Task({"image": str(SCANNED_PNG)}, kind="document"),
+                             Task({"document": str(SCANNED_PNG)}, kind="document")])
+    first = word_server.run(project, wait=True).progress
+    assert first["predicted"] == 2, first
+    assert word_server.run(project, wait=True).progress["skipped"] == 2
+    # how many processes and how long to wait do not change what is read
+    same = word_server.run(project, wait=True, ocr_options={"workers": 1, "page_timeout": 99})
+    assert same.progress["skipped"] == 2
+    psm6 = {"psm": 6, "thresholding": "otsu"}
+    assert word_server.pending_task_ids(project, ocr_options=psm6) == ids
+    assert word_server.pending_task_ids(project) == []
+    other = word_server.run(project, wait=True, ocr_options=psm6).progress
+    assert other["predicted"] == 2 and other["skipped"] == 0
+    latest = project.latest_prediction(ids[0])
+    assert latest.provenance["ocr"]["psm"] == 6
+    assert latest.provenance["ocr"]["thresholding"] == "otsu"
+    assert "workers" not in latest.provenance["ocr"] and "password" not in latest.provenance["ocr"]
+    assert project.predictions(ids[0])[0].provenance["ocr"]["psm"] == 3
+    assert word_server.pending_task_ids(project, ocr_options=psm6) == []
+    with pytest.raises(ValueError, match="dpi"):
+        word_server.run(project, ocr_options={"dpi": 5})
+
+
+def test_a_task_whose_content_cannot_be_read_is_never_taken_as_done(word_server, project_path,
+                                                                    tmp_path):
+    from preannotate_lab.model import Prediction
+    from preannotate_lab.store import Project
+
+    project = Project.create(project_path)
+    [task] = project.add_tasks([Task({"document": str(tmp_path / "gone.png")}, kind="document")])
+    # e.g. an imported prediction: same pipeline, no document hash
+    project.add_predictions([Prediction(task, (), "import-1", pipeline_hash=word_server.pipeline_hash)])
+    assert word_server.pending_task_ids(project) == [task]
+    assert word_server.stale_task_ids(project) == [task]
+    job = word_server.run(project, wait=True)
+    assert job.progress["skipped"] == 0 and job.progress["errors"] == 1

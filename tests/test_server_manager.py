@@ -144,3 +144,43 @@ def test_bad_run_arguments_and_backends_are_named(sample_texts, project_path):
         DaskBackend(42)
     assert server.run(project, [2], wait=True).progress["predicted"] == 1
     manager.close()
+
+
+def test_list_and_describe_answer_while_a_deploy_loads_its_models():
+    import threading
+
+    from server_fixtures import MODEL, config_for
+
+    from preannotate_lab.resources import hub as real_hub
+    from preannotate_lab.server import ServerError
+
+    loading, release = threading.Event(), threading.Event()
+
+    class SlowHub:  # the real hub; its loads wait until the test lets them go
+        def __getattr__(self, name):
+            return getattr(real_hub, name)
+
+        def load(self, name):
+            loading.set()
+            release.wait(30)
+            return real_hub.load(name)
+
+    manager = ServerManager(hub=SlowHub())
+    done: list = []
+    t = threading.Thread(target=lambda: done.append(
+        manager.deploy(config_for({MODEL: ["PERSON"]}), name="slow")))
+    t.start()
+    try:
+        assert loading.wait(30)
+        answered = threading.Event()
+        probe = threading.Thread(target=lambda: (manager.list(), manager.describe(), answered.set()))
+        probe.start()
+        assert answered.wait(5), "list()/describe() blocked behind a loading deploy"
+        assert manager.list() == [] and "slow" not in manager
+        with pytest.raises(ServerError, match="being deployed"):
+            manager.deploy(config_for({MODEL: ["ORG"]}), name="slow")
+    finally:
+        release.set()
+        t.join(60)
+    assert [s.name for s in manager.list()] == ["slow"] and done[0].name == "slow"
+    manager.close()

@@ -161,3 +161,48 @@ def test_predicted_task_ids_queries_use_indexes(project_path):
     assert "tasks_n_predictions" in any_plan and "SCAN tasks" not in any_plan
     assert "predictions_pipeline" in one_plan
     project.close()
+
+
+def test_skip_existing_stores_each_task_pipeline_and_content_once(project_path):
+    from store_fixtures import filled_project, prediction
+
+    project, ids = filled_project(project_path)
+    same = dict(pipeline_hash="pipe-1", document_hash="doc-a")
+    first = project.add_predictions([prediction(ids[0], **same)], skip_existing=True)
+    assert len(first) == 1
+    again = project.add_predictions(
+        [prediction(ids[0], **same), prediction(ids[1], **same), prediction(ids[1], **same),
+         prediction(ids[0], pipeline_hash="pipe-1", document_hash="doc-b"),
+         prediction(ids[2], pipeline_hash="pipe-1", document_hash=None)],
+        skip_existing=True,
+    )
+    # task 0 on doc-a: stored before; task 1: the second copy of this call is a duplicate
+    assert [(p.task_id, p.document_hash) for p in again] == [
+        (ids[1], "doc-a"), (ids[0], "doc-b"), (ids[2], None)]
+    assert [p.version for p in project.predictions(ids[0])] == [1, 2]
+    assert project.task_rows(ids=[ids[0]])[1][0]["n_predictions"] == 2
+    # without the option (force) a new version is stored as before
+    assert len(project.add_predictions([prediction(ids[0], **same)])) == 1
+    project.close()
+
+
+def test_two_threads_writing_the_same_predictions_store_them_once(project_path):
+    import threading
+
+    from store_fixtures import filled_project, prediction
+
+    project, ids = filled_project(project_path)
+    batches = [[prediction(t, pipeline_hash="p", document_hash=f"d{t}") for t in ids]] * 20
+    stored: list[int] = []
+
+    def write() -> None:
+        for batch in batches:
+            stored.append(len(project.add_predictions(batch, skip_existing=True)))
+
+    threads = [threading.Thread(target=write) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sum(stored) == len(ids) and project.count_predictions() == len(ids)
+    project.close()

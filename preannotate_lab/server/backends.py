@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
-from collections.abc import Iterable, Iterator
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from ..model import Document
@@ -53,7 +55,12 @@ class InlineBackend(Backend):
 
 
 class _FutureBackend(Backend):
-    """Shared driver: keep a few chunks in flight, yield each as it completes."""
+    """Shared driver: keep a few chunks in flight, yield each as it completes.
+
+    When a worker dies (:meth:`_recover` says the workers were repaired), each batch that was
+    in flight is run once more on its own, so a batch that kills its worker again is known to
+    be the cause: its tasks get the error, the others their results, and the job goes on.
+    """
 
     needs_local_pipeline = False
     workers = 1
@@ -64,15 +71,42 @@ class _FutureBackend(Backend):
     def _wait_any(self, pending: list[Any]) -> tuple[list[Any], list[Any]]:
         raise NotImplementedError
 
+    def _recover(self, exc: BaseException, future: Any) -> bool:
+        """After ``exc`` (from ``future``, or from submitting when None): repair the workers and
+        say whether running the batch again may help. By default nothing is retried."""
+        return False
+
+    def _submit_or_recover(self, spec: PipelineSpec, items: list[tuple[int, str]],
+                           batch_size: int) -> Any:
+        """Submit; a pool that broke since the last batch (e.g. between two jobs) is replaced."""
+        try:
+            return self._submit(spec, items, batch_size)
+        except Exception as exc:
+            if not self._recover(exc, None):
+                raise
+        return self._submit(spec, items, batch_size)
+
+    def _retry_alone(self, spec: PipelineSpec, items: list[tuple[int, str]],
+                     batch_size: int) -> Outputs:
+        """Run a batch whose worker died once more, with nothing else in flight."""
+        future = None
+        try:
+            future = self._submit_or_recover(spec, items, batch_size)
+            return future.result()
+        except Exception as exc:
+            if not self._recover(exc, future):
+                raise
+            return _failed(items, exc)
+
     def map(self, pipeline: Pipeline | None, spec: PipelineSpec, chunks: Iterable[Chunk], *,
             batch_size: int = 64) -> Iterator[Outputs]:
         in_flight = max(2, 2 * self.workers)  # enough to keep every worker busy, bounded memory
-        pending: list[Any] = []
+        batches: dict[Any, list[tuple[int, str]]] = {}  # future -> its (task id, text) items
         source = iter(chunks)
         exhausted = False
         try:
             while True:
-                while not exhausted and len(pending) < in_flight:
+                while not exhausted and len(batches) < in_flight:
                     chunk = next(source, None)
                     if chunk is None:
                         exhausted = True
@@ -80,15 +114,47 @@ class _FutureBackend(Backend):
                     # one batch per submit, so every worker gets a share of a chunk
                     items = [(task_id, doc.text) for task_id, doc in chunk]
                     for start in range(0, len(items), batch_size):
-                        pending.append(self._submit(spec, items[start:start + batch_size], batch_size))
-                if not pending:
+                        part = items[start:start + batch_size]
+                        batches[self._submit_or_recover(spec, part, batch_size)] = part
+                if not batches:
                     return
-                done, pending = self._wait_any(pending)
+                done, _ = self._wait_any(list(batches))
                 for future in done:
-                    yield future.result()
+                    items = batches.pop(future)
+                    try:
+                        outputs = future.result()
+                    except Exception as exc:
+                        if not self._recover(exc, future):
+                            raise
+                        # the other batches of the broken pool fail too and come here in turn
+                        outputs = self._retry_alone(spec, items, batch_size)
+                    yield outputs
         finally:
-            for future in pending:  # cancelled job or error: drop what has not started
+            for future in batches:  # cancelled job or error: drop what has not started
                 future.cancel()
+
+
+def _failed(items: list[tuple[int, str]], exc: BaseException) -> Outputs:
+    """Every task of a batch gets the error (recorded on the task; the job goes on)."""
+    message = f"the worker running this task failed: {type(exc).__name__}: {exc}"
+    return [(task_id, message) for task_id, _ in items]
+
+
+def _healthy(executor: ProcessPoolExecutor) -> bool:
+    """False once the pool is marked broken or one of its started workers has exited."""
+    if getattr(executor, "_broken", False):
+        return False
+    processes = getattr(executor, "_processes", None) or {}
+    return all(p.is_alive() for p in list(processes.values()))
+
+
+def _discard(executor: ProcessPoolExecutor) -> None:
+    """Shut a broken pool down for good. Its surviving workers are terminated first: Python
+    3.11's executor joins them without terminating, which would hang the interpreter's exit."""
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.terminate()
+    executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _default_context() -> multiprocessing.context.BaseContext:
@@ -100,6 +166,9 @@ class ProcessPoolBackend(_FutureBackend):
     """``workers`` processes, each keeping its own loaded pipelines between chunks and jobs."""
 
     name = "process_pool"
+    # what a worker runs per batch; must be importable by name in a fresh process
+    worker_function: Callable[[PipelineSpec, list[tuple[int, str]], int], Outputs] = \
+        staticmethod(run_texts)
 
     def __init__(self, workers: int = 2, *, mp_context: Any = None) -> None:
         if workers < 1:
@@ -108,16 +177,44 @@ class ProcessPoolBackend(_FutureBackend):
         self._context = mp_context or _default_context()
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
+        # which pool ran each future, so a late report from a replaced pool resets nothing
+        self._owners: weakref.WeakKeyDictionary[Future, ProcessPoolExecutor] = weakref.WeakKeyDictionary()
 
     @property
     def executor(self) -> ProcessPoolExecutor:
         with self._lock:
+            stale = self._executor
+            if stale is not None and not _healthy(stale):
+                # a worker died while the pool sat idle (e.g. the out-of-memory killer): the
+                # executor may not have noticed yet, and submitting to it would fail or hang
+                self._executor = None
+                _discard(stale)
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(self.workers, mp_context=self._context)
             return self._executor
 
     def _submit(self, spec: PipelineSpec, items: list[tuple[int, str]], batch_size: int) -> Future:
-        return self.executor.submit(run_texts, spec, items, batch_size)
+        executor = self.executor
+        future = executor.submit(self.worker_function, spec, items, batch_size)
+        self._owners[future] = executor
+        return future
+
+    def _recover(self, exc: BaseException, future: Any) -> bool:
+        """A worker died (killed, out of memory): drop the broken pool; the next submit starts
+        fresh workers. Other errors are the pipeline's own and are not retried."""
+        # a pool broken under our feet can also fail a submit with OSError ("handle is closed")
+        if not isinstance(exc, BrokenProcessPool) and not (future is None and isinstance(exc, OSError)):
+            return False
+        broken = self._owners.pop(future, None) if future is not None else None
+        with self._lock:
+            # several batches of one broken pool report it: only the first one resets it
+            if self._executor is not None and (broken is None or self._executor is broken):
+                broken, self._executor = self._executor, None
+            else:
+                broken = None
+        if broken is not None:
+            _discard(broken)
+        return True
 
     def _wait_any(self, pending: list[Any]) -> tuple[list[Any], list[Any]]:
         done, rest = wait(pending, return_when=FIRST_COMPLETED)

@@ -10,12 +10,13 @@ tasks already predicted by the same pipeline on the same content, so nothing is 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import queue
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,11 +33,36 @@ _DONE = object()  # end-of-stream marker on the job's queues
 ProgressCallback = Callable[[dict[str, Any]], None]
 
 
-def document_hash(task: Task) -> str | None:
+# OCR options that change neither what is read nor how: how many processes, how long to wait
+_OCR_OPTIONS_NOT_HASHED = ("workers", "page_timeout", "password")
+
+
+def ocr_settings(ocr_options: Any = None) -> dict[str, Any]:
+    """The OCR options that decide a document's text, normalized (defaults filled in).
+
+    ``None``, ``{}`` and the defaults spelled out give the same dict, so they hash the same.
+    Raises ``ValueError`` naming a bad option.
+    """
+    from ..ocr.options import OcrOptions  # no OCR engine is loaded by this
+
+    try:
+        options = OcrOptions.coerce(ocr_options)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"bad ocr_options {ocr_options!r}: {exc}") from None
+    data = options.to_dict()
+    for key in _OCR_OPTIONS_NOT_HASHED:
+        data.pop(key, None)
+    return data
+
+
+def document_hash(task: Task, ocr_options: Any = None) -> str | None:
     """Identity of a task's content without building its document.
 
-    Text tasks: :meth:`Document.content_hash` of the text. Document tasks: a hash of the file's
-    bytes, so a re-run can skip an unchanged PDF without running OCR again.
+    Text tasks: a hash of the text. Document tasks: a hash of the file's bytes and of the OCR
+    settings that read it (:func:`ocr_settings`), so a re-run can skip an unchanged PDF
+    without running OCR again, but not when it would be read differently (dpi, language...).
+    None when there is nothing to hash (no text, no readable file): such a task is never
+    taken as already predicted.
     """
     text = task.text
     if task.kind == "text" and text is not None:
@@ -51,7 +77,28 @@ def document_hash(task: Task) -> str | None:
                 digest.update(block)
     except OSError:
         return None
-    return "file:" + digest.hexdigest()[:16]
+    settings = json.dumps(ocr_settings(ocr_options), sort_keys=True)
+    ocr = hashlib.sha256(settings.encode("utf-8")).hexdigest()[:8]
+    return f"file:{digest.hexdigest()[:16]}:ocr:{ocr}"
+
+
+def already_predicted(index: Mapping[int, Container[str | None]], task_id: int | None,
+                      doc_hash: str | None) -> bool:
+    """Whether ``index`` (from ``project.prediction_index``) holds this task on this content.
+
+    A task whose content cannot be hashed is never done: ``None`` matches nothing.
+    """
+    return doc_hash is not None and task_id is not None and doc_hash in index.get(task_id, ())
+
+
+def release_connection(project: Any) -> None:
+    """Let a project close the calling thread's connection (the thread is about to end)."""
+    release = getattr(project, "release_thread", None)
+    if callable(release):
+        try:
+            release()
+        except Exception:  # closing must never mask the job's own outcome
+            log.debug("releasing the store connection failed", exc_info=True)
 
 
 def build_document(task: Task, ocr_options: dict[str, Any] | None = None) -> Document:
@@ -89,6 +136,8 @@ class Job:
                                      or not isinstance(task_ids, Iterable)):
             raise TypeError(f"task_ids must be a list of task ids or None, got {task_ids!r}")
         self.task_ids = None if task_ids is None else [int(t) for t in task_ids]
+        if ocr_options is not None:
+            ocr_settings(ocr_options)  # a bad option fails here, not once per document task
         self.force = force
         self.batch_size = batch_size
         self.chunk_size = chunk_size
@@ -104,9 +153,12 @@ class Job:
         self._lock = threading.Lock()
         self._callbacks: list[ProgressCallback] = [on_progress] if on_progress else []
         self._counts = {"done": 0, "predicted": 0, "skipped": 0, "errors": 0}
-        self.total = len(self.task_ids) if self.task_ids is not None else None
+        # refined when the job starts: ids of deleted tasks are not counted
+        self.total = len(set(self.task_ids)) if self.task_ids is not None else None
         self.task_errors: dict[int, str] = {}  # task id -> message, for this run
         self._stop_reading = False
+        # document tasks also record how they were read (also part of their document hash)
+        self._document_provenance: dict[str, Any] | None = None
         self.owns_backend = False  # close the backend when the job ends
 
     # -- public ---------------------------------------------------------------------------
@@ -201,14 +253,17 @@ class Job:
         finally:
             if self.owns_backend:
                 self.backend.close()
+            release_connection(self.project)  # the server's thread ends when it is idle
             self._finished_event.set()
 
     def _run(self) -> None:
         spec = self.server.spec
         pipeline_hash = spec.pipeline_hash
         index: dict[int, set[str | None]] = {} if self.force else self.project.prediction_index(pipeline_hash)
-        if self.total is None:
+        if self.task_ids is None:
             self.total = self.project.count_tasks()
+        else:  # the reader reads each existing task once: duplicates and deleted ids drop out
+            self.total = len(set(self.task_ids) & set(self.project.task_ids()))
         provenance = self.server.provenance(self.project)
         common = {
             "model_version": spec.model_version,
@@ -217,6 +272,7 @@ class Job:
             "pipeline_hash": pipeline_hash,
             "provenance": provenance,
         }
+        self._document_provenance = None
         items: queue.Queue = queue.Queue(maxsize=2)
         writes: queue.Queue = queue.Queue(maxsize=4)
         failures: list[BaseException] = []
@@ -272,8 +328,8 @@ class Job:
             for task in self.project.iter_tasks(self.task_ids, chunk_size=self.chunk_size):
                 if self._stop_reading or self._cancel.is_set():
                     break
-                doc_hash = document_hash(task)
-                if doc_hash is not None and doc_hash in index.get(task.id, ()):  # type: ignore[arg-type]
+                doc_hash = document_hash(task, self.ocr_options)
+                if already_predicted(index, task.id, doc_hash):
                     self._count(done=1, skipped=1)
                     continue
                 try:
@@ -291,6 +347,7 @@ class Job:
             failures.append(exc)
         finally:
             self._put(items, _DONE)
+            release_connection(self.project)
 
     def _put(self, items: queue.Queue, value: Any) -> None:
         while not self._stop_reading:
@@ -314,17 +371,32 @@ class Job:
             if item.document.is_visual:
                 out = _with_boxes(item.document, out)
             confidences = [r.confidence for r in out if getattr(r, "confidence", None) is not None]
+            fields = common
+            if item.task.kind == "document":
+                fields = {**common, "provenance": self._with_ocr(common["provenance"])}
             predictions.append(Prediction(
                 task_id=task_id, results=tuple(out), document_hash=item.document_hash,
                 score=round(sum(confidences) / len(confidences), 4) if confidences else None,
-                **common,
+                **fields,
             ))
             if item.task.error:
                 cleared.append(task_id)
         return ("chunk", predictions, errors, cleared)
 
+    def _with_ocr(self, provenance: dict[str, Any]) -> dict[str, Any]:
+        """Provenance of a document task's prediction: the server's plus the OCR settings."""
+        if self._document_provenance is None:
+            self._document_provenance = {**provenance, "ocr": ocr_settings(self.ocr_options)}
+        return self._document_provenance
+
     def _write(self, writes: queue.Queue, failures: list[BaseException]) -> None:
         """Writer thread: one transaction per chunk of predictions; task errors as they come."""
+        try:
+            self._write_all(writes, failures)
+        finally:
+            release_connection(self.project)
+
+    def _write_all(self, writes: queue.Queue, failures: list[BaseException]) -> None:
         while True:
             message = writes.get()
             if message is _DONE:
@@ -339,18 +411,31 @@ class Job:
                     self._count(done=1, errors=1)
                 else:
                     _, predictions, errors, cleared = message
+                    stored = len(predictions)
                     if predictions:
-                        self.project.add_predictions(predictions)
+                        stored = self._store(predictions)
                     for task_id, text in errors:
                         self.project.set_task_error(task_id, text)
                         self.task_errors[task_id] = text
                     for task_id in cleared:
                         self.project.set_task_error(task_id, None)
-                    self._count(done=len(predictions) + len(errors), predicted=len(predictions),
-                                errors=len(errors))
+                    self._count(done=len(predictions) + len(errors), predicted=stored,
+                                skipped=len(predictions) - stored, errors=len(errors))
                 self._notify()
             except BaseException as exc:
                 failures.append(exc)
+
+
+    def _store(self, predictions: list[Prediction]) -> int:
+        """Write a chunk; returns how many were stored.
+
+        Without ``force``, a prediction that another run of the same pipeline stored since
+        this job read its index (two servers of one config, two kernels) is skipped inside
+        the write transaction, so concurrent runs never duplicate a task's prediction.
+        """
+        if self.force:
+            return len(self.project.add_predictions(predictions))
+        return len(self.project.add_predictions(predictions, skip_existing=True))
 
 
 def _with_boxes(document: Document, results: list[Any]) -> list[Any]:

@@ -43,6 +43,7 @@ class ServerManager:
                                    else default_memory_budget_mb())
         self._hub = hub
         self._servers: dict[str, Server] = {}
+        self._deploying: set[str] = set()  # names reserved by deploys still loading resources
         self._lock = threading.RLock()
         self._counter = 0
 
@@ -119,12 +120,17 @@ class ServerManager:
             raise ServerError(f"usage {usage!r} is not one of {USAGES}")
         uses = _uses_of(config)
         models = {name: [v for u in group for v in u.values] for name, group in uses.items()}
+        # plan and reserve the name under the lock, load outside it (a cold spaCy load takes
+        # seconds, and the servers panel must not freeze on list()/describe() meanwhile),
+        # then register under it
         with self._lock:
             name = self._check_name(name, models)
-            if len(self._servers) >= self.max_servers:
+            if len(self._servers) + len(self._deploying) >= self.max_servers:
+                deploying = f" ({len(self._deploying)} being deployed)" if self._deploying else ""
                 raise CapacityError(
-                    f"{len(self._servers)} servers are deployed (max {self.max_servers}). Delete "
-                    f"one on the servers panel or with servers.delete(name): {self._deletable()}"
+                    f"{len(self._servers)} servers are deployed{deploying} (max "
+                    f"{self.max_servers}). Delete one on the servers panel or with "
+                    f"servers.delete(name): {self._deletable()}"
                 )
             if len(models) > self.max_models_per_server:
                 raise CapacityError(
@@ -136,8 +142,17 @@ class ServerManager:
             planned = [self._plan_stage(model, group) for model, group in uses.items()]
             _check_compatible(self.hub, planned)
             self._check_memory(name, planned)
-            server = Server(self, name, config, self._spec(config, planned), by=by, usage=usage,
+            self._deploying.add(name)
+        try:
+            spec = self._spec(config, planned)
+            server = Server(self, name, config, spec, by=by, usage=usage,
                             backend=backend_from(backend), config_hash=_config_hash(config))
+        except BaseException:
+            with self._lock:
+                self._deploying.discard(name)
+            raise
+        with self._lock:
+            self._deploying.discard(name)
             self._servers[name] = server
         return server
 
@@ -146,7 +161,7 @@ class ServerManager:
             while True:
                 self._counter += 1
                 name = f"server-{self._counter}"
-                if name not in self._servers:
+                if name not in self._servers and name not in self._deploying:
                     return name
         if not isinstance(name, str) or not name.strip():
             raise ServerError(f"server name must be a non-empty string, got {name!r}")
@@ -154,6 +169,11 @@ class ServerManager:
             raise ServerError(
                 f"a server named {name!r} is already deployed; choose another name or "
                 f"servers.delete({name!r}) first"
+            )
+        if name in self._deploying:
+            raise ServerError(
+                f"a server named {name!r} is being deployed right now (its resources are "
+                "loading); choose another name or wait for it"
             )
         return name
 

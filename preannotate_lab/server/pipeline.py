@@ -1,13 +1,15 @@
 """A server's pipeline: hub resources in order, each filtered to the labels the config gives it.
 
 The plan (:class:`PipelineSpec`) is small and picklable: resource names, fingerprints and label
-sets. A worker process or a Dask worker rebuilds the runnable :class:`Pipeline` from it and keeps
-it in a per-process cache keyed by the pipeline hash, so only chunks of text cross the wire.
+sets. A worker process or a Dask worker rebuilds the runnable :class:`Pipeline` from it, keeping
+the loaded resources in a small per-process cache keyed by resource name and fingerprint, so only
+chunks of text cross the wire and pipelines that share a model share one loaded copy.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
@@ -225,32 +227,46 @@ def _per_region(stage: StageSpec, resource: Any,
     return outputs
 
 
-# -- worker-side cache: one pipeline per process per pipeline hash -------------------------------
-_WORKER_PIPELINES: dict[str, Pipeline] = {}
+# -- worker-side cache: loaded resources per process, shared by every pipeline --------------------
+# Keyed per stage (resource name + fingerprint), not per pipeline: editing a rule set changes the
+# pipeline hash but must not load another copy of the spaCy model that the new pipeline shares.
+# Least recently used resources beyond the bound are dropped (a server holds at most a handful).
+WORKER_CACHE_SIZE = 6
+_WORKER_RESOURCES: OrderedDict[tuple[str, str], tuple[Any, threading.Lock]] = OrderedDict()
 _WORKER_LOCK = threading.Lock()
 
 
-def worker_pipeline(spec: PipelineSpec) -> Pipeline:
-    """The pipeline for ``spec`` in this process, loaded from the hub on first use."""
-    key = spec.pipeline_hash
-    with _WORKER_LOCK:
-        pipeline = _WORKER_PIPELINES.get(key)
-        if pipeline is None:
-            from ..resources import hub
+def _worker_resource(stage: StageSpec) -> tuple[Any, threading.Lock]:
+    key = (stage.name, stage.fingerprint)
+    entry = _WORKER_RESOURCES.get(key)
+    if entry is not None:
+        _WORKER_RESOURCES.move_to_end(key)
+        return entry
+    from ..resources import hub
 
-            resources = []
-            for stage in spec.stages:
-                resource = hub.load(stage.name)
-                if resource.fingerprint() != stage.fingerprint:
-                    raise ServerError(
-                        f"resource {stage.name!r} in this worker differs from the deployed one "
-                        f"(fingerprint {resource.fingerprint()} != {stage.fingerprint}); install "
-                        "the same model and rules on every worker"
-                    )
-                resources.append(resource)
-            pipeline = Pipeline(spec, resources)
-            _WORKER_PIPELINES[key] = pipeline
-    return pipeline
+    resource = hub.load(stage.name)
+    if resource.fingerprint() != stage.fingerprint:
+        raise ServerError(
+            f"resource {stage.name!r} in this worker differs from the deployed one "
+            f"(fingerprint {resource.fingerprint()} != {stage.fingerprint}); install "
+            "the same model and rules on every worker"
+        )
+    # one batch at a time per loaded resource, as in the kernel's cache (threaded Dask workers)
+    entry = (resource, threading.Lock())
+    _WORKER_RESOURCES[key] = entry
+    return entry
+
+
+def worker_pipeline(spec: PipelineSpec) -> Pipeline:
+    """The pipeline for ``spec`` in this process; its resources are loaded from the hub on first
+    use and shared with every other pipeline that names the same resource."""
+    with _WORKER_LOCK:
+        entries = [_worker_resource(stage) for stage in spec.stages]
+        needed = {(stage.name, stage.fingerprint) for stage in spec.stages}
+        while len(_WORKER_RESOURCES) > max(WORKER_CACHE_SIZE, len(needed)):
+            oldest = next(k for k in _WORKER_RESOURCES if k not in needed)
+            del _WORKER_RESOURCES[oldest]
+    return Pipeline(spec, [r for r, _ in entries], [lock for _, lock in entries])
 
 
 def run_texts(spec: PipelineSpec, items: list[tuple[int, str]], batch_size: int) -> list[tuple[int, Any]]:
@@ -261,5 +277,6 @@ def run_texts(spec: PipelineSpec, items: list[tuple[int, str]], batch_size: int)
 
 
 def worker_cache_info() -> list[str]:
-    """Pipeline hashes loaded in this process (for tests and the servers panel)."""
-    return list(_WORKER_PIPELINES)
+    """Resources loaded in this process as ``name@fingerprint``, most recently used last."""
+    with _WORKER_LOCK:
+        return [f"{name}@{fingerprint}" for name, fingerprint in _WORKER_RESOURCES]

@@ -13,7 +13,7 @@ from ..model import utcnow
 from ..resources.base import content_hash
 from .backends import Backend, InlineBackend, backend_from
 from .errors import ServerError
-from .jobs import Job, ProgressCallback, document_hash
+from .jobs import Job, ProgressCallback, already_predicted, document_hash
 from .pipeline import Pipeline, PipelineSpec
 
 if TYPE_CHECKING:
@@ -187,11 +187,13 @@ class Server:
                 self.backend.close()
 
     # -- incremental ------------------------------------------------------------------------------
-    def stale_task_ids(self, project: Any, task_ids: Iterable[int] | None = None) -> list[int]:
+    def stale_task_ids(self, project: Any, task_ids: Iterable[int] | None = None, *,
+                       ocr_options: dict[str, Any] | None = None) -> list[int]:
         """Tasks with predictions, none of them from this pipeline on the task's current content.
 
         After a rule or model change the pipeline hash changes, so every task predicted before
-        shows up here until it is pre-annotated again.
+        shows up here until it is pre-annotated again. Document tasks count as their file read
+        with ``ocr_options`` (the options a run would use).
         """
         index = project.prediction_index(self.pipeline_hash)
         predicted = _predicted_task_ids(project)
@@ -201,13 +203,15 @@ class Server:
             return []
         # only predicted tasks are read (their ids come from an index), never every task row
         return [task.id for task in project.iter_tasks(sorted(predicted))
-                if document_hash(task) not in index.get(task.id, ())]
+                if not already_predicted(index, task.id, document_hash(task, ocr_options))]
 
-    def pending_task_ids(self, project: Any, task_ids: Iterable[int] | None = None) -> list[int]:
-        """Tasks that a run without ``force`` would pre-annotate (new, stale or changed)."""
+    def pending_task_ids(self, project: Any, task_ids: Iterable[int] | None = None, *,
+                         ocr_options: dict[str, Any] | None = None) -> list[int]:
+        """Tasks that a run without ``force`` (and with ``ocr_options``) would pre-annotate:
+        new, stale or changed ones, and those whose content cannot be read."""
         index = project.prediction_index(self.pipeline_hash)
         return [t.id for t in project.iter_tasks(None if task_ids is None else list(task_ids))
-                if document_hash(t) not in index.get(t.id, ())]
+                if not already_predicted(index, t.id, document_hash(t, ocr_options))]
 
 
 def _predicted_task_ids(project: Any) -> set[int]:

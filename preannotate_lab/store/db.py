@@ -1,5 +1,10 @@
 """Connections to one project file: one per thread, WAL, and waiting out other writers.
 
+A thread's connection lives as long as the thread: a thread that is done with the project
+calls :meth:`Database.release_thread`, and connections left behind by threads that ended
+without it are closed the next time any thread opens one, so short-lived threads (a job's
+reader and writer, a widget's worker) never pile up open files.
+
 SQLite allows many readers and one writer. Every write starts with ``BEGIN IMMEDIATE`` so
 a writer takes the write lock up front (a deferred transaction that upgrades later can fail
 with "database is locked" half-way, which cannot be waited out). ``busy_timeout`` makes
@@ -66,7 +71,8 @@ class Database:
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        # every open connection and the thread it belongs to (close() and pruning need both)
+        self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._pid = os.getpid()
         self._closed = False
 
@@ -106,11 +112,41 @@ class Database:
             return conn
         if self._closed:
             raise StoreError(f"project {self.path} is closed; open it again with Project.open")
+        self._prune_dead_threads()
         conn = retry_busy(self.connect_raw, self.path, self.patience)
         self._local.conn = conn
         with self._lock:
-            self._connections.append(conn)
+            self._connections.append((threading.current_thread(), conn))
         return conn
+
+    def release_thread(self) -> None:
+        """Close this thread's connection (call it when a thread is done with the project).
+
+        The next use from this thread opens a new connection, so calling it early is safe.
+        """
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            return
+        self._local.__dict__.clear()  # per-connection state (e.g. the grid's search) goes too
+        with self._lock:
+            self._connections = [(t, c) for t, c in self._connections if c is not conn]
+        _close_quietly(conn)
+
+    def _prune_dead_threads(self) -> None:
+        """Close the connections of threads that ended without :meth:`release_thread`."""
+        with self._lock:
+            dead = [c for t, c in self._connections if not t.is_alive()]
+            if not dead:
+                return
+            self._connections = [(t, c) for t, c in self._connections if t.is_alive()]
+        for conn in dead:
+            _close_quietly(conn)
+
+    @property
+    def open_connections(self) -> int:
+        """How many connections are open (for tests and diagnostics)."""
+        with self._lock:
+            return len(self._connections)
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -159,9 +195,13 @@ class Database:
         self._closed = True
         with self._lock:
             connections, self._connections = self._connections, []
-        for conn in connections:
-            try:
-                conn.close()
-            except sqlite3.Error:  # a connection of a thread that is mid-statement
-                pass
+        for _, conn in connections:
+            _close_quietly(conn)
         self._local = threading.local()
+
+
+def _close_quietly(conn: sqlite3.Connection) -> None:
+    try:
+        conn.close()
+    except sqlite3.Error:  # a connection of a thread that is mid-statement
+        pass

@@ -18,12 +18,20 @@ _LOOKUP_CHUNK = 900  # stays under SQLite's bound-parameter limit on old builds
 class PredictionMixin:
     _db: Database
 
-    def add_predictions(self, predictions: Iterable[Prediction]) -> list[Prediction]:
+    def add_predictions(
+        self, predictions: Iterable[Prediction], *, skip_existing: bool = False
+    ) -> list[Prediction]:
         """Store predictions in one transaction; returns them with ``id`` and ``version`` set.
 
         Versions count up per task in input order. All or nothing: an unknown task id or a
         result that cannot be stored leaves the project as it was. Completions are never
         touched.
+
+        ``skip_existing``: leave out a prediction when its task already has one of the same
+        ``pipeline_hash`` and ``document_hash`` (stored before, or earlier in this call). The
+        check runs inside the write transaction, so two runs of one pipeline writing at once
+        store each task once. Predictions without both hashes are always stored. Only the
+        stored predictions are returned.
         """
         items = list(predictions)
         for i, p in enumerate(items):
@@ -63,6 +71,12 @@ class PredictionMixin:
                     f"predictions name tasks that are not in this project: {missing[:20]}"
                     + (" ..." if len(missing) > 20 else "")
                 )
+            if skip_existing:
+                keep = _not_yet_stored(conn, items)
+                items = [p for p, k in zip(items, keep, strict=True) if k]
+                encoded = [e for e, k in zip(encoded, keep, strict=True) if k]
+                if not items:
+                    return []
             first = next_id(conn, "predictions")
             rows = []
             latest: dict[int, str] = {}
@@ -164,3 +178,36 @@ class PredictionMixin:
 
     def count_predictions(self) -> int:
         return self._db.read(lambda c: c.execute("SELECT count(*) FROM predictions").fetchone()[0])
+
+
+def _not_yet_stored(conn, items: list[Prediction]) -> list[bool]:
+    """Per prediction: False when its (task, pipeline hash, document hash) is already stored.
+
+    Uses the predictions_pipeline index (pipeline_hash, task_id, document_hash).
+    """
+    keys = sorted({(p.pipeline_hash, p.task_id, p.document_hash) for p in items
+                   if p.pipeline_hash is not None and p.document_hash is not None})
+    existing: set[tuple[str, int, str]] = set()
+    for start in range(0, len(keys), _LOOKUP_CHUNK):
+        part = json.dumps([list(k) for k in keys[start : start + _LOOKUP_CHUNK]])
+        existing.update(
+            (row[0], row[1], row[2])
+            for row in conn.execute(
+                "SELECT p.pipeline_hash, p.task_id, p.document_hash FROM json_each(?) AS k "
+                "JOIN predictions AS p ON p.pipeline_hash = json_extract(k.value, '$[0]') "
+                "AND p.task_id = json_extract(k.value, '$[1]') "
+                "AND p.document_hash = json_extract(k.value, '$[2]')",
+                (part,),
+            )
+        )
+    keep = []
+    for p in items:
+        key = (p.pipeline_hash, p.task_id, p.document_hash)
+        if p.pipeline_hash is None or p.document_hash is None:
+            keep.append(True)
+        elif key in existing:
+            keep.append(False)
+        else:
+            existing.add(key)  # a second copy in this same call is a duplicate too
+            keep.append(True)
+    return keep

@@ -1,0 +1,90 @@
+"""A thread's connection ends with the thread: short-lived threads never pile up open files."""
+
+from __future__ import annotations
+
+import threading
+
+import psutil
+from store_fixtures import filled_project, prediction
+
+from preannotate_lab.store import Project
+
+
+def _in_thread(fn) -> None:
+    errors: list[BaseException] = []
+
+    def body() -> None:
+        try:
+            fn()
+        except BaseException as exc:  # reported to the test thread
+            errors.append(exc)
+
+    t = threading.Thread(target=body)
+    t.start()
+    t.join(timeout=60)
+    assert errors == []
+
+
+def test_threads_that_forget_to_release_leave_open_files_flat(project_path):
+    project, ids = filled_project(project_path)
+    me = psutil.Process()
+    _in_thread(project.count_tasks)  # one connection of a (now dead) thread may stay
+    before = me.num_fds()
+    for i in range(50):
+        _in_thread(lambda i=i: project.task_rows(search="Apple") and project.count_tasks())
+        _in_thread(lambda i=i: project.add_predictions([prediction(ids[i % len(ids)])]))
+    # each new connection closes those of dead threads: at most the main thread's and one more
+    assert me.num_fds() <= before + 3, (before, me.num_fds())
+    assert project._db.open_connections <= 2
+    assert project.count_predictions() == 50
+    project.close()
+
+
+def test_release_thread_closes_the_connection_and_the_thread_may_come_back(project_path):
+    project, ids = filled_project(project_path)
+    me = psutil.Process()
+    seen: list[tuple[int, int]] = []
+
+    def work() -> None:
+        project.count_tasks()
+        opened = project._db.open_connections
+        project.release_thread()
+        seen.append((opened, project._db.open_connections))
+        # released early by mistake: the next call simply opens a new connection
+        assert project.count_tasks() == len(ids)
+        project.release_thread()
+
+    # SQLite keeps the file descriptor of a closed connection for reuse while another one of
+    # this process holds a lock on the file: measure after the first round
+    _in_thread(work)
+    before = me.num_fds()
+    for _ in range(50):
+        _in_thread(work)
+    assert seen[0][0] == seen[0][1] + 1  # release closed exactly this thread's connection
+    assert me.num_fds() <= before, (before, me.num_fds())
+    assert project._db.open_connections == 1  # the main thread's (from filled_project)
+    project.close()
+
+
+def test_close_still_closes_every_threads_connection(project_path):
+    project, _ = filled_project(project_path)
+    me = psutil.Process()
+    gate, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        project.count_tasks()
+        gate.set()
+        done.wait(10)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    gate.wait(10)
+    assert project._db.open_connections == 2
+    with_project = me.num_fds()
+    project.close()
+    assert me.num_fds() < with_project
+    done.set()
+    t.join()
+    reopened = Project.open(project_path)
+    assert reopened.count_tasks() == 5
+    reopened.close()
