@@ -128,6 +128,7 @@ class Server:
         """
         if self._status == "stopped":
             raise ServerError(f"server {self.name!r} was deleted; deploy a new one with servers.deploy(...)")
+        self._check_fits(project)
         job = Job(self, project, task_ids, force=force, batch_size=batch_size,
                   chunk_size=chunk_size, backend=backend_from(backend) if backend else self.backend,
                   on_progress=on_progress, ocr_options=ocr_options)
@@ -146,6 +147,36 @@ class Server:
         if wait:
             job.wait()
         return job
+
+    def _check_fits(self, project: Any) -> None:
+        """Refuse a run whose predictions would not fit the project or would be stale.
+
+        A server deployed from another config may predict labels this project's config lacks;
+        a rule set or model edited in the hub since the deploy would be run in its old version
+        while its predictions claim to be current. Both are refused with what to do instead.
+        """
+        try:
+            config = project.config
+        except Exception:  # e.g. a closed project: the job itself reports that clearly
+            config = None
+        if config is not None:
+            allowed = set(config.all_values)
+            extra = [label for label in self.labels if label not in allowed]
+            if extra:
+                raise ServerError(
+                    f"server {self.name!r} predicts {', '.join(map(repr, extra))}, which the config "
+                    f"of project {project.name!r} does not have; deploy a server from this "
+                    f"project's config (servers.deploy(project)) or add those labels to it")
+        changed = []
+        for stage in self.spec.stages:
+            current = _hub_version(stage.name)
+            if current is not None and current != stage.version:
+                changed.append(f"{stage.name} ({stage.version} -> {current})")
+        if changed:
+            raise ServerError(
+                f"server {self.name!r} was deployed with older versions of {', '.join(changed)}; "
+                f"delete it and deploy again (servers.delete({self.name!r}); "
+                f"servers.deploy(project)) to pre-annotate with the current ones")
 
     def _work(self) -> None:
         while True:
@@ -249,3 +280,13 @@ def _resource_provenance(resource: Any) -> dict[str, Any]:
         out["model"] = {"name": meta.name, "version": getattr(meta, "version", None),
                         "spacy_version": getattr(meta, "spacy_version", None)}
     return out
+
+
+def _hub_version(name: str) -> str | None:
+    """The version the hub has now for ``name`` (None: not a hub resource, e.g. built inline)."""
+    from ..resources import hub
+
+    try:
+        return hub.info(name).version
+    except Exception:  # an inline resource, or one removed from the hub since the deploy
+        return None
