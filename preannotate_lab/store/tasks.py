@@ -146,20 +146,7 @@ class TaskMixin:
         indexed ``tasks.source_id`` column, so the cost grows with the ids asked for, not
         with the size of the project. Non-text ids are compared as ``str(id)``.
         """
-        wanted = sorted({str(s) for s in source_ids})
-        found: dict[str, list[int]] = {}
-        for start in range(0, len(wanted), _LOOKUP_CHUNK):
-            part = json.dumps(wanted[start : start + _LOOKUP_CHUNK], ensure_ascii=False)
-            rows = self._db.read(
-                lambda c, p=part: c.execute(
-                    "SELECT source_id, id FROM tasks WHERE source_id IN "
-                    "(SELECT value FROM json_each(?)) ORDER BY id",
-                    (p,),
-                ).fetchall()
-            )
-            for source_id, task_id in rows:
-                found.setdefault(source_id, []).append(task_id)
-        return found
+        return self._task_ids_by("source_id", {str(s) for s in source_ids})
 
     def task_ids_by_content_key(self, keys: Iterable[str]) -> dict[str, list[int]]:
         """Stored tasks whose :func:`~.keys.content_key` is one of ``keys``: key -> task ids.
@@ -167,19 +154,23 @@ class TaskMixin:
         The counterpart of :meth:`task_ids_by_source_id` for tasks read without an id; each
         list is in id order. Uses the indexed ``tasks.content_key`` column.
         """
-        wanted = sorted(set(keys))
+        return self._task_ids_by("content_key", set(keys))
+
+    def _task_ids_by(self, column: str, values: set[str]) -> dict[str, list[int]]:
+        """value -> task ids (in id order) for an indexed text column, asked in chunks."""
+        wanted = sorted(values)
         found: dict[str, list[int]] = {}
         for start in range(0, len(wanted), _LOOKUP_CHUNK):
-            part = json.dumps(wanted[start : start + _LOOKUP_CHUNK])
+            part = json.dumps(wanted[start : start + _LOOKUP_CHUNK], ensure_ascii=False)
             rows = self._db.read(
                 lambda c, p=part: c.execute(
-                    "SELECT content_key, id FROM tasks WHERE content_key IN "
+                    f"SELECT {column}, id FROM tasks WHERE {column} IN "  # noqa: S608 - fixed names
                     "(SELECT value FROM json_each(?)) ORDER BY id",
                     (p,),
                 ).fetchall()
             )
-            for key, task_id in rows:
-                found.setdefault(key, []).append(task_id)
+            for value, task_id in rows:
+                found.setdefault(value, []).append(task_id)
         return found
 
     def update_task(
