@@ -173,6 +173,7 @@ def export_project(
 
 
 def _documents(project: Any, ids, source: str, report: ExportReport) -> Iterator[tuple[str, tuple]]:
+    missing = 0
     for task in project.iter_tasks(ids):
         if task.text is None:
             report.n_skipped += 1
@@ -181,9 +182,14 @@ def _documents(project: Any, ids, source: str, report: ExportReport) -> Iterator
         results = pick_results(project, task.id, source)
         if results is None:
             report.n_skipped += 1
+            missing += 1
             continue
         report.n_tasks += 1
         yield task.text, results
+    if missing:  # one line, not one per task: say why the file may be short, and what to do
+        other = "predictions" if source == "completions" else "completions"
+        report.notes.append(f"{missing} task(s) have no {source} and were not exported; "
+                            f"source={other!r} (CLI: --source {other}) exports those")
 
 
 def _export_docbin(project: Any, ids, source: str, out: Any, lang: str, report: ExportReport) -> ExportReport:
