@@ -53,7 +53,8 @@ def _edit_completions(path: str, task_ids: list[int], errors: list) -> None:
         errors.append(exc)
 
 
-def _read_grid(path: str, stop: threading.Event, errors: list, pages: list) -> None:
+def _read_grid(path: str, stop: threading.Event, errors: list, pages: list,
+               reading: threading.Event | None = None) -> None:
     try:
         with Project.open(path) as project:
             while not stop.is_set():
@@ -65,8 +66,12 @@ def _read_grid(path: str, stop: threading.Event, errors: list, pages: list) -> N
                 ):
                     total, rows = project.task_rows(limit=20, **kw)
                     pages.append(total)
+                if reading is not None:
+                    reading.set()
     except BaseException as exc:
         errors.append(exc)
+        if reading is not None:
+            reading.set()
 
 
 def _check_nothing_lost(path, task_ids: list[int], completion_tasks: list[int]) -> None:
@@ -102,8 +107,9 @@ def test_threads_write_and_read_at_once(project_path):
     completion_tasks = task_ids[:100]
     errors: list = []
     pages: list = []
-    stop = threading.Event()
-    reader = threading.Thread(target=_read_grid, args=(str(project_path), stop, errors, pages))
+    stop, reading = threading.Event(), threading.Event()
+    reader = threading.Thread(target=_read_grid,
+                              args=(str(project_path), stop, errors, pages, reading))
     writers = [
         threading.Thread(target=_add_predictions, args=(str(project_path), task_ids, errors)),
         threading.Thread(
@@ -111,6 +117,10 @@ def test_threads_write_and_read_at_once(project_path):
         ),
     ]
     reader.start()
+    # the writers start once the reader is reading, so "pages while they wrote" does not
+    # depend on which thread the scheduler runs first
+    assert reading.wait(timeout=60)
+    before = len(pages)
     for t in writers:
         t.start()
     for t in writers:
@@ -118,7 +128,7 @@ def test_threads_write_and_read_at_once(project_path):
     stop.set()
     reader.join(timeout=60)
     assert errors == []
-    assert pages  # the reader got pages while the writers wrote
+    assert len(pages) > before  # the reader got pages while the writers wrote
     _check_nothing_lost(project_path, task_ids, completion_tasks)
 
 
