@@ -42,7 +42,7 @@ TARGETS = {
 
 
 def _config() -> Any:
-    from preannotate_lab.config import LabelingConfig
+    from preannotate_lab.labeling import LabelingConfig
 
     return LabelingConfig.from_labels({MODEL: LABELS})
 

@@ -22,8 +22,8 @@ _EXPORTS: dict[str, str] = {
     "Span": "model", "Choice": "model", "Relation": "model",
     "Prediction": "model", "Completion": "model",
     # project and config
-    "Project": "store", "LabelingConfig": "config", "ConfigError": "config",
-    "ConfigProblem": "config", "ModelInfo": "config",
+    "Project": "store", "LabelingConfig": "labeling", "ConfigError": "labeling",
+    "ConfigProblem": "labeling", "ModelInfo": "labeling",
     # pre-annotation
     "hub": "resources", "servers": "server", "Rule": "resources.rules", "RuleSet": "resources.rules", "diff_results": "compare", "agreement": "compare",
     # import / export

@@ -184,7 +184,7 @@ def _open_project(path: str):
 
 def _read_xml(path: str):
     """A labeling config from a file; its errors name the file."""
-    from .config import ConfigError, LabelingConfig
+    from .labeling import ConfigError, LabelingConfig
 
     try:
         return LabelingConfig.from_xml(Path(path).read_bytes())

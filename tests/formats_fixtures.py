@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from preannotate_lab.config import LabelingConfig
+from preannotate_lab.labeling import LabelingConfig
 from preannotate_lab.store import Project
 
 DATA = Path(__file__).parent / "data" / "formats"

@@ -12,7 +12,7 @@ NER_LABELS = ["PERSON", "ORG", "GPE", "DATE", "MONEY", "NORP", "CARDINAL", "LOC"
 
 
 def config_for(models: dict[str, list[str]]) -> Any:
-    from preannotate_lab.config import LabelingConfig
+    from preannotate_lab.labeling import LabelingConfig
 
     return LabelingConfig.from_labels(models)
 

@@ -132,7 +132,7 @@ def test_demo_prints_a_summary_of_real_predictions(tmp_path: Path) -> None:
 
 
 def test_config_from_a_classification_resource_then_run(tmp_path: Path) -> None:
-    from preannotate_lab.config import LabelingConfig
+    from preannotate_lab.labeling import LabelingConfig
     from preannotate_lab.model import Choice
     from preannotate_lab.resources import hub
 

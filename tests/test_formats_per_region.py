@@ -12,8 +12,8 @@ from dataclasses import replace
 
 import pytest
 
-from preannotate_lab.config import LabelingConfig
 from preannotate_lab.formats import export_project, import_path
+from preannotate_lab.labeling import LabelingConfig
 from preannotate_lab.model import Choice, Span, Task
 from preannotate_lab.resources import hub
 from preannotate_lab.server import ServerManager

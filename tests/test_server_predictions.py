@@ -143,7 +143,7 @@ def test_a_successful_rerun_clears_an_old_task_error(manager, sample_texts, proj
 
 
 def test_assertion_stamps_only_the_statuses_the_config_gives_it(manager, project_path):
-    from preannotate_lab.config import LabelingConfig
+    from preannotate_lab.labeling import LabelingConfig
 
     texts = ["There is no evidence that John Smith visited Paris last year.",
              "Mary Jones visited Paris last year."]

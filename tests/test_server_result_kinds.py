@@ -12,8 +12,8 @@ import json
 import pytest
 from server_fixtures import MODEL, entity_keys, make_project
 
-from preannotate_lab.config import LabelingConfig
 from preannotate_lab.formats import export_project, import_path
+from preannotate_lab.labeling import LabelingConfig
 from preannotate_lab.model import Choice, Document, Relation, Span
 from preannotate_lab.resources import hub
 from preannotate_lab.server import CapacityError, ServerError, ServerManager

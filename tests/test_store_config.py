@@ -8,7 +8,7 @@ from store_fixtures import TEXTS, filled_project, span_of
 from preannotate_lab.model import Choice, Completion
 from preannotate_lab.store import Project
 
-config_module = pytest.importorskip("preannotate_lab.config")
+config_module = pytest.importorskip("preannotate_lab.labeling")
 LabelingConfig = config_module.LabelingConfig
 ConfigError = config_module.ConfigError
 

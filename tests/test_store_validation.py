@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from preannotate_lab.config import ConfigError
+from preannotate_lab.labeling import ConfigError
 from preannotate_lab.model import Choice, Completion, Span, Task
 from preannotate_lab.store import Project
 from preannotate_lab.store.checks import InvalidCompletionError
@@ -81,7 +81,7 @@ def test_first_config_after_imported_completions_must_have_their_labels(tmp_path
 def test_completion_from_a_prediction_leaves_out_labels_the_config_lacks(tmp_path) -> None:
     """The config changed after the prediction: the copy keeps what the config allows, and
     its history keeps the whole prediction, so nothing is lost."""
-    from preannotate_lab.config import LabelingConfig
+    from preannotate_lab.labeling import LabelingConfig
     from preannotate_lab.model import Prediction, Relation, Span, Task
     from preannotate_lab.store import Project
 

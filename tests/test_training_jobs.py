@@ -8,7 +8,7 @@ import psutil
 import pytest
 from training_fixtures import MODEL, TRAINED_LABELS, completed_project
 
-from preannotate_lab.config import LabelingConfig
+from preannotate_lab.labeling import LabelingConfig
 from preannotate_lab.model import Task, spans_of
 from preannotate_lab.resources import Hub
 from preannotate_lab.store import Project

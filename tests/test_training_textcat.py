@@ -36,7 +36,7 @@ def test_textcat_from_choices_lands_in_the_hub_and_classifies(tmp_path, sample_t
 
 
 def test_multiple_choice_config_trains_a_multilabel_classifier(tmp_path, sample_texts):
-    from preannotate_lab.config import LabelingConfig
+    from preannotate_lab.labeling import LabelingConfig
 
     project, _ = classified_project(tmp_path / "multi.sqlite", sample_texts)
     project.set_config(LabelingConfig.from_labels({}, choices={"topic": ["business", "world"]},

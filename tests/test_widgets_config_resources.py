@@ -18,7 +18,7 @@ from widgets_fixtures import (
 )
 
 import preannotate_lab as pl
-from preannotate_lab.config import LabelingConfig
+from preannotate_lab.labeling import LabelingConfig
 from preannotate_lab.model import Choice, Relation, Span
 from preannotate_lab.resources import hub
 from preannotate_lab.widgets import ConfigBuilder

@@ -13,7 +13,7 @@ from widgets_fixtures import (
     updates,
 )
 
-from preannotate_lab.config import LabelingConfig
+from preannotate_lab.labeling import LabelingConfig
 from preannotate_lab.model import Choice, Relation, Span
 from preannotate_lab.widgets import LabelingView
 

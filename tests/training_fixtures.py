@@ -25,7 +25,7 @@ def completed_project(path: Path, nlp: Any, texts: list[str], *, ground_truth_ev
     """A project whose completions start from a real pipeline's predictions, then are edited:
     GPE relabeled PLACE, every other label but PERSON/ORG deleted; some marked ground truth.
     Returns (project, task ids, the spans of each task's completion)."""
-    from preannotate_lab.config import LabelingConfig
+    from preannotate_lab.labeling import LabelingConfig
     from preannotate_lab.store import Project
 
     project = Project.create(path, LabelingConfig.from_labels({None: list(TRAINED_LABELS)}))
@@ -55,7 +55,7 @@ def topic_of(text: str) -> str:
 
 def classified_project(path: Path, texts: list[str]) -> tuple[Any, list[int]]:
     """A project whose completions each choose one topic (business / world)."""
-    from preannotate_lab.config import LabelingConfig
+    from preannotate_lab.labeling import LabelingConfig
     from preannotate_lab.store import Project
 
     config = LabelingConfig.from_labels({}, choices={"topic": [*TOPICS, "world"]})

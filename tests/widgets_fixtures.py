@@ -103,6 +103,6 @@ def make_project(path: Path, texts: list[str], config: Any = None) -> Any:
 
 
 def ner_config(labels: list[str] | None = None) -> Any:
-    from preannotate_lab.config import LabelingConfig
+    from preannotate_lab.labeling import LabelingConfig
 
     return LabelingConfig.from_labels({MODEL: labels or ["PERSON", "ORG", "GPE", "DATE"]})

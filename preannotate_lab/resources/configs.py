@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .base import ResourceError
 
 if TYPE_CHECKING:
-    from ..config import LabelingConfig
+    from ..labeling import LabelingConfig
 
 # names a <Choices> control must not take: the config's own labels control and text object
 _RESERVED = {"label", "text", "image"}
@@ -26,7 +26,7 @@ def config_for(hub: Any, names: Iterable[str], labels: Iterable[str] | None = No
 
     Raises ResourceError naming a resource that is unknown or keeps no value after ``labels``.
     """
-    from ..config import LabelingConfig
+    from ..labeling import LabelingConfig
 
     wanted = set(labels) if labels is not None else None
     ner: dict[str, list[str]] = {}

@@ -23,7 +23,7 @@ from .base import KINDS, Resource, ResourceError, ResourceInfo
 from .library import user_home
 
 if TYPE_CHECKING:
-    from ..config import LabelingConfig, ModelInfo
+    from ..labeling import LabelingConfig, ModelInfo
     from .rules import RulesLibrary
 
 _FACTORIES: dict[str, type[Resource]] = {}
@@ -209,7 +209,7 @@ class Hub:
 
     def model_info(self, name: str) -> ModelInfo:
         """The facts config validation needs: kind, language and what may share a server."""
-        from ..config import ModelInfo
+        from ..labeling import ModelInfo
 
         info = self.info(name)
         return ModelInfo(

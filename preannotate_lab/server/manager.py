@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from .._config_resources import ResourceUse
+from ..labeling import ResourceUse
 from ..resources.base import ResourceError, content_hash
 from .backends import Backend, backend_from
 from .cache import CacheEntry, ResourceCache

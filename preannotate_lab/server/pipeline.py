@@ -15,7 +15,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..config import RelationPair
+from ..labeling import RelationPair
 from ..model import Choice, Document, Relation, Result, Span
 from ..resources.base import ItemError, content_hash
 from .errors import ServerError

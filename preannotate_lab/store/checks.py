@@ -16,7 +16,7 @@ from ..model import Choice, Relation, Result, Span
 from .errors import InvalidRecordError
 
 if TYPE_CHECKING:
-    from ..config import LabelingConfig
+    from ..labeling import LabelingConfig
 
 PROBLEMS_SHOWN = 10
 

@@ -16,7 +16,7 @@ from .schema import prepare
 from .tasks import TaskMixin
 
 if TYPE_CHECKING:
-    from ..config import LabelingConfig
+    from ..labeling import LabelingConfig
 
 
 def _meta(conn, key: str) -> str | None:
@@ -150,7 +150,7 @@ class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin):
         if xml is None:
             return None
         if self._config_cache is None or self._config_cache[0] != xml:
-            from ..config import LabelingConfig
+            from ..labeling import LabelingConfig
 
             self._config_cache = (xml, LabelingConfig.from_xml(xml))
         return self._config_cache[1]
@@ -168,7 +168,7 @@ class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin):
           config, the labels it drops; for the first config, every label the completions use
           (e.g. completions imported before any config). The message names labels and tasks.
         """
-        from ..config import ConfigError, LabelingConfig
+        from ..labeling import ConfigError, LabelingConfig
 
         new = LabelingConfig.from_xml(config) if isinstance(config, str) else config
         if not isinstance(new, LabelingConfig):
@@ -215,10 +215,10 @@ def _values(config: LabelingConfig) -> list[str]:
 
 
 def _removal_message(path: Path, conflicts: dict[str, list[int]], *, first: bool) -> str:
-    from .._config_validate import task_list
+    from ..labeling import describe_tasks
 
     problems = [
-        f"label {label!r} is used by completions of {task_list(tasks)}"
+        f"label {label!r} is used by completions of {describe_tasks(tasks)}"
         for label, tasks in sorted(conflicts.items())
     ]
     what = "the first config" if first else "the new config"

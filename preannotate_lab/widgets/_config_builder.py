@@ -16,12 +16,8 @@ from ._servers import jsonable
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
-def _config_module() -> Any:
-    return import_module("preannotate_lab.config")
-
-
-def _edit_module() -> Any:
-    return import_module("preannotate_lab._config_edit")
+def _labeling() -> Any:
+    return import_module("preannotate_lab.labeling")
 
 
 class ConfigBuilder(RpcWidget):
@@ -87,9 +83,9 @@ class ConfigBuilder(RpcWidget):
             raise ValueError(f"choose at least one label of {resource!r}")
         if info.kind in ("classification", "relation"):
             fragment = self.hub.config_for([resource], chosen)
-            self.draft = fragment if self.draft is None else _edit_module().merge_controls(self.draft, fragment)
+            self.draft = fragment if self.draft is None else _labeling().merge_controls(self.draft, fragment)
         elif self.draft is None:
-            config = _config_module().LabelingConfig
+            config = _labeling().LabelingConfig
             assertion = {resource: chosen} if info.kind == "assertion" else None
             self.draft = config.from_labels({} if assertion else {resource: chosen}, assertion=assertion)
         else:
@@ -118,11 +114,11 @@ class ConfigBuilder(RpcWidget):
         if model is not None:
             self._require_kind(model, "classification")
         if self.draft is None:
-            self.draft = _config_module().LabelingConfig.from_labels(
+            self.draft = _labeling().LabelingConfig.from_labels(
                 {}, choices={name: values}, choice=choice, per_region=bool(per_region),
                 choice_models={name: model} if model else None)
         else:
-            self.draft = _edit_module().add_choices(self.draft, name, values, choice=choice,
+            self.draft = _labeling().add_choices(self.draft, name, values, choice=choice,
                                                     per_region=bool(per_region), model=model)
         self._show_draft()
         return self.choices
@@ -131,7 +127,7 @@ class ConfigBuilder(RpcWidget):
     def remove_choices(self, name: str, values: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """Remove choices of control ``name`` (None: the whole control)."""
         self._require_draft()
-        self.draft = _edit_module().remove_choices(
+        self.draft = _labeling().remove_choices(
             self.draft, name, None if values is None else [str(v) for v in values])
         self._show_draft()
         return self.choices
@@ -146,14 +142,14 @@ class ConfigBuilder(RpcWidget):
         self._require_draft()
         if model is not None:
             self._require_kind(model, "relation")
-        self.draft = _edit_module().add_relation(self.draft, value, allowed, model=model)
+        self.draft = _labeling().add_relation(self.draft, value, allowed, model=model)
         self._show_draft()
         return self.relations
 
     @request("remove_relation")
     def remove_relation(self, value: str) -> list[dict[str, Any]]:
         self._require_draft()
-        self.draft = _edit_module().remove_relation(self.draft, value)
+        self.draft = _labeling().remove_relation(self.draft, value)
         self._show_draft()
         return self.relations
 
@@ -187,7 +183,7 @@ class ConfigBuilder(RpcWidget):
     @request("set_xml")
     def set_xml(self, xml: str) -> list[dict[str, Any]]:
         """Replace the draft by hand-written XML (parsed safely; a bad XML leaves the draft)."""
-        self.draft = _config_module().LabelingConfig.from_xml(xml, source="the edited XML")
+        self.draft = _labeling().LabelingConfig.from_xml(xml, source="the edited XML")
         self._show_draft()
         return self.labels
 
@@ -290,4 +286,4 @@ def _edit_label(config: Any, value: str, background: str | None, hotkey: str | N
             else:
                 element.attrib.pop("hotkey", None)
     xml = ET.tostring(root, encoding="unicode")
-    return _config_module().LabelingConfig.from_xml(xml)
+    return _labeling().LabelingConfig.from_xml(xml)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from preannotate_lab.config import ConfigError, LabelingConfig, RelationPair
+from preannotate_lab.labeling import ConfigError, LabelingConfig, RelationPair
 
 DATA = Path(__file__).parent / "data" / "config"
 
@@ -165,7 +165,7 @@ def test_a_thousand_labels_get_distinct_readable_colors():
 
 
 def test_color_choice_ends_even_when_every_color_is_taken():
-    from preannotate_lab._config_xml import PALETTE, _generated, next_color
+    from preannotate_lab.labeling import PALETTE, generated_color, next_color
 
-    taken = set(PALETTE) | {_generated(step) for step in range(10_000)}
-    assert next_color(taken, 3) == _generated(3)  # repeats rather than looping forever
+    taken = set(PALETTE) | {generated_color(step) for step in range(10_000)}
+    assert next_color(taken, 3) == generated_color(3)  # repeats rather than looping forever

@@ -6,8 +6,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from .types import KIND_OF_ROLE, ConfigProblem, Control, ModelInfo, ModelInfoSource
+
 if TYPE_CHECKING:
-    from .config import ConfigProblem, LabelingConfig, ModelInfo, ModelInfoSource
+    from .config import LabelingConfig
+
+__all__ = ["TASKS_SHOWN", "describe_tasks", "validate"]
 
 TASKS_SHOWN = 3
 
@@ -28,12 +32,10 @@ def validate(config: LabelingConfig, max_models_per_server: int,
 
 def _problem(code: str, message: str, labels: Iterable[str] = (), tasks: Iterable[int] = (),
              severity: str = "error") -> ConfigProblem:
-    from .config import ConfigProblem
-
     return ConfigProblem(code, message, tuple(labels), tuple(tasks), severity)  # type: ignore[arg-type]
 
 
-def _control_desc(control) -> str:
+def _control_desc(control: Control) -> str:
     return f"<{control.tag}>" + (f" {control.name!r}" if control.name else "")
 
 
@@ -203,8 +205,6 @@ def _models(config: LabelingConfig, limit: int,
 
 def _kinds(config: LabelingConfig, infos: Mapping[str, ModelInfo | None]) -> list[ConfigProblem]:
     """A resource must be of the kind its place needs (a Choices control needs a classifier)."""
-    from ._config_resources import KIND_OF_ROLE
-
     out = []
     where = {"labels": "NER labels", "assertion": "assertion labels",
              "choices": "a <Choices> control", "relations": "relations"}
@@ -224,7 +224,7 @@ def _kinds(config: LabelingConfig, infos: Mapping[str, ModelInfo | None]) -> lis
     return out
 
 
-def task_list(tasks: list[int]) -> str:
+def describe_tasks(tasks: list[int]) -> str:
     """"tasks 1, 2, 3 and 47 more" (or "task 5")."""
     if len(tasks) == 1:
         return f"task {tasks[0]}"
@@ -245,7 +245,7 @@ def _labels_in_use(config: LabelingConfig,
             continue
         out.append(_problem(
             "labels_in_use",
-            f"label {label!r} is removed but completions of {task_list(tasks)} use it; keep the "
+            f"label {label!r} is removed but completions of {describe_tasks(tasks)} use it; keep the "
             "label, or change those completions first",
             [label], tasks,
         ))

@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
-from ._config_build import CHOICE_MODES, _as_list, _check_value, _insert_indented, _remove_indented
-from ._config_xml import ConfigError
+from .tree import CHOICE_MODES, as_list, check_value, insert_indented, remove_indented
+from .types import ConfigError, RelationDef
 
 if TYPE_CHECKING:
     from .config import LabelingConfig
@@ -32,12 +32,8 @@ __all__ = ["add_choices", "add_relation", "merge_controls", "remove_choices", "r
 
 
 def _rebuilt(config: LabelingConfig, root: ET.Element, *touched: ET.Element) -> LabelingConfig:
-    from .config import LabelingConfig
-
     _tidy(root, touched)
-
-    before, after = config._outer
-    return LabelingConfig(root, source=config._source, before=before, after=after)
+    return config._with_root(root)
 
 
 def _tidy(root: ET.Element, touched: Iterable[ET.Element]) -> None:
@@ -74,10 +70,10 @@ def add_choices(config: LabelingConfig, name: str, values: Iterable[str], *,
     ``model`` names the classification resource that predicts the control (``model=``); a
     control another resource already predicts is refused (remove it or pick another name).
     """
-    _check_value(name, "choices name")
+    check_value(name, "choices name")
     if model is not None:
-        _check_value(model, f"resource of choices {name!r}")
-    wanted = list(dict.fromkeys(_as_list(values, f"choice of {name!r}")))
+        check_value(model, f"resource of choices {name!r}")
+    wanted = list(dict.fromkeys(as_list(values, f"choice of {name!r}")))
     if not wanted:
         raise ConfigError(f"give at least one choice to add to {name!r}")
     if choice not in CHOICE_MODES:
@@ -110,11 +106,11 @@ def add_choices(config: LabelingConfig, name: str, values: Iterable[str], *,
         if model is not None:
             attrs["model"] = model
         group = ET.Element("Choices", attrs)
-        _insert_indented(root, group)
+        insert_indented(root, group)
     have = {e.get("value") for e in group.iter("Choice")}
     for value in wanted:
         if value not in have:
-            _insert_indented(group, ET.Element("Choice", {"value": value}))
+            insert_indented(group, ET.Element("Choice", {"value": value}))
     return _rebuilt(config, root, group)
 
 
@@ -127,9 +123,9 @@ def remove_choices(config: LabelingConfig, name: str, values: Iterable[str] | No
     group = found[0]
     parents = {child: parent for parent in root.iter() for child in parent}
     if values is None:
-        _remove_indented(parents[group], group)
+        remove_indented(parents[group], group)
         return _rebuilt(config, root)
-    drop = list(dict.fromkeys(_as_list(values, f"choice of {name!r}")))
+    drop = list(dict.fromkeys(as_list(values, f"choice of {name!r}")))
     elements = {e.get("value"): e for e in group.iter("Choice")}
     unknown = [v for v in drop if v not in elements]
     if unknown:
@@ -137,7 +133,7 @@ def remove_choices(config: LabelingConfig, name: str, values: Iterable[str] | No
                           f"(it has: {', '.join(v for v in elements if v) or 'nothing'})")
     for value in drop:
         element = elements[value]
-        _remove_indented(parents[element], element)
+        remove_indented(parents[element], element)
     return _rebuilt(config, root, group)
 
 
@@ -151,11 +147,9 @@ def add_relation(config: LabelingConfig, value: str, allowed: str | Iterable[str
     (``require_labels=False`` keeps such rules: validation then warns until the labels come).
     ``model`` names the relation resource that predicts it (``<Relation model=...>``).
     """
-    from .config import RelationDef
-
-    _check_value(value, "relation")
+    check_value(value, "relation")
     if model is not None:
-        _check_value(model, f"resource of relation {value!r}")
+        check_value(model, f"resource of relation {value!r}")
     rule = allowed if isinstance(allowed, str) else ",".join(allowed)
     pairs, invalid = RelationDef.parse_allowed(rule)
     if invalid:
@@ -173,7 +167,7 @@ def add_relation(config: LabelingConfig, value: str, allowed: str | Iterable[str
         group = groups[0]
     else:
         group = ET.Element("Relations")
-        _insert_indented(root, group)
+        insert_indented(root, group)
         # Label Studio lists <Relations> first; move it there, keeping the indentation
         root.remove(group)
         root.insert(0, group)
@@ -181,7 +175,7 @@ def add_relation(config: LabelingConfig, value: str, allowed: str | Iterable[str
     attrs = {"value": value} | ({"allowed": ",".join(str(p) for p in pairs)} if pairs else {})
     if model is not None and group.get("model") != model:  # the group's model= already names it
         attrs["model"] = model
-    _insert_indented(group, ET.Element("Relation", attrs))
+    insert_indented(group, ET.Element("Relation", attrs))
     return _rebuilt(config, root, group)
 
 
@@ -195,9 +189,9 @@ def remove_relation(config: LabelingConfig, value: str) -> LabelingConfig:
         raise ConfigError(f"no relation {value!r} in the config (relations: {have})")
     for element in found:
         group = parents[element]
-        _remove_indented(group, element)
+        remove_indented(group, element)
         if not len(group):
-            _remove_indented(parents[group], group)
+            remove_indented(parents[group], group)
     return _rebuilt(config, root)
 
 

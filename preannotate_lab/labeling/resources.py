@@ -9,49 +9,20 @@ A config names resources in four places, each a *role*:
 * ``<Relations model="R">`` or ``<Relation value="works_for" model="R"/>``: a relation resource
   (role "relations"; a Relation's own model= wins over its control's).
 
-The server deploys one pipeline stage per :class:`ResourceUse`, and validation counts every
+The server deploys one pipeline stage per :class:`~.types.ResourceUse`, and validation counts every
 named resource toward the per-server limit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
+
+from .types import ROLES, RelationDef, ResourceUse, Role
 
 if TYPE_CHECKING:
-    from .config import LabelingConfig, RelationDef
+    from .config import LabelingConfig
 
-Role = Literal["labels", "assertion", "choices", "relations"]
-ROLES: tuple[Role, ...] = ("labels", "assertion", "choices", "relations")
-
-# the hub kind a resource must have to serve a role
-KIND_OF_ROLE: dict[str, str] = {
-    "labels": "ner", "assertion": "assertion", "choices": "classification", "relations": "relation",
-}
-
-
-@dataclass(frozen=True)
-class ResourceUse:
-    """One resource serving one control of a config, with the values it may predict there.
-
-    For "choices": ``per_region`` (classify each labeled region, not the whole task) and
-    ``when_label`` (perRegion only for regions with these labels, Label Studio's
-    ``whenLabelValue``). For "relations": ``relations`` holds the config's definitions, so
-    the server keeps only allowed label pairs.
-    """
-
-    resource: str
-    role: Role
-    control: str | None
-    values: tuple[str, ...]
-    per_region: bool = False
-    when_label: tuple[str, ...] = ()
-    relations: tuple[RelationDef, ...] = ()
-
-    @property
-    def kind(self) -> str:
-        """The hub kind this use needs ("ner", "assertion", "classification", "relation")."""
-        return KIND_OF_ROLE[self.role]
+__all__ = ["all_resources", "resource_uses", "resources_by_role"]
 
 
 def resource_uses(config: LabelingConfig) -> list[ResourceUse]:

@@ -8,26 +8,21 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
-from ._config_xml import ConfigError, next_color
+from .colors import next_color
+from .tree import (
+    CHOICE_MODES,
+    as_list,
+    check_value,
+    insert_indented,
+    is_labels_tag,
+    remove_indented,
+)
+from .types import ConfigError, RelationDef
 
 if TYPE_CHECKING:
     from .config import LabelingConfig
 
-CHOICE_MODES = ("single", "single-radio", "multiple")
-
-
-def _check_value(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{what} {value!r} is not a label: give a non-empty string")
-    if value != value.strip():
-        raise ConfigError(f"{what} {value!r} starts or ends with a space; remove it")
-    return value
-
-
-def _as_list(values: Iterable[str] | str, what: str) -> list[str]:
-    if isinstance(values, str):  # a bare string would otherwise become one label per letter
-        raise ConfigError(f"{what} must be a list of labels, not the string {values!r}")
-    return [_check_value(v, what) for v in values]
+__all__ = ["add_labels", "build", "remove_values"]
 
 
 def build(labels: Mapping[str | None, Iterable[str]],
@@ -37,8 +32,6 @@ def build(labels: Mapping[str | None, Iterable[str]],
           choice_models: Mapping[str, str] | None = None,
           relation_model: str | Mapping[str, str] | None = None) -> ET.Element:
     """The tree of a new config: Relations, then the labels control, the object, the Choices."""
-    from .config import RelationDef
-
     choice_models = dict(choice_models or {})
     unknown = [name for name in choice_models if name not in (choices or {})]
     if unknown:
@@ -47,7 +40,7 @@ def build(labels: Mapping[str | None, Iterable[str]],
             f"({', '.join(map(repr, choices or {})) or 'none given'}); add the control to choices="
         )
     for name, model in choice_models.items():
-        _check_value(model, f"resource of choices {name!r}")
+        check_value(model, f"resource of choices {name!r}")
     # a string names the resource of the whole <Relations>; a mapping one per relation value
     per_relation = dict(relation_model) if isinstance(relation_model, Mapping) else {}
     if relation_model is not None:
@@ -58,9 +51,9 @@ def build(labels: Mapping[str | None, Iterable[str]],
             if value not in relations:
                 raise ConfigError(f"relation_model names relation {value!r}, which is not in relations= "
                                   f"({', '.join(map(repr, relations))})")
-            _check_value(model, f"resource of relation {value!r}")
+            check_value(model, f"resource of relation {value!r}")
         if not per_relation:
-            _check_value(relation_model, "relation_model")
+            check_value(relation_model, "relation_model")
 
     if object_type not in ("text", "image"):
         raise ConfigError(f"object_type must be 'text' or 'image', not {object_type!r}")
@@ -75,7 +68,7 @@ def build(labels: Mapping[str | None, Iterable[str]],
     owner: dict[str, str | None] = {}
     for is_assertion, mapping in ((False, labels), (True, assertion or {})):
         for model, values in mapping.items():
-            for value in _as_list(values, f"label of model {model!r}"):
+            for value in as_list(values, f"label of model {model!r}"):
                 if value in owner:
                     if owner[value] == model:
                         continue
@@ -98,7 +91,7 @@ def build(labels: Mapping[str | None, Iterable[str]],
                 raise ConfigError(
                     f"relation {value!r} has rules that are not 'A>B' or 'A<>B': {', '.join(invalid)}"
                 )
-            attrs = {"value": _check_value(value, "relation")} | ({"allowed": rule} if rule else {})
+            attrs = {"value": check_value(value, "relation")} | ({"allowed": rule} if rule else {})
             if value in per_relation:
                 attrs["model"] = per_relation[value]
             ET.SubElement(group, "Relation", attrs)
@@ -110,13 +103,13 @@ def build(labels: Mapping[str | None, Iterable[str]],
         used.add(control[-1].get("background", ""))
     ET.SubElement(root, obj_tag, {"name": obj_name, "value": f"${obj_name}"})
     for name, values in (choices or {}).items():
-        attrs = {"name": _check_value(name, "choices name"), "toName": obj_name, "choice": choice}
+        attrs = {"name": check_value(name, "choices name"), "toName": obj_name, "choice": choice}
         if per_region:
             attrs["perRegion"] = "true"
         if name in choice_models:
             attrs["model"] = choice_models[name]
         group = ET.SubElement(root, "Choices", attrs)
-        for value in dict.fromkeys(_as_list(values, f"choice of {name!r}")):
+        for value in dict.fromkeys(as_list(values, f"choice of {name!r}")):
             ET.SubElement(group, "Choice", {"value": value})
     ET.indent(root, "  ")
     root.tail = "\n"
@@ -135,9 +128,7 @@ def _append_label(control: ET.Element, value: str, model: str | None, assertion:
 
 
 def _labels_controls(root: ET.Element) -> list[ET.Element]:
-    from .config import _is_labels_tag
-
-    return [e for e in root.iter() if _is_labels_tag(e)]
+    return [e for e in root.iter() if is_labels_tag(e)]
 
 
 def _parents(root: ET.Element) -> dict[ET.Element, ET.Element]:
@@ -147,7 +138,7 @@ def _parents(root: ET.Element) -> dict[ET.Element, ET.Element]:
 def add_labels(root: ET.Element, config: LabelingConfig, model: str | None, labels: list[str],
                assertion: bool, control_name: str | None, background: str | None) -> None:
     """Add ``labels`` to a labels control of ``root`` (a copy of ``config``'s tree), in place."""
-    values = _as_list(labels, f"label of model {model!r}")
+    values = as_list(labels, f"label of model {model!r}")
     controls = _labels_controls(root)
     if control_name is not None:
         controls = [c for c in controls if c.get("name") == control_name]
@@ -168,7 +159,7 @@ def add_labels(root: ET.Element, config: LabelingConfig, model: str | None, labe
             )
         color = background or next_color(used, len(used))
         used.add(color)
-        _insert_indented(target, _label_element(value, model, assertion, color))
+        insert_indented(target, _label_element(value, model, assertion, color))
 
 
 def _label_element(value: str, model: str | None, assertion: bool, background: str) -> ET.Element:
@@ -181,7 +172,7 @@ def _new_labels_control(root: ET.Element, config: LabelingConfig) -> ET.Element:
     objects = [e for e in root.iter() if e.get("name") and config.objects.get(e.get("name", "")) == e.tag]
     if not objects:
         obj = ET.Element("Text", {"name": "text", "value": "$text"})
-        _insert_indented(root, obj)
+        insert_indented(root, obj)
         objects = [obj]
     obj = objects[0]
     tag = "RectangleLabels" if obj.tag == "Image" else "Labels"
@@ -191,19 +182,6 @@ def _new_labels_control(root: ET.Element, config: LabelingConfig) -> ET.Element:
     parent.insert(index, control)
     control.tail = (parent.text if index == 0 else parent[index - 1].tail) or "\n"
     return control
-
-
-def _insert_indented(parent: ET.Element, child: ET.Element) -> None:
-    """Append ``child`` with the indentation its siblings use (or one level deeper than parent)."""
-    if len(parent):
-        last = parent[-1]
-        child.tail = last.tail
-        last.tail = parent[-2].tail if len(parent) > 1 else parent.text
-    else:
-        outer = parent.tail if parent.tail and parent.tail.strip() == "" else "\n"
-        parent.text = outer + "  "
-        child.tail = outer
-    parent.append(child)
 
 
 def remove_values(root: ET.Element, config: LabelingConfig, values: list[str]) -> None:
@@ -219,15 +197,4 @@ def remove_values(root: ET.Element, config: LabelingConfig, values: list[str]) -
     for parent in list(root.iter()):
         for child in list(parent):
             if child.tag in ("Label", "Choice", "Relation") and child.get("value") in drop:
-                _remove_indented(parent, child)
-
-
-def _remove_indented(parent: ET.Element, child: ET.Element) -> None:
-    children = list(parent)
-    index = children.index(child)
-    if index == len(children) - 1:
-        if index > 0:
-            children[index - 1].tail = child.tail
-        else:
-            parent.text = child.tail
-    parent.remove(child)
+                remove_indented(parent, child)

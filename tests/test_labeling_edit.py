@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from preannotate_lab import config as config_module
-from preannotate_lab._config_edit import (
+from preannotate_lab import labeling as config_module
+from preannotate_lab.labeling import (
+    ConfigError,
+    LabelingConfig,
     add_choices,
     add_relation,
     merge_controls,
     remove_choices,
     remove_relation,
 )
-from preannotate_lab.config import ConfigError, LabelingConfig
 
 USER_XML = """<!-- my config -->
 <View style="display: flex">

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from preannotate_lab.config import ConfigError, LabelingConfig, ModelInfo
+from preannotate_lab.labeling import ConfigError, LabelingConfig, ModelInfo
 
 DATA = Path(__file__).parent / "data" / "config"
 

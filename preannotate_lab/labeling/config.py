@@ -18,156 +18,24 @@ labels (``assertion="true"``), Visual NER (``<RectangleLabels>`` over ``<Image>`
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 from typing import Literal
 from xml.etree import ElementTree as ET
 
-from . import _config_xml as X
-from ._config_resources import ResourceUse
-from ._config_xml import MAX_CONFIG_BYTES, ConfigError
+from . import build, resources, validate, xmlio
+from .tree import IMAGE_TAGS, OBJECT_TAGS, read_control
+from .types import (
+    ConfigError,
+    ConfigProblem,
+    Control,
+    LabelDef,
+    ModelInfoSource,
+    RelationDef,
+    ResourceUse,
+)
 
-__all__ = [
-    "ConfigError", "ConfigProblem", "Control", "LabelDef", "LabelingConfig", "MAX_CONFIG_BYTES",
-    "ModelInfo", "RelationDef", "RelationPair",
-]
-
-ControlKind = Literal["labels", "choices", "relations", "other"]
-
-# Tags that show task data (they have name= and usually value="$field").
-OBJECT_TAGS = frozenset({
-    "Text", "HyperText", "Image", "Paragraphs", "Audio", "AudioPlus", "Video", "Table",
-    "TimeSeries", "PDF", "List",
-})
-IMAGE_TAGS = frozenset({"Image"})
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """What validation needs to know of a model: two models with different compat_key cannot share a server."""
-
-    name: str
-    kind: str = "ner"
-    language: str | None = None
-    compat_key: str = ""
-
-
-ModelInfoSource = Mapping[str, ModelInfo] | Callable[[str], ModelInfo]
-
-
-@dataclass(frozen=True)
-class ConfigProblem:
-    """One thing wrong with a config. ``severity`` "warning" problems do not block saving."""
-
-    code: str
-    message: str
-    labels: tuple[str, ...] = ()
-    tasks: tuple[int, ...] = ()
-    severity: Literal["error", "warning"] = "error"
-
-
-@dataclass(frozen=True)
-class LabelDef:
-    """One ``<Label>`` of a labels control (NER, assertion or Visual NER)."""
-
-    value: str
-    control: str  # name= of the owning control, Label Studio's from_name
-    model: str | None = None
-    background: str | None = None
-    hotkey: str | None = None
-    assertion: bool = False
-    tag: str = "Labels"  # the owning control's tag, e.g. "RectangleLabels"
-
-
-@dataclass(frozen=True)
-class RelationPair:
-    """An allowed (source label, target label) pair; "bi" means either direction."""
-
-    source: str
-    target: str
-    direction: Literal["right", "bi"] = "right"
-
-    def allows(self, source: str, target: str) -> bool:
-        if (source, target) == (self.source, self.target):
-            return True
-        return self.direction == "bi" and (target, source) == (self.source, self.target)
-
-    def __str__(self) -> str:
-        return f"{self.source}{'<>' if self.direction == 'bi' else '>'}{self.target}"
-
-
-@dataclass(frozen=True)
-class RelationDef:
-    """A ``<Relation>`` value and the entity pairs it may link (no pairs: any two spans)."""
-
-    value: str
-    allowed: tuple[RelationPair, ...] = ()
-    background: str | None = None
-    invalid: tuple[str, ...] = ()  # parts of allowed= that are not "A>B" or "A<>B"
-    model: str | None = None  # the relation resource that predicts it (model= on <Relation>)
-
-    def allows(self, source: str, target: str) -> bool:
-        """Whether a relation from a ``source`` span to a ``target`` span is allowed."""
-        return not self.allowed or any(p.allows(source, target) for p in self.allowed)
-
-    @staticmethod
-    def parse_allowed(text: str) -> tuple[tuple[RelationPair, ...], tuple[str, ...]]:
-        """Parse ``"PERSON>ORG, DRUG<>DOSE"`` into pairs, plus the parts that do not parse."""
-        pairs: list[RelationPair] = []
-        invalid: list[str] = []
-        for part in (p.strip() for p in text.split(",")):
-            if not part:
-                continue
-            if "<>" in part:
-                direction, (left, found, right) = "bi", part.partition("<>")
-            elif ">" in part:
-                direction, (left, found, right) = "right", part.partition(">")
-            else:
-                direction, (left, found, right) = "left", part.partition("<")
-            left, right = left.strip(), right.strip()
-            if not found or not left or not right or any(c in left + right for c in "<>"):
-                invalid.append(part)
-            elif direction == "left":  # "A<B" is B>A
-                pairs.append(RelationPair(right, left))
-            else:
-                pairs.append(RelationPair(left, right, direction))  # type: ignore[arg-type]
-        return tuple(pairs), tuple(invalid)
-
-
-@dataclass(frozen=True)
-class Control:
-    """A control tag: Labels / RectangleLabels / ... , Choices, Relations, or another tool."""
-
-    tag: str
-    kind: ControlKind
-    name: str | None = None
-    to_name: tuple[str, ...] = ()
-    labels: tuple[LabelDef, ...] = ()
-    choices: tuple[str, ...] = ()
-    choice: str | None = None  # Choices: "single" | "multiple"
-    per_region: bool = False
-    relations: tuple[RelationDef, ...] = ()
-    attrs: Mapping[str, str] = field(default_factory=dict, hash=False)  # every attribute as read
-    model: str | None = None  # Choices / Relations: the resource that predicts the whole control
-
-    @property
-    def values(self) -> tuple[str, ...]:
-        if self.kind == "labels":
-            return tuple(label.value for label in self.labels)
-        if self.kind == "relations":
-            return tuple(r.value for r in self.relations)
-        return self.choices
-
-
-def _is_labels_tag(element: ET.Element) -> bool:
-    # a Labels tag missing toName still counts, so validation can report the missing toName
-    return (isinstance(element.tag, str) and element.tag.endswith("Labels")
-            and ("toName" in element.attrib or "name" in element.attrib))
-
-
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"true", "1", "yes"}
+__all__ = ["LabelingConfig"]
 
 
 class LabelingConfig:
@@ -186,13 +54,13 @@ class LabelingConfig:
 
         ``source`` names the input in error messages, e.g. ``"config.xml"``.
         """
-        root, before, after = X.parse_document(text, source)
+        root, before, after = xmlio.parse_document(text, source)
         return cls(root, source=source, before=before, after=after)
 
     def to_xml(self) -> str:
         """The config as XML; unmodelled elements, attributes and layout are kept as read."""
         before, after = self._outer
-        return before + X.serialize(self._root).rstrip() + (after or "\n")
+        return before + xmlio.serialize(self._root).rstrip() + (after or "\n")
 
     def hash(self) -> str:
         """A stable id: equal for configs that differ only in whitespace, attribute order or comments."""
@@ -200,7 +68,7 @@ class LabelingConfig:
 
     @cached_property
     def _hash(self) -> str:
-        return X.canonical_hash(self._root)
+        return xmlio.canonical_hash(self._root)
 
     def __reduce__(self) -> tuple[object, ...]:
         # pickled as its XML (e.g. to reach a worker process): small, and independent of the tree's internals
@@ -215,45 +83,16 @@ class LabelingConfig:
     def __repr__(self) -> str:
         return f"<LabelingConfig {self.object_type} labels={self.label_values!r} hash={self.hash()}>"
 
+    def _with_root(self, root: ET.Element) -> LabelingConfig:
+        """A config of ``root`` (an edited copy of this tree) from the same source and comments."""
+        before, after = self._outer
+        return LabelingConfig(root, source=self._source, before=before, after=after)
+
     # -- what the config holds ------------------------------------------------------------------
     @cached_property
     def controls(self) -> list[Control]:
         """Every control in document order (labels, choices, relations and other tools)."""
-        return [c for c in map(self._control, self._root.iter()) if c is not None]
-
-    def _control(self, element: ET.Element) -> Control | None:
-        if not isinstance(element.tag, str):
-            return None
-        attrs = dict(element.attrib)
-        name = attrs.get("name")
-        to_name = tuple(t.strip() for t in attrs.get("toName", "").split(",") if t.strip())
-        if _is_labels_tag(element):
-            labels = tuple(
-                LabelDef(
-                    value=child.get("value", ""), control=name or "", model=child.get("model") or None,
-                    background=child.get("background"), hotkey=child.get("hotkey"),
-                    assertion=_truthy(child.get("assertion")), tag=element.tag,
-                )
-                for child in element.iter("Label")
-            )
-            return Control(element.tag, "labels", name, to_name, labels=labels, attrs=attrs)
-        if element.tag in ("Choices", "Taxonomy"):
-            choices = tuple(c.get("value", "") for c in element.iter("Choice"))
-            choice = attrs.get("choice", "single")
-            return Control(element.tag, "choices", name, to_name, choices=choices,
-                           choice=choice, per_region=_truthy(attrs.get("perRegion")), attrs=attrs,
-                           model=attrs.get("model") or None)
-        if element.tag == "Relations":
-            relations = []
-            for child in element.iter("Relation"):
-                pairs, invalid = RelationDef.parse_allowed(child.get("allowed", ""))
-                relations.append(RelationDef(child.get("value", ""), pairs, child.get("background"),
-                                             invalid, child.get("model") or None))
-            return Control("Relations", "relations", name, to_name, relations=tuple(relations),
-                           attrs=attrs, model=attrs.get("model") or None)
-        if to_name and element.tag not in OBJECT_TAGS:
-            return Control(element.tag, "other", name, to_name, attrs=attrs)
-        return None
+        return [c for c in map(read_control, self._root.iter()) if c is not None]
 
     @cached_property
     def objects(self) -> dict[str, str]:
@@ -316,26 +155,20 @@ class LabelingConfig:
         """Every resource the config names (labels, assertion, Choices, Relations) -> its values.
 
         ``models`` covers ``<Label model=...>`` only; this adds ``<Choices model=...>`` and
-        ``<Relations model=...>`` / ``<Relation model=...>`` (see :mod:`._config_resources`).
+        ``<Relations model=...>`` / ``<Relation model=...>`` (see :mod:`.resources`).
         """
-        from ._config_resources import all_resources
-
-        return all_resources(self)
+        return resources.all_resources(self)
 
     def resources_by_role(self) -> dict[str, dict[str, list[str]]]:
         """``{"labels"|"assertion"|"choices"|"relations": {resource: [values]}}``."""
-        from ._config_resources import resources_by_role
-
-        return resources_by_role(self)
+        return resources.resources_by_role(self)
 
     @property
     def resource_uses(self) -> list[ResourceUse]:
-        """One :class:`~._config_resources.ResourceUse` per (resource, control), in order."""
-        from ._config_resources import resource_uses
+        """One :class:`~.types.ResourceUse` per (resource, control), in order."""
+        return resources.resource_uses(self)
 
-        return resource_uses(self)
-
-    # -- validation (see _config_validate) ------------------------------------------------------
+    # -- validation (see .validate) -------------------------------------------------------------
     def validate(self, max_models_per_server: int = 5, model_info: ModelInfoSource | None = None,
                  used_labels: Mapping[str, Iterable[int]] | None = None) -> list[ConfigProblem]:
         """Every problem of this config; an empty list means it is fine.
@@ -344,9 +177,7 @@ class LabelingConfig:
         ``hub.model_info``). ``used_labels`` is ``{label: [task ids]}`` of existing completions:
         a used label missing from this config is a problem naming the tasks.
         """
-        from ._config_validate import validate
-
-        return validate(self, max_models_per_server, model_info, used_labels)
+        return validate.validate(self, max_models_per_server, model_info, used_labels)
 
     def ensure_valid(self, max_models_per_server: int = 5, model_info: ModelInfoSource | None = None,
                      used_labels: Mapping[str, Iterable[int]] | None = None, *,
@@ -360,7 +191,7 @@ class LabelingConfig:
             raise ConfigError(f"{self._source} has {len(problems)} {noun}:\n{lines}")
         return self
 
-    # -- building and editing (see _config_build) -----------------------------------------------
+    # -- building and editing (see .build; choices and relations: .edit) ------------------------
     @classmethod
     def from_labels(cls, labels: Mapping[str | None, Iterable[str]], *,
                     assertion: Mapping[str | None, Iterable[str]] | None = None,
@@ -387,10 +218,8 @@ class LabelingConfig:
                                        relations={"works_for": "PERSON>ORG"},
                                        relation_model="works_for_rules")
         """
-        from ._config_build import build
-
-        return cls(build(labels, assertion, choices, choice, per_region, relations, object_type,
-                         choice_models=choice_models, relation_model=relation_model))
+        return cls(build.build(labels, assertion, choices, choice, per_region, relations, object_type,
+                               choice_models=choice_models, relation_model=relation_model))
 
     def add_labels(self, model: str | None, labels: Iterable[str], *, assertion: bool = False,
                    control: str | None = None, background: str | None = None) -> LabelingConfig:
@@ -399,26 +228,16 @@ class LabelingConfig:
         Labels already there for the same model are skipped; a label already given to another
         model in that control raises ConfigError (remove it first).
         """
-        from ._config_build import add_labels
-
         root = copy.deepcopy(self._root)
-        add_labels(root, self, model, list(labels), assertion, control, background)
-        return LabelingConfig(root, source=self._source, before=self._outer[0], after=self._outer[1])
+        build.add_labels(root, self, model, list(labels), assertion, control, background)
+        return self._with_root(root)
 
     def remove_labels(self, values: Iterable[str]) -> LabelingConfig:
         """A new config without these label, choice or relation values (unknown ones: ConfigError)."""
-        from ._config_build import remove_values
-
         root = copy.deepcopy(self._root)
-        remove_values(root, self, list(values))
-        return LabelingConfig(root, source=self._source, before=self._outer[0], after=self._outer[1])
+        build.remove_values(root, self, list(values))
+        return self._with_root(root)
 
 
 def _from_pickle(xml: str, source: str) -> LabelingConfig:
     return LabelingConfig.from_xml(xml, source=source)
-
-
-# Editing the choices and relations of an existing config (functions over a config; see _config_edit).
-from ._config_edit import add_choices, add_relation, remove_choices, remove_relation  # noqa: E402
-
-__all__ += ["add_choices", "add_relation", "remove_choices", "remove_relation"]

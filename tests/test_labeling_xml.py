@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from preannotate_lab.config import (
+from preannotate_lab.labeling import (
     MAX_CONFIG_BYTES,
     ConfigError,
     LabelingConfig,

@@ -8,7 +8,6 @@ elements we do not model — so ``from_xml(x).to_xml()`` changes nothing a perso
 
 from __future__ import annotations
 
-import colorsys
 import hashlib
 import json
 import re
@@ -18,6 +17,11 @@ from xml.etree import ElementTree as ET
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
+from .types import ConfigError
+
+__all__ = ["MAX_CONFIG_BYTES", "MAX_DEPTH", "canonical", "canonical_hash", "parse", "parse_document",
+           "serialize"]
+
 MAX_CONFIG_BYTES = 1_000_000
 MAX_DEPTH = 64  # real configs nest a handful of <View>s; deeper means generated or hostile input
 
@@ -25,10 +29,6 @@ MAX_DEPTH = 64  # real configs nest a handful of <View>s; deeper means generated
 # attribute value is not well-formed XML, but those configs are real, so that one attribute is
 # escaped before parsing (it is written back as "&lt;", which every XML reader accepts).
 _ALLOWED_ATTR = re.compile(r"""(\ballowed\s*=\s*)(["'])([^"'\n]*?)(\2)""")
-
-
-class ConfigError(ValueError):
-    """A labeling config that cannot be read, built or accepted; the message says what to fix."""
 
 
 _COMMENT = r"<!--(?:(?!-->).)*-->"  # one comment; cannot run on past its own end
@@ -183,41 +183,3 @@ def canonical(root: ET.Element) -> Any:
 def canonical_hash(root: ET.Element) -> str:
     data = json.dumps(canonical(root), ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
-
-
-# -- colours --------------------------------------------------------------------------------------
-# Mid-light colours that are told apart easily and keep dark label text readable on top.
-PALETTE = (
-    "#8dd3c7", "#fdb462", "#bebada", "#fb8072", "#80b1d3", "#b3de69", "#fccde5", "#ffed6f",
-    "#cab2d6", "#ccebc5", "#e5c494", "#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854",
-    "#ffd92f", "#b3b3b3", "#d9d9d9", "#ffffb3",
-)
-
-
-def next_color(used: set[str], index: int) -> str:
-    """The first palette colour not in ``used``; past the palette, a deterministic light colour.
-
-    Bounded: after ``_MAX_TRIES`` taken candidates a colour repeats rather than loop forever.
-    """
-    for color in PALETTE:
-        if color not in used:
-            return color
-    first = ""
-    for step in range(index, index + _MAX_TRIES):
-        color = _generated(step)
-        first = first or color
-        if color not in used:
-            return color
-    return first
-
-
-_MAX_TRIES = 4096
-
-
-def _generated(step: int) -> str:
-    # golden-ratio hue steps spread colours evenly; light tones keep dark text readable
-    hue = (step * 0.618033988749895) % 1.0
-    lightness = (0.80, 0.75, 0.85)[(step // 7) % 3]
-    saturation = (0.55, 0.70, 0.40)[(step // 21) % 3]
-    r, g, b = colorsys.hls_to_rgb(hue, lightness, saturation)
-    return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
