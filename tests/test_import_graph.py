@@ -169,7 +169,7 @@ def _cycle_in(graph: dict[str, set[str]], component: set[str]) -> list[str]:
                     path = [node]
                     while path[-1] != start:
                         path.append(came_from[path[-1]])
-                    return [start, *reversed(path[:-1]), start] if node != start else [start, start]
+                    return [start, *reversed(path[:-1]), start]
                 if child not in came_from:
                     came_from[child] = node
                     following.append(child)
