@@ -128,7 +128,7 @@ class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # connections cannot cross processes; the other side opens its own
-        return (Project.open, (str(self.path),))
+        return (type(self).open, (str(self.path),))
 
     def __repr__(self) -> str:
         return f"Project({str(self.path)!r})"
