@@ -57,10 +57,10 @@ def __getattr__(name: str) -> Any:
         module, attr, instead = _DEPRECATED[name]
         warnings.warn(f"pl.{name} is deprecated; use {instead}", DeprecationWarning, stacklevel=2)
         return getattr(import_module(f".{module}", __name__), attr)
-    module = _EXPORTS.get(name)
-    if module is None:
+    defined_in = _EXPORTS.get(name)
+    if defined_in is None:
         raise AttributeError(f"module 'preannotate_lab' has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
+    value = getattr(import_module(f".{defined_in}", __name__), name)
     globals()[name] = value
     return value
 
