@@ -2,6 +2,9 @@
 
     import preannotate_lab as pl
     project = pl.Project("project.sqlite")
+    project.read_tasks("tasks.json")
+    server = pl.servers.deploy(project)
+    server.run(wait=True)
     pl.Lab(project)
 
 Public names are imported on first use, so ``import preannotate_lab`` stays fast and does not
@@ -10,6 +13,7 @@ load spaCy, pandas or the widgets until they are needed.
 
 from __future__ import annotations
 
+import warnings
 from importlib import import_module
 from typing import Any
 
@@ -22,13 +26,10 @@ _EXPORTS: dict[str, str] = {
     "Span": "model", "Choice": "model", "Relation": "model",
     "Prediction": "model", "Completion": "model",
     # project and config
-    "Project": "store", "LabelingConfig": "labeling", "ConfigError": "labeling",
-    "ConfigProblem": "labeling", "ModelInfo": "labeling",
+    "Project": "project", "read_tasks": "project", "LabelingConfig": "labeling",
+    "ConfigError": "labeling", "ConfigProblem": "labeling", "ModelInfo": "labeling",
     # pre-annotation
     "hub": "resources", "servers": "server", "Rule": "resources.rules", "RuleSet": "resources.rules", "diff_results": "compare", "agreement": "compare",
-    # import / export
-    "import_path": "formats", "export_project": "formats",
-    "import_dataframe": "formats", "to_dataframe": "formats",
     # training
     "train_ner": "training", "train_textcat": "training",
     "TrainingJob": "training", "TrainingError": "training",
@@ -39,14 +40,27 @@ _EXPORTS: dict[str, str] = {
     "PreannotateDialog": "widgets", "LabelingView": "widgets", "ServersPanel": "widgets",
 }
 
+# old public name -> (module, name that implements it, what to write instead); kept for one
+# release with a DeprecationWarning
+_DEPRECATED: dict[str, tuple[str, str, str]] = {
+    "import_path": ("formats", "import_path", "pl.read_tasks(project, path) or project.read_tasks(path)"),
+    "import_dataframe": ("formats", "import_dataframe", "pl.read_tasks(project, df) or project.read_tasks(df)"),
+    "export_project": ("formats", "export_project", "project.export(fmt, path)"),
+    "to_dataframe": ("formats", "to_dataframe", "project.to_dataframe(kind=...)"),
+}
+
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
+    if name in _DEPRECATED:
+        module, attr, instead = _DEPRECATED[name]
+        warnings.warn(f"pl.{name} is deprecated; use {instead}", DeprecationWarning, stacklevel=2)
+        return getattr(import_module(f".{module}", __name__), attr)
+    defined_in = _EXPORTS.get(name)
+    if defined_in is None:
         raise AttributeError(f"module 'preannotate_lab' has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
+    value = getattr(import_module(f".{defined_in}", __name__), name)
     globals()[name] = value
     return value
 

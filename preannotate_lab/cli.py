@@ -30,7 +30,7 @@ class CliError(Exception):
 
 
 def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
-    from .store import Project
+    from .project import Project
 
     path = Path(args.project)
     if path.exists():
@@ -41,11 +41,9 @@ def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
-    from .formats import import_path
-
     with _open_project(args.project) as project:
-        report = import_path(project, [Path(p) for p in args.inputs], on_duplicate=args.on_duplicate,
-                             text_column=args.text_column)
+        report = project.read_tasks([Path(p) for p in args.inputs],
+                                    on_duplicate=args.on_duplicate, text_column=args.text_column)
         return {
             "imported": report.n_tasks,
             "predictions": report.n_predictions,
@@ -101,7 +99,7 @@ def cmd_run(args: argparse.Namespace) -> dict[str, Any]:
         server = servers.get(args.server) if args.server and args.server in _server_names() else None
         if server is None:
             server = servers.deploy(project, name=args.server)
-        job = server.run(project, force=args.force, batch_size=args.batch_size, wait=True)
+        job = server.run(project=project, force=args.force, batch_size=args.batch_size, wait=True)
         progress = dict(job.progress)
         failed = [{"task": t.id, "error": t.error} for t in project.iter_tasks() if t.error]
         return {"server": server.name, **progress, "project": str(project.path),
@@ -109,8 +107,6 @@ def cmd_run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
-    from .formats import export_project
-
     options: dict[str, Any] = {"source": args.source}
     if args.format in ("labelstudio", "genailab", "jsonl"):
         options |= {
@@ -119,7 +115,7 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
             "include_predictions": not args.no_predictions,
         }
     with _open_project(args.project) as project:
-        report = export_project(project, args.format, Path(args.out), **options)
+        report = project.export(args.format, Path(args.out), **options)
         return {
             "format": report.format,
             "out": str(report.path),
@@ -138,9 +134,8 @@ def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
     """Create a project, import the bundled samples, deploy a server, pre-annotate, summarize."""
     from importlib.resources import files
 
-    from .formats import import_path
+    from .project import Project
     from .server import servers
-    from .store import Project
 
     path = Path(args.project)
     if path.exists():
@@ -156,11 +151,11 @@ def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
     sample = Path(str(files("preannotate_lab") / "data" / "sample_tasks.jsonl"))
     _say(args, f"creating {path} and importing the bundled sample tasks")
     with Project.create(path, name=DEMO_PROJECT_NAME) as project:
-        import_path(project, [sample])
+        project.read_tasks([sample])
         project.set_config(_config_from_models(DEFAULT_MODEL, None))
         _say(args, f"deploying a server with {DEFAULT_MODEL}")
         server = servers.deploy(project, name="demo-ner")
-        job = server.run(project, wait=True)
+        job = server.run(wait=True)
         summary = _summary(project)
         summary["server"] = server.name
         summary["job"] = dict(job.progress)
@@ -175,7 +170,7 @@ def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _open_project(path: str):
-    from .store import Project
+    from .project import Project
 
     if not Path(path).exists():
         raise CliError(f"no project at {path}; create it with `preannotate init {path}`")
@@ -195,7 +190,7 @@ def _read_xml(path: str):
 def _server_names() -> list[str]:
     from .server import servers
 
-    return [s.name for s in servers.list()]
+    return [s.name for s in servers.deployed()]
 
 
 def _config_from_models(models: str, labels: str | None):

@@ -206,7 +206,7 @@ def agreement(project: Any, task_ids: Iterable[int] | None = None, *,
             counts[label]["fp"] += ka[key] - tp
             counts[label]["fn"] += kb[key] - tp
     labels = {label: _scores(c["tp"], c["fp"], c["fn"]) for label, c in sorted(counts.items())}
-    total = Counter()
+    total: Counter[str] = Counter()
     for c in counts.values():
         total.update(c)
     return {"labels": labels, "micro": _scores(total["tp"], total["fp"], total["fn"]),

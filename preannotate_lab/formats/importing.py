@@ -321,7 +321,7 @@ def _write(project: Any, keep: list[tuple[str, ParsedTask]], report: ImportRepor
         mapping: dict[str, int] = {}
         for source_id in t.prediction_source_ids:
             if source_id is not None:
-                mapping[source_id] = stored[position].id  # type: ignore[assignment]
+                mapping[source_id] = stored[position].id
             position += 1
         for completion, parent in zip(t.completions, t.completion_parents, strict=True):
             completion = replace(completion, task_id=tid, copied_from=mapping.get(parent) if parent else None)

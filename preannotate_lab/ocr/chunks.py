@@ -45,6 +45,7 @@ def token_spans(document: Document, span: Span) -> list[Span]:
     """The span split into one span per token, each with that token's box."""
     out: list[Span] = []
     for token in _boxed_tokens(document, span):
+        assert token.box is not None  # _boxed_tokens keeps only tokens with a box
         out.append(replace(
             span, start=token.start, end=token.end, text=token.text, boxes=(token.box,),
             id=stable_id("span", token.start, token.end, span.label, span.id),

@@ -77,13 +77,14 @@ class OcrOptions:
         """Options from an OcrOptions, a plain dict (unknown keys raise TypeError) or None."""
         if value is None:
             return cls()
-        if isinstance(value, cls):
+        if isinstance(value, OcrOptions):
             return value
         known = {f.name for f in fields(cls)}
+        value = dict(value)
         unknown = sorted(set(value) - known)
         if unknown:
             raise TypeError(f"unknown OCR option(s) {unknown}; known: {sorted(known)}")
-        return cls(**dict(value))
+        return cls(**value)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -153,7 +153,8 @@ def _render_poppler(name: str, index: int, dpi: int, password: str | None) -> Im
             "rasterizer='pdf2image' needs the pdf2image package (pip install pdf2image) and poppler"
         ) from None
     images = convert_from_path(
-        name, dpi=dpi, first_page=index + 1, last_page=index + 1, userpw=password
+        # pdf2image annotates userpw as str, but its default (no password) is None
+        name, dpi=dpi, first_page=index + 1, last_page=index + 1, userpw=password,  # type: ignore[arg-type]
     )
     if not images:
         raise DocumentError(f"{name}: poppler rendered no image for page {index + 1}")

@@ -48,7 +48,7 @@ class _TesseractEnv(Mapping[str, str]):
         return len(os.environ) + ("OMP_THREAD_LIMIT" not in os.environ)
 
 
-pytesseract.pytesseract.environ = _TesseractEnv()  # type: ignore[attr-defined]
+pytesseract.pytesseract.environ = _TesseractEnv()
 
 
 @lru_cache(maxsize=1)

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import warnings
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 from ..labeling import ResourceUse
+from ..project import as_project
 from ..resources.base import ResourceError, content_hash
+from ..store import Project as ProjectStore
 from .backends import Backend, backend_from
 from .cache import CacheEntry, ResourceCache
 from .errors import CapacityError, ServerError
 from .pipeline import KIND_ORDER, PipelineSpec, StageSpec
 from .server import USAGES, Server
 
+_RENAMED = {"list": "deployed"}
 DEFAULT_MAX_SERVERS = 3
 DEFAULT_MAX_MODELS = 5
 BUDGET_SHARE = 0.5  # of the memory available when the manager starts
@@ -60,9 +65,19 @@ class ServerManager:
         return self.cache.budget_mb
 
     # -- servers --------------------------------------------------------------------------------
-    def list(self) -> list[Server]:
+    def deployed(self) -> list[Server]:
+        """The deployed servers, in the order they were deployed."""
         with self._lock:
             return list(self._servers.values())
+
+    def __getattr__(self, name: str) -> Any:
+        # renamed methods keep working for one release, with a warning
+        new = _RENAMED.get(name)
+        if new is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        warnings.warn(f"servers.{name}() is deprecated; use servers.{new}()",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(self, new)
 
     def get(self, name: str) -> Server:
         with self._lock:
@@ -78,7 +93,7 @@ class ServerManager:
         return len(self._servers)
 
     def __iter__(self) -> Iterator[Server]:
-        return iter(self.list())
+        return iter(self.deployed())
 
     def delete(self, name: str) -> None:
         """Stop a server (its running job stops after the chunk in hand) and forget it.
@@ -93,7 +108,7 @@ class ServerManager:
     def describe(self) -> dict[str, Any]:
         """Servers, limits and the cache, for the servers panel."""
         return {
-            "servers": [s.describe() for s in self.list()],
+            "servers": [s.describe() for s in self.deployed()],
             "max_servers": self.max_servers,
             "max_models_per_server": self.max_models_per_server,
             "memory_budget_mb": round(self.memory_budget_mb, 1),
@@ -115,7 +130,8 @@ class ServerManager:
 
         Resources already loaded for another server are reused from the cache.
         """
-        config = _config_of(config_or_project)
+        project = _project_of(config_or_project)
+        config = _config_of(project if project is not None else config_or_project)
         if usage not in USAGES:
             raise ServerError(f"usage {usage!r} is not one of {USAGES}")
         uses = _uses_of(config)
@@ -146,7 +162,8 @@ class ServerManager:
         try:
             spec = self._spec(config, planned)
             server = Server(self, name, config, spec, by=by, usage=usage,
-                            backend=backend_from(backend), config_hash=_config_hash(config))
+                            backend=backend_from(backend), config_hash=_config_hash(config),
+                            project=project)
         except BaseException:
             with self._lock:
                 self._deploying.discard(name)
@@ -241,9 +258,16 @@ class ServerManager:
 
     def close(self) -> None:
         """Delete every server and close their backends."""
-        for server in self.list():
+        for server in self.deployed():
             self.delete(server.name)
             server.backend.close()
+
+
+def _project_of(value: Any) -> ProjectStore | None:
+    """The project a deploy was given (a Project or a project file's path), else None."""
+    if isinstance(value, (ProjectStore, str, os.PathLike)):
+        return as_project(value, who="servers.deploy")
+    return None
 
 
 # -- reading configs (duck-typed: the config module is a sibling layer) -----------------------------

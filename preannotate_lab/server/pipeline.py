@@ -43,7 +43,7 @@ class StageSpec:
     relations: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = ()
 
     def describe(self) -> dict[str, Any]:
-        out = {"name": self.name, "kind": self.kind, "version": self.version,
+        out: dict[str, Any] = {"name": self.name, "kind": self.kind, "version": self.version,
                "fingerprint": self.fingerprint, "labels": list(self.labels)}
         if self.control:
             out["control"] = self.control

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..model import utcnow
+from ..project import as_project
 from ..resources.base import content_hash
+from ..store import Project as ProjectStore
 from .backends import Backend, InlineBackend, backend_from
 from .errors import ServerError
 from .jobs import Job, ProgressCallback, already_predicted, document_hash
@@ -33,8 +37,10 @@ class Server:
 
     def __init__(self, manager: ServerManager, name: str, config: Any, spec: PipelineSpec, *,
                  by: str = "user", usage: str = "preannotation", backend: Backend | None = None,
-                 config_hash: str | None = None) -> None:
+                 config_hash: str | None = None, project: ProjectStore | None = None) -> None:
         self.manager = manager
+        # the project it was deployed from: ``run()`` pre-annotates it unless told otherwise
+        self.project = project
         self.name = name
         self.config = config
         self.spec = spec
@@ -116,16 +122,18 @@ class Server:
         return f"<Server {self.name!r} {self.status} [{names}] {len(self.labels)} labels>"
 
     # -- running ----------------------------------------------------------------------------------
-    def run(self, project: Any, task_ids: Iterable[int] | None = None, *, force: bool = False,
-            batch_size: int = 64, chunk_size: int = 256, wait: bool = False,
+    def run(self, task_ids: Iterable[int] | None = None, *args: Any, project: Any = None,
+            force: bool = False, batch_size: int = 64, chunk_size: int = 256, wait: bool = False,
             backend: Backend | str | None = None, on_progress: ProgressCallback | None = None,
             ocr_options: dict[str, Any] | None = None) -> Job:
-        """Pre-annotate ``task_ids`` (default: every task) of ``project``; returns the Job.
+        """Pre-annotate ``task_ids`` (default: every task) of the server's project; returns the Job.
 
+        The project is the one the server was deployed from; ``project=`` runs on another one.
         Runs in the background unless ``wait=True``. Without ``force``, tasks already predicted
         by this exact pipeline on the same content are skipped; with ``force`` each task gets a
         new prediction version (older versions stay).
         """
+        task_ids, project = self._run_arguments(task_ids, args, project)
         if self._status == "stopped":
             raise ServerError(f"server {self.name!r} was deleted; deploy a new one with servers.deploy(...)")
         self._check_fits(project)
@@ -147,6 +155,27 @@ class Server:
         if wait:
             job.wait()
         return job
+
+    def _run_arguments(self, task_ids: Any, args: tuple[Any, ...],
+                       project: Any) -> tuple[Iterable[int] | None, Any]:
+        """(task ids, project) of a run, accepting the older ``run(project, task_ids)`` too."""
+        if isinstance(task_ids, (ProjectStore, str, os.PathLike)):
+            warnings.warn(
+                "server.run(project, task_ids) is deprecated: the server knows the project it "
+                "was deployed from, so call server.run(task_ids), or server.run(task_ids, "
+                "project=other) for another project", DeprecationWarning, stacklevel=3)
+            if project is not None:
+                raise TypeError("run() got the project twice (positionally and as project=)")
+            project, task_ids = task_ids, (args[0] if args else None)
+        elif args:
+            raise TypeError(f"run() takes the task ids and keyword arguments, not {len(args) + 1} "
+                            "positional arguments")
+        project = self.project if project is None else project
+        if project is None:
+            raise ServerError(
+                f"server {self.name!r} was deployed from a config, not a project: pass the "
+                f"project to run on (server.run(task_ids, project=project))")
+        return task_ids, as_project(project, who="Server.run")
 
     def _check_fits(self, project: Any) -> None:
         """Refuse a run whose predictions would not fit the project or would be stale.

@@ -41,7 +41,7 @@ def _describe(result: Result) -> str:
         return f"span {result.id} [{result.start}, {result.end}) {result.label!r}"
     if isinstance(result, Choice):
         return f"choice {result.id} {list(result.labels)!r}"
-    return f"relation {result.id} {result.label!r}"  # type: ignore[union-attr]
+    return f"relation {result.id} {result.label!r}"
 
 
 def _label_problems(result: Result, known: Mapping[str, set[str]]) -> list[str]:

@@ -161,7 +161,7 @@ class CompletionMixin:
             if row is None:
                 raise PredictionNotFound(f"no prediction with id {prediction_id!r} in this project")
             copied = list(results_from_json(row["results"]))
-            kept, dropped = split_by_config(copied, self.config)
+            kept, dropped = split_by_config(copied, getattr(self, "config", None))
             history = []
             if dropped:
                 note = (f"created from prediction {prediction_id}; left out {len(dropped)} "
@@ -243,11 +243,9 @@ class CompletionMixin:
         used: dict[str, set[int]] = {}
         last = 0
         while True:
-            rows = self._db.read(
-                lambda c, after=last: c.execute(
-                    "SELECT id, task_id, results FROM completions WHERE id > ? ORDER BY id LIMIT ?",
-                    (after, _SCAN_CHUNK),
-                ).fetchall()
+            rows = self._db.fetch_all(
+                "SELECT id, task_id, results FROM completions WHERE id > ? ORDER BY id LIMIT ?",
+                (last, _SCAN_CHUNK),
             )
             if not rows:
                 break

@@ -19,10 +19,10 @@ import random
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .errors import StoreBusyError, StoreError
 
@@ -183,6 +183,10 @@ class Database:
             return result
 
         return retry_busy(attempt, self.path, self.patience)
+
+    def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """Every row of one query, read in one snapshot."""
+        return self.read(lambda c: c.execute(sql, params).fetchall())
 
     @property
     def local(self) -> threading.local:

@@ -168,6 +168,7 @@ class PredictionMixin:
         Indexed queries (tasks.n_predictions; predictions by pipeline hash), so a project of
         100,000 tasks answers without reading task rows.
         """
+        args: tuple[str, ...]
         if pipeline_hash is None:
             sql, args = "SELECT id FROM tasks WHERE n_predictions > 0", ()
         else:
@@ -187,7 +188,7 @@ def _not_yet_stored(conn, items: list[Prediction]) -> list[bool]:
     """
     keys = sorted({(p.pipeline_hash, p.task_id, p.document_hash) for p in items
                    if p.pipeline_hash is not None and p.document_hash is not None})
-    existing: set[tuple[str, int, str]] = set()
+    existing: set[tuple[str | None, int, str | None]] = set()
     for start in range(0, len(keys), _LOOKUP_CHUNK):
         part = json.dumps([list(k) for k in keys[start : start + _LOOKUP_CHUNK]])
         existing.update(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from .codec import now_iso
 from .completions import CompletionMixin
@@ -91,12 +91,12 @@ class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin):
         config: LabelingConfig | str | None = None,
         *,
         name: str | None = None,
-    ) -> Project:
+    ) -> Self:
         """Create a new project file (refuses to overwrite an existing one)."""
         return cls(path, mode="create", config=config, name=name)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> Project:
+    def open(cls, path: str | os.PathLike[str]) -> Self:
         """Open an existing project file, migrating an older schema in place."""
         return cls(path, mode="open")
 
@@ -120,7 +120,7 @@ class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin):
         """
         return self._db.write()
 
-    def __enter__(self) -> Project:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -128,7 +128,7 @@ class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # connections cannot cross processes; the other side opens its own
-        return (Project.open, (str(self.path),))
+        return (type(self).open, (str(self.path),))
 
     def __repr__(self) -> str:
         return f"Project({str(self.path)!r})"

@@ -116,22 +116,18 @@ class TaskMixin:
             wanted = sorted({int(i) for i in ids})
             for start in range(0, len(wanted), chunk_size):
                 part = json.dumps(wanted[start : start + chunk_size])
-                rows = self._db.read(
-                    lambda c, p=part: c.execute(
-                        f"{TASK_SELECT} WHERE t.id IN "
-                        "(SELECT value FROM json_each(?)) ORDER BY t.id",
-                        (p,),
-                    ).fetchall()
+                rows = self._db.fetch_all(
+                    f"{TASK_SELECT} WHERE t.id IN "
+                    "(SELECT value FROM json_each(?)) ORDER BY t.id",
+                    (part,),
                 )
                 yield from map(task_from_row, rows)
             return
         last = 0
         while True:
-            rows = self._db.read(
-                lambda c, after=last: c.execute(
-                    f"{TASK_SELECT} WHERE t.id > ? ORDER BY t.id LIMIT ?",
-                    (after, chunk_size),
-                ).fetchall()
+            rows = self._db.fetch_all(
+                f"{TASK_SELECT} WHERE t.id > ? ORDER BY t.id LIMIT ?",
+                (last, chunk_size),
             )
             if not rows:
                 return
@@ -162,12 +158,10 @@ class TaskMixin:
         found: dict[str, list[int]] = {}
         for start in range(0, len(wanted), _LOOKUP_CHUNK):
             part = json.dumps(wanted[start : start + _LOOKUP_CHUNK], ensure_ascii=False)
-            rows = self._db.read(
-                lambda c, p=part: c.execute(
-                    f"SELECT {column}, id FROM tasks WHERE {column} IN "  # noqa: S608 - fixed names
-                    "(SELECT value FROM json_each(?)) ORDER BY id",
-                    (p,),
-                ).fetchall()
+            rows = self._db.fetch_all(
+                f"SELECT {column}, id FROM tasks WHERE {column} IN "  # noqa: S608 - fixed names
+                "(SELECT value FROM json_each(?)) ORDER BY id",
+                (part,),
             )
             for value, task_id in rows:
                 found.setdefault(value, []).append(task_id)

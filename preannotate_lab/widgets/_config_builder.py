@@ -10,6 +10,7 @@ from typing import Any
 
 import traitlets
 
+from ..project import as_project
 from ._rpc import RpcWidget, css, esm, request
 from ._servers import jsonable
 
@@ -41,8 +42,7 @@ class ConfigBuilder(RpcWidget):
     dirty = traitlets.Bool(False).tag(sync=True)
 
     def __init__(self, project: Any, hub: Any = None) -> None:
-        if not hasattr(project, "set_config"):
-            raise TypeError(f"ConfigBuilder takes a Project, not {type(project).__name__}")
+        project = as_project(project, who="ConfigBuilder")
         super().__init__()
         self.project = project
         self.hub = hub if hub is not None else import_module("preannotate_lab.resources").hub

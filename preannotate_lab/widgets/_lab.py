@@ -6,6 +6,7 @@ from typing import Any
 
 import ipywidgets
 
+from ..project import as_project
 from ._config_builder import ConfigBuilder
 from ._labeling_view import LabelingView
 from ._preannotate_dialog import PreannotateDialog
@@ -24,8 +25,7 @@ class Lab(ipywidgets.VBox):
     """
 
     def __init__(self, project: Any, *, servers: Any = None, hub: Any = None, by: str = "user") -> None:
-        if not hasattr(project, "task_rows"):
-            raise TypeError(f"Lab takes a Project, not {type(project).__name__}")
+        project = as_project(project, who="Lab")
         self.project = project
         self.grid = TaskGrid(project)
         self.dialog = PreannotateDialog(project, servers, by=by)

@@ -10,6 +10,7 @@ from typing import Any
 import traitlets
 
 from ..model import Document, Result, Span
+from ..project import as_project
 from . import _labeling_edit as edit
 from ._labeling_annotations import AnnotationEdits
 from ._rpc import Reply, RpcWidget, css, esm, request
@@ -63,8 +64,7 @@ class LabelingView(AnnotationEdits, RpcWidget):
 
     def __init__(self, project: Any, task_id: int | None = None, *, by: str = "user",
                  dpi: int = 150) -> None:
-        if not hasattr(project, "get_task"):
-            raise TypeError(f"LabelingView takes a Project, not {type(project).__name__}")
+        project = as_project(project, who="LabelingView")
         super().__init__()
         self.project = project
         self.by = by

@@ -7,6 +7,7 @@ from typing import Any
 
 import traitlets
 
+from ..project import as_project
 from ._rpc import RpcWidget, css, esm, request
 from ._servers import FINAL_STATES, Throttle, default_servers, describe_all, jsonable
 
@@ -34,8 +35,7 @@ class PreannotateDialog(RpcWidget):
 
     def __init__(self, project: Any, servers: Any = None, *, task_ids: Iterable[int] = (),
                  updates_per_second: float = 5.0, by: str = "user") -> None:
-        if not hasattr(project, "task_rows"):
-            raise TypeError(f"PreannotateDialog takes a Project, not {type(project).__name__}")
+        project = as_project(project, who="PreannotateDialog")
         if updates_per_second <= 0:
             raise ValueError(f"updates_per_second must be > 0, not {updates_per_second}")
         super().__init__()
@@ -113,7 +113,7 @@ class PreannotateDialog(RpcWidget):
         self.running = True
         self.notify(f"pre-annotating {self.task_count} task(s) on {server.name!r}")
         try:
-            self.job = server.run(self.project, list(self.task_ids),
+            self.job = server.run(list(self.task_ids), project=self.project,
                                   force=self.force if force is None else bool(force),
                                   on_progress=throttle)
         except Exception as exc:

@@ -32,7 +32,7 @@ def jsonable(value: Any) -> Any:
 
 def describe_all(servers: Any) -> list[dict[str, Any]]:
     """Every server's describe() dict, JSON-able, sorted by name."""
-    rows = [jsonable(server.describe()) for server in servers.list()]
+    rows = [jsonable(server.describe()) for server in servers.deployed()]
     return sorted(rows, key=lambda row: str(row.get("name", "")))
 
 

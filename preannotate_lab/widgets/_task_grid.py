@@ -8,6 +8,7 @@ from typing import Any
 
 import traitlets
 
+from ..project import as_project
 from ._rpc import RpcWidget, css, esm, request
 
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp"}
@@ -49,8 +50,7 @@ class TaskGrid(RpcWidget):
     refresh_token = traitlets.Int(0).tag(sync=True)  # bumped to make views fetch again
 
     def __init__(self, project: Any, *, page_size: int = 50) -> None:
-        if not hasattr(project, "task_rows"):
-            raise TypeError(f"TaskGrid takes a Project, not {type(project).__name__}")
+        project = as_project(project, who="TaskGrid")
         super().__init__(page_size=page_size)
         self.project = project
         self._preannotate_callbacks: list[Callable[[list[int]], Any]] = []

@@ -1,0 +1,95 @@
+"""``pl.Project``: the project store plus the verbs a notebook reaches for.
+
+    project = pl.Project("news.sqlite")
+    project.read_tasks("tasks.json")                 # or a DataFrame, a folder, a list of paths
+    project.export("labelstudio", "out/tasks.json")
+    spans = project.to_dataframe(kind="spans")
+
+The store (``preannotate_lab.store.Project``) knows tables and transactions; it sits below the
+formats, so it cannot import them. This subclass sits above both and adds the import/export
+verbs. Every lower layer types its argument as the store's ``Project``, which this is.
+
+:func:`as_project` is the one gate that turns what a user passes (a Project or the path of a
+project file) into a Project, for every widget, the server manager and the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import formats
+from .store import Project as ProjectStore
+
+if TYPE_CHECKING:
+    import pandas
+
+    from .formats import ExportReport, ImportReport
+
+PathLike = str | os.PathLike[str]
+PROJECT_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+
+
+class Project(ProjectStore):
+    """A pre-annotation project in one SQLite file, with import and export verbs.
+
+    ``Project(path)`` opens the file or creates it; :meth:`create` and :meth:`open` insist on
+    one or the other.
+    """
+
+    def read_tasks(self, source: PathLike | Iterable[PathLike] | pandas.DataFrame,
+                   **options: Any) -> ImportReport:
+        """Import tasks from files, folders or a DataFrame; see :func:`read_tasks`."""
+        return read_tasks(self, source, **options)
+
+    def export(self, fmt: str, out: Any, **options: Any) -> ExportReport:
+        """Write the project as ``fmt`` (``labelstudio``, ``genailab``, ``jsonl``, ``conll``,
+        ``spacy``, ``coco``) to ``out``, a path or a writable file."""
+        return formats.export_project(self, fmt, out, **options)
+
+    def to_dataframe(self, kind: str = "tasks", **options: Any) -> pandas.DataFrame:
+        """Tasks, predictions or completions as a pandas DataFrame (``kind=``)."""
+        return formats.to_dataframe(self, kind=kind, **options)
+
+
+def read_tasks(project: ProjectStore | PathLike,
+               source: PathLike | Iterable[PathLike] | pandas.DataFrame,
+               **options: Any) -> ImportReport:
+    """Import tasks into ``project``: a file, a folder, a list of those, or a DataFrame.
+
+    Options go to the reader (``on_duplicate``, ``format``, ``text_column``, ...).
+    """
+    store = as_project(project, who="read_tasks")
+    if _is_dataframe(source):
+        return formats.import_dataframe(store, source, **options)
+    return formats.import_path(store, source, **options)
+
+
+def as_project(value: Any, *, who: str = "this") -> ProjectStore:
+    """``value`` if it is a project, else the project file at that path (opened or created).
+
+    The one place that decides what counts as a project, so every entry point accepts the
+    same things and refuses the rest with the same message.
+    """
+    if isinstance(value, ProjectStore):
+        return value
+    if isinstance(value, (str, os.PathLike)):
+        path = Path(value)
+        # an existing file, or a new one named like a project file: a stray string (a task
+        # text passed by mistake) must not create a file
+        if path.is_file() or path.suffix.lower() in PROJECT_SUFFIXES:
+            return Project(path)
+        raise TypeError(
+            f"{who} takes a Project or the path of a project file ({', '.join(PROJECT_SUFFIXES)}); "
+            f"{str(value)[:80]!r} is neither an existing file nor such a path"
+        )
+    raise TypeError(
+        f"{who} takes a Project or the path of a project file, not {type(value).__name__}"
+    )
+
+
+def _is_dataframe(value: Any) -> bool:
+    # pandas is imported only when a DataFrame was actually passed
+    return type(value).__module__.startswith("pandas") and hasattr(value, "columns")
