@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..model import Choice, Span
+from ..model import Choice, Span, Task
 from .annotations import pick_completion, pick_results
 from .conll import write_conll
 from .errors import ExportError, ExportReport
@@ -160,7 +160,7 @@ def export_project(
                 fh.write("\n]\n")
         return report
     if fmt == "conll":
-        documents = _documents(project, selected, source, report)
+        documents = ((task.text, results) for task, results in _documents(project, selected, source, report))
         with _text_out(out, fmt) as (fh, path):
             report.path = path
             report.notes.extend(write_conll(documents, fh, lang=lang))
@@ -172,7 +172,8 @@ def export_project(
     return coco.export_coco(project, out, ids=selected, source=source, **options)
 
 
-def _documents(project: Any, ids, source: str, report: ExportReport) -> Iterator[tuple[str, tuple]]:
+def _documents(project: Any, ids, source: str, report: ExportReport) -> Iterator[tuple[Task, tuple]]:
+    """(task, the results to export) of every text task that has them; reports the others."""
     missing = 0
     for task in project.iter_tasks(ids):
         if task.text is None:
@@ -185,7 +186,7 @@ def _documents(project: Any, ids, source: str, report: ExportReport) -> Iterator
             missing += 1
             continue
         report.n_tasks += 1
-        yield task.text, results
+        yield task, results
     if missing:  # one line, not one per task: say why the file may be short, and what to do
         other = "predictions" if source == "completions" else "completions"
         report.notes.append(f"{missing} task(s) have no {source} and were not exported; "
@@ -212,8 +213,10 @@ def _export_docbin(project: Any, ids, source: str, out: Any, lang: str, report: 
     tasks = list(_documents(project, ids, source, report))
     if not cat_labels:  # no config: the choice labels used anywhere in the export
         cat_labels = {lab for _, rs in tasks for r in rs if isinstance(r, Choice) and r.span_id is None for lab in r.labels}
-    for i, (text, results) in enumerate(tasks):
-        doc, notes = make_doc(nlp, text, results, cat_labels)
+    for i, (task, results) in enumerate(tasks):
+        doc, notes = make_doc(nlp, task.text or "", results, cat_labels)
+        # which task a training doc came from, kept through DocBin (store_user_data=True)
+        doc.user_data.update(task_id=task.id, source_id=task.data.get(SOURCE_ID_KEY))
         report.notes.extend(f"document #{i}: {n}" for n in notes)
         docbin.add(doc)
     tmp = path.with_name(path.name + ".part")
