@@ -13,12 +13,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..model import Choice, Span, Task
-from .annotations import pick_completion, pick_results
+from .annotations import pick_results
 from .conll import write_conll
 from .errors import ExportError, ExportReport
+from .frames import to_dataframe
 from .importing import config_labels
 from .labelstudio import task_to_ls
-from .parsed import SOURCE_ID_KEY, iso
+from .parsed import SOURCE_ID_KEY
+
+__all__ = ["EXPORT_FORMATS", "export_project", "to_dataframe"]
 
 EXPORT_FORMATS = ("labelstudio", "genailab", "jsonl", "conll", "spacy", "coco")
 _ALIASES = {"json": "labelstudio", "ls": "labelstudio", "conll2003": "conll", "docbin": "spacy"}
@@ -228,53 +231,3 @@ def _export_docbin(project: Any, ids, source: str, out: Any, lang: str, report: 
             tmp.unlink()
     report.path = str(path)
     return report
-
-
-def to_dataframe(project: Any, *, kind: str = "tasks", ids: Iterable[int] | None = None) -> Any:
-    """A pandas DataFrame of the project.
-
-    ``kind="tasks"``: one row per task (id, source_id, title, kind, text, n_predictions,
-    n_completions, ground_truth). ``kind="spans"``: one row per span of every prediction and
-    completion (task_id, source "prediction"/"completion", its id and version/author, start,
-    end, label, text, confidence, assertion, resource).
-    """
-    import pandas as pd
-
-    if kind not in ("tasks", "spans"):
-        raise ValueError(f"kind must be 'tasks' or 'spans', not {kind!r}")
-    rows: list[dict[str, Any]] = []
-    for task in project.iter_tasks(None if ids is None else list(ids)):
-        predictions = project.predictions(task.id)
-        completions = project.completions(task.id)
-        if kind == "tasks":
-            chosen = pick_completion(completions)
-            rows.append({
-                "id": task.id, "source_id": task.data.get(SOURCE_ID_KEY), "title": task.title,
-                "kind": task.kind, "text": task.text, "document": task.source_path,
-                "n_predictions": len(predictions), "n_completions": len(completions),
-                "ground_truth": bool(chosen and chosen.ground_truth),
-                "created_at": iso(task.created_at),
-            })
-            continue
-        for p in predictions:
-            rows.extend(_span_rows(task.id, "prediction", p.id, p.model_version, p.version, p.results))
-        for c in completions:
-            rows.extend(_span_rows(task.id, "completion", c.id, c.created_by, None, c.results,
-                                   ground_truth=c.ground_truth))
-    columns = (["id", "source_id", "title", "kind", "text", "document", "n_predictions",
-                "n_completions", "ground_truth", "created_at"] if kind == "tasks" else
-               ["task_id", "source", "source_id", "by", "version", "ground_truth", "span_id", "start",
-                "end", "label", "text", "confidence", "assertion", "resource", "pages"])
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _span_rows(task_id, source, source_id, by, version, results, ground_truth=False) -> Iterator[dict]:
-    for r in results:
-        if isinstance(r, Span):
-            yield {
-                "task_id": task_id, "source": source, "source_id": source_id, "by": by,
-                "version": version, "ground_truth": ground_truth, "span_id": r.id, "start": r.start,
-                "end": r.end, "label": r.label, "text": r.text, "confidence": r.confidence,
-                "assertion": r.assertion, "resource": r.source,
-                "pages": sorted({b.page for b in r.boxes}) or None,
-            }
