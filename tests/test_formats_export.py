@@ -45,7 +45,7 @@ def test_conll_uses_ground_truth_first_then_latest_completion(imported, tmp_path
     out = tmp_path / "train.conll"
     report = export_project(imported, "conll", out)
     assert report.n_tasks == 2
-    docs = out.read_text().split("-DOCSTART- -X- O\n\n")[1:]
+    docs = out.read_text().split("-DOCSTART- -X- O O\n\n")[1:]
     first = docs[0].splitlines()
     assert first[:2] == ["Angela -X- _ B-PER", "Merkel -X- _ I-PER"]
     assert "European -X- _ B-ORG" in first and "Union -X- _ I-ORG" in first

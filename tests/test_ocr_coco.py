@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from ocr_fixtures import digital_pdf
@@ -81,7 +82,56 @@ def test_export_coco_from_a_real_project(tmp_path):
     assert len(data["images"]) == 17
     assert all(img["file_name"].endswith(".png") for img in data["images"])
     from PIL import Image
-    assert Image.open(data["images"][0]["file_name"]).size == (1694, 2192)
+    assert Image.open(out.parent / data["images"][0]["file_name"]).size == (1694, 2192)
     (ann,) = data["annotations"]
     assert ann["text"] == "Shared" and ann["bbox"][0] == round(title.box.x, 2)
     assert data["categories"][0]["name"] == "TITLE"
+
+
+def test_coco_export_is_a_folder_pycocotools_loads_from_anywhere(tmp_path):
+    import shutil
+
+    from PIL import Image
+    from pycocotools.coco import COCO
+
+    from preannotate_lab.formats import ExportError, export_project
+    from preannotate_lab.model import Completion
+    from preannotate_lab.store import Project
+
+    cache = PageCache(tmp_path / "pages")
+    pdf = str(digital_pdf())
+    doc = load_document(pdf, cache=cache)
+    title = doc.tokens[0]
+    two_lines = _two_line_span(doc)
+    export = tmp_path / "export"
+    export.mkdir()
+    with Project.create(tmp_path / "p.sqlite") as project:
+        (doc_id,) = project.add_tasks([Task({"document": pdf}, kind="document")])
+        project.add_completion(Completion(task_id=doc_id, results=[
+            Span(title.start, title.end, "TITLE", title.text), two_lines]))
+        report = export_project(project, "coco", export / "coco.json", cache=cache)
+        with pytest.raises(ExportError, match="give a path"), (tmp_path / "x.json").open("w") as fh:
+            export_project(project, "coco", fh, cache=cache)
+    assert report.n_tasks == 1 and not report.notes
+    # the folder alone, somewhere else: nothing in it may point back into the page cache
+    moved = tmp_path / "elsewhere" / "dataset"
+    shutil.copytree(export, moved)
+    shutil.rmtree(export)
+    shutil.rmtree(tmp_path / "pages")
+    coco = COCO(str(moved / "coco.json"))
+    images = coco.loadImgs(coco.getImgIds())
+    assert len(images) == 17
+    for image in images:
+        assert not Path(image["file_name"]).is_absolute()
+        with Image.open(moved / image["file_name"]) as png:
+            assert png.size == (image["width"], image["height"])
+    assert len(coco.getAnnIds()) == 1 + len(two_lines.boxes) == 3
+    assert [c["name"] for c in coco.loadCats(coco.getCatIds())] == ["TITLE", "TERM"]
+    for ann in coco.loadAnns(coco.getAnnIds()):
+        x, y, w, h = ann["bbox"]
+        assert ann["iscrowd"] == 0 and ann["area"] == pytest.approx(w * h, abs=0.05) and ann["area"] > 0
+        (polygon,) = ann["segmentation"]
+        assert polygon == pytest.approx([x, y, x + w, y, x + w, y + h, x, y + h], abs=0.02)
+        mask = coco.annToMask(ann)  # pycocotools reads the polygon as a mask of the box
+        assert mask.shape == (2192, 1694) and abs(int(mask.sum()) - ann["area"]) <= 2 * (w + h) + 4
+    assert len(coco.getAnnIds(imgIds=[images[0]["id"]])) >= 1

@@ -7,8 +7,9 @@
     export_project(project, "conll", "train.conll")
 
 Inputs: ``.json`` (task lists), ``.jsonl``, ``.csv``/``.tsv``, ``.txt``, PDFs and images,
-folders of those, and DataFrames (:func:`import_dataframe`). Outputs: ``labelstudio``,
-``genailab``, ``jsonl``, ``conll``, ``spacy`` (DocBin), ``coco``, and :func:`to_dataframe`.
+folders of those, and DataFrames (:func:`import_dataframe`; a frame of spans becomes
+predictions or completions). Outputs: ``labelstudio``, ``genailab``, ``jsonl``, ``conll``,
+``spacy`` (DocBin), ``coco``, and :func:`to_dataframe` (tasks or spans).
 A task keeps the id it had in its file in ``task.data["_source_id"]``.
 """
 

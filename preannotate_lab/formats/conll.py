@@ -1,7 +1,7 @@
 """CoNLL-2003 export: ``token -X- _ TAG`` lines with BIO tags, one document per task.
 
 Text is tokenized with a blank spaCy English tokenizer (no model needed). Documents are
-separated by ``-DOCSTART- -X- O`` and a blank line; a blank line in the text (two
+separated by ``-DOCSTART- -X- O O`` and a blank line; a blank line in the text (two
 newlines) also ends a sentence. Whitespace tokens are left out. Spans become tokens by
 :func:`formats.align.align_spans`, as in the DocBin export and the training data.
 """
@@ -14,7 +14,9 @@ from typing import Any, TextIO
 from ..model import Result, spans_of
 from .align import align_spans
 
-DOCSTART = "-DOCSTART- -X- O"  # as Label Studio and Generative AI Lab write it
+# Four columns, like every token line: spaCy's CoNLL NER converter splits documents only on
+# this exact line; with three columns it reads the separator as a sentence of its own.
+DOCSTART = "-DOCSTART- -X- O O"
 
 
 def blank_tokenizer(lang: str = "en") -> Any:

@@ -12,13 +12,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..model import Choice, Span
-from .annotations import pick_completion, pick_results
+from ..model import Choice, Span, Task
+from .annotations import pick_results
 from .conll import write_conll
 from .errors import ExportError, ExportReport
+from .frames import to_dataframe
 from .importing import config_labels
 from .labelstudio import task_to_ls
-from .parsed import SOURCE_ID_KEY, iso
+from .parsed import SOURCE_ID_KEY
+
+__all__ = ["EXPORT_FORMATS", "export_project", "to_dataframe"]
 
 EXPORT_FORMATS = ("labelstudio", "genailab", "jsonl", "conll", "spacy", "coco")
 _ALIASES = {"json": "labelstudio", "ls": "labelstudio", "conll2003": "conll", "docbin": "spacy"}
@@ -160,7 +163,7 @@ def export_project(
                 fh.write("\n]\n")
         return report
     if fmt == "conll":
-        documents = _documents(project, selected, source, report)
+        documents = ((task.text, results) for task, results in _documents(project, selected, source, report))
         with _text_out(out, fmt) as (fh, path):
             report.path = path
             report.notes.extend(write_conll(documents, fh, lang=lang))
@@ -172,7 +175,8 @@ def export_project(
     return coco.export_coco(project, out, ids=selected, source=source, **options)
 
 
-def _documents(project: Any, ids, source: str, report: ExportReport) -> Iterator[tuple[str, tuple]]:
+def _documents(project: Any, ids, source: str, report: ExportReport) -> Iterator[tuple[Task, tuple]]:
+    """(task, the results to export) of every text task that has them; reports the others."""
     missing = 0
     for task in project.iter_tasks(ids):
         if task.text is None:
@@ -185,7 +189,7 @@ def _documents(project: Any, ids, source: str, report: ExportReport) -> Iterator
             missing += 1
             continue
         report.n_tasks += 1
-        yield task.text, results
+        yield task, results
     if missing:  # one line, not one per task: say why the file may be short, and what to do
         other = "predictions" if source == "completions" else "completions"
         report.notes.append(f"{missing} task(s) have no {source} and were not exported; "
@@ -212,8 +216,10 @@ def _export_docbin(project: Any, ids, source: str, out: Any, lang: str, report: 
     tasks = list(_documents(project, ids, source, report))
     if not cat_labels:  # no config: the choice labels used anywhere in the export
         cat_labels = {lab for _, rs in tasks for r in rs if isinstance(r, Choice) and r.span_id is None for lab in r.labels}
-    for i, (text, results) in enumerate(tasks):
-        doc, notes = make_doc(nlp, text, results, cat_labels)
+    for i, (task, results) in enumerate(tasks):
+        doc, notes = make_doc(nlp, task.text or "", results, cat_labels)
+        # which task a training doc came from, kept through DocBin (store_user_data=True)
+        doc.user_data.update(task_id=task.id, source_id=task.data.get(SOURCE_ID_KEY))
         report.notes.extend(f"document #{i}: {n}" for n in notes)
         docbin.add(doc)
     tmp = path.with_name(path.name + ".part")
@@ -225,53 +231,3 @@ def _export_docbin(project: Any, ids, source: str, out: Any, lang: str, report: 
             tmp.unlink()
     report.path = str(path)
     return report
-
-
-def to_dataframe(project: Any, *, kind: str = "tasks", ids: Iterable[int] | None = None) -> Any:
-    """A pandas DataFrame of the project.
-
-    ``kind="tasks"``: one row per task (id, source_id, title, kind, text, n_predictions,
-    n_completions, ground_truth). ``kind="spans"``: one row per span of every prediction and
-    completion (task_id, source "prediction"/"completion", its id and version/author, start,
-    end, label, text, confidence, assertion, resource).
-    """
-    import pandas as pd
-
-    if kind not in ("tasks", "spans"):
-        raise ValueError(f"kind must be 'tasks' or 'spans', not {kind!r}")
-    rows: list[dict[str, Any]] = []
-    for task in project.iter_tasks(None if ids is None else list(ids)):
-        predictions = project.predictions(task.id)
-        completions = project.completions(task.id)
-        if kind == "tasks":
-            chosen = pick_completion(completions)
-            rows.append({
-                "id": task.id, "source_id": task.data.get(SOURCE_ID_KEY), "title": task.title,
-                "kind": task.kind, "text": task.text, "document": task.source_path,
-                "n_predictions": len(predictions), "n_completions": len(completions),
-                "ground_truth": bool(chosen and chosen.ground_truth),
-                "created_at": iso(task.created_at),
-            })
-            continue
-        for p in predictions:
-            rows.extend(_span_rows(task.id, "prediction", p.id, p.model_version, p.version, p.results))
-        for c in completions:
-            rows.extend(_span_rows(task.id, "completion", c.id, c.created_by, None, c.results,
-                                   ground_truth=c.ground_truth))
-    columns = (["id", "source_id", "title", "kind", "text", "document", "n_predictions",
-                "n_completions", "ground_truth", "created_at"] if kind == "tasks" else
-               ["task_id", "source", "source_id", "by", "version", "ground_truth", "span_id", "start",
-                "end", "label", "text", "confidence", "assertion", "resource", "pages"])
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _span_rows(task_id, source, source_id, by, version, results, ground_truth=False) -> Iterator[dict]:
-    for r in results:
-        if isinstance(r, Span):
-            yield {
-                "task_id": task_id, "source": source, "source_id": source_id, "by": by,
-                "version": version, "ground_truth": ground_truth, "span_id": r.id, "start": r.start,
-                "end": r.end, "label": r.label, "text": r.text, "confidence": r.confidence,
-                "assertion": r.assertion, "resource": r.source,
-                "pages": sorted({b.page for b in r.boxes}) or None,
-            }

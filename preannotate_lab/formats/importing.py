@@ -24,6 +24,7 @@ from ..store.checks import result_problems
 from ..store.errors import InvalidRecordError
 from ..store.keys import content_key
 from .errors import ImportError_, ImportReport, ItemError
+from .frames import SPAN_KEYS, is_span_frame, span_frame_tasks
 from .labelstudio import TaskProblem
 from .parsed import ParsedTask
 from .readers import flat_task, read_document, read_json, read_jsonl, read_table, read_txt
@@ -172,27 +173,42 @@ def import_path(
 
 def import_dataframe(
     project: Any, df: Any, *, text_column: str = "text", on_duplicate: str = "skip", name: str = "DataFrame",
+    as_: str | None = None,
 ) -> ImportReport:
     """Import a pandas DataFrame: one task per row, columns become data keys.
 
     An ``id`` column is the source id used for ``on_duplicate``. Missing values (NaN) are
     left out of the task's data; numpy numbers and timestamps become plain JSON values.
+
+    A frame with ``start``, ``end`` and ``label`` columns is a frame of spans (one row per
+    span, as ``to_dataframe(project, kind="spans")`` writes): its rows become tasks with
+    completions (``as_="completions"``) or predictions (``as_="predictions"``), or, without
+    ``as_``, what each row's ``source`` column says; see :func:`frames.span_frame_tasks`.
     """
     if on_duplicate not in DUPLICATE_POLICIES:
         raise ValueError(f"on_duplicate must be one of {DUPLICATE_POLICIES}, not {on_duplicate!r}")
     columns = [str(c) for c in getattr(df, "columns", [])]
     if not hasattr(df, "to_dict"):
         raise ImportError_(f"{name}: expected a pandas DataFrame, got a {type(df).__name__}")
+    report = ImportReport(inputs=[name])
+    records = [{str(k): _plain(v) for k, v in row.items()} for row in df.to_dict("records")]
+    if is_span_frame(columns):
+        tasks, errors = span_frame_tasks(records, columns, as_=as_, text_column=text_column, name=name)
+        report.errors.extend(errors)
+        report.warnings.extend(f"{name}, {t.position}: {w}" for t in tasks for w in t.warnings)
+        store_parsed(project, [(name, t) for t in tasks], report, on_duplicate=on_duplicate)
+        return report
+    if as_ is not None:
+        raise ImportError_(f"{name}: as_={as_!r} imports a frame of spans, but it has no "
+                           f"{', '.join(SPAN_KEYS)} columns (columns: {', '.join(columns)})")
     if text_column not in columns and not {"document", "image"} & set(columns):
         raise ImportError_(
             f"{name} has no {text_column!r} column (columns: {', '.join(columns)}); "
             "name the text column with text_column="
         )
-    report = ImportReport(inputs=[name])
     parsed: list[tuple[str, ParsedTask]] = []
-    for i, row in enumerate(df.to_dict("records")):
+    for i, record in enumerate(records):
         position = f"row {i}"
-        record = {str(k): _plain(v) for k, v in row.items()}
         record = {k: v for k, v in record.items() if v is not None or k == text_column}
         try:
             parsed.append((name, flat_task(record, position, text_column=text_column)))

@@ -2,7 +2,8 @@
 
 Spans are aligned by :func:`formats.align.align_spans` (as for CoNLL and the training data);
 overlapping spans, which ``doc.ents`` cannot hold, are left out with a note. Every choice label the project knows
-gets a score in ``cats`` (1.0 chosen, 0.0 not), as spaCy's textcat expects.
+gets a score in ``cats`` (1.0 chosen, 0.0 not), as spaCy's textcat expects. The export puts
+the task's id and its id in the imported file in ``doc.user_data`` (``task_id``, ``source_id``).
 """
 
 from __future__ import annotations
