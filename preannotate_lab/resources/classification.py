@@ -73,8 +73,8 @@ class SpacyTextcat(_Classifier):
         if component is None:
             raise ResourceError(f"spaCy pipeline {model!r} has no textcat or textcat_multilabel")
         multi = component == "textcat_multilabel"
-        # an explicit null top_k means "no limit" even for a single-label classifier
         self.threshold = opts["threshold"] if opts["threshold"] is not None else (0.5 if multi else 0.0)
+        # an explicit null top_k means "no limit", even for a single-label classifier
         self.top_k = opts["top_k"] if "top_k" in config or multi else 1
         self.name, self.version, self.language = name, self.meta.version, self.meta.lang
         self.memory_mb = self.meta.memory_mb
