@@ -15,11 +15,11 @@ from preannotate_lab.resources.rules import Rule, RuleSet
 
 def test_pl_hub_is_a_hub_and_lists_kinds() -> None:
     assert isinstance(pl.hub, Hub) and pl.hub is pl.hub
-    kinds = {info.kind for info in pl.hub.list()}
+    kinds = {info.kind for info in pl.hub.infos()}
     assert {"ner", "assertion"} <= kinds
-    assert all(info.kind == "ner" for info in pl.hub.list("ner"))
+    assert all(info.kind == "ner" for info in pl.hub.infos("ner"))
     with pytest.raises(ResourceError, match="unknown kind 'entity'"):
-        pl.hub.list("entity")
+        pl.hub.infos("entity")
 
 
 def test_builtin_factories_are_registered() -> None:
@@ -96,7 +96,7 @@ def test_a_broken_rule_file_is_reported_not_fatal(tmp_path: Path) -> None:
     hub.rules.save(RuleSet("good", (Rule.regex("a", "a+", "A"),)))
     (tmp_path / "rules" / "broken.json").write_text('{"name": "broken", "rules": [{"name": "r", '
                                                     '"label": "X", "pattern": "(("}]}')
-    names = [i.name for i in hub.list("ner")]
+    names = [i.name for i in hub.infos("ner")]
     assert "good" in names and "broken" not in names
     assert "rule 'r'" in hub.problems()["broken"]
     with pytest.raises(ResourceError, match="rule 'r'.*does not compile"):

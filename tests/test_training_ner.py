@@ -71,7 +71,7 @@ def test_model_folder_has_meta_with_training_summary(trained):
 def test_trained_model_is_listed_in_the_hub_with_its_labels(trained):
     job, hub, _, _, _, _ = trained
     assert job.resource_name == "en_news_ner" == job.result["resource"]
-    info = {i.name: i for i in hub.list("ner")}["en_news_ner"]
+    info = {i.name: i for i in hub.infos("ner")}["en_news_ner"]
     assert info.labels == TRAINED_LABELS and info.version == "0.1.0"
     assert job.result["labels"] == list(TRAINED_LABELS)
 
@@ -95,7 +95,7 @@ def test_retraining_replaces_the_model_with_the_next_version(trained):
     again = train_ner(project, base_model=job.resource_name, n_iter=2, name="news_ner",
                       hub=hub, wait=True)
     assert again.result["version"] == "0.2.0"
-    names = [i.name for i in hub.list("ner")]
+    names = [i.name for i in hub.infos("ner")]
     assert names.count("en_news_ner") == 1
     assert hub.info("en_news_ner").version == "0.2.0"
     assert len(hub.model_paths()) == 1

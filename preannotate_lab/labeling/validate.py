@@ -218,7 +218,7 @@ def _kinds(config: LabelingConfig, infos: Mapping[str, ModelInfo | None]) -> lis
             f"{where[use.role]}{control} {'names' if use.role == 'choices' else 'name'} "
             f"model={use.resource!r}, a {info.kind} resource; "
             f"they need a {KIND_OF_ROLE[use.role]} resource. Pick one of that kind in the hub "
-            f"(hub.list('{KIND_OF_ROLE[use.role]}'))",
+            f"(hub.infos('{KIND_OF_ROLE[use.role]}'))",
             use.values,
         ))
     return out

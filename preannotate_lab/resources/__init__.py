@@ -18,6 +18,10 @@ zero_shot_classification   classification  labels {label: description}, threshol
 relations                  relation        allowed "A>B,C<>D", label, max_distance
 =========================  ==============  ==================================================
 
+Each factory declares its config keys (``factories()[name].config_fields``: type, default,
+meaning); a key it does not declare, or a value of the wrong type, is refused with a
+:class:`ResourceConfigError` that lists the allowed keys.
+
 Every installed spaCy pipeline (and folder added with ``hub.add_model_path``) is listed by
 its name; every rule set in the user's rules library (``hub.rules``) by its name.
 """
@@ -27,18 +31,22 @@ from __future__ import annotations
 from typing import Any
 
 from .base import (
+    ConfigField,
     ItemError,
     ItemOutput,
     Resource,
+    ResourceConfigError,
     ResourceError,
     ResourceInfo,
     ResultError,
 )
-from .registry import Hub, ResourceSpec, factories, register_factory
+from .registry import ResourceSpec, factories, register_factory
+from .resource_hub import Hub  # not "hub.py": that module would shadow pl.hub below
 
 __all__ = [
-    "Hub", "ItemError", "ItemOutput", "Resource", "ResourceError", "ResourceInfo",
-    "ResourceSpec", "ResultError", "factories", "hub", "register_factory",
+    "ConfigField", "Hub", "ItemError", "ItemOutput", "Resource", "ResourceConfigError",
+    "ResourceError", "ResourceInfo", "ResourceSpec", "ResultError", "factories", "hub",
+    "register_factory",
 ]
 
 _hub: Hub | None = None

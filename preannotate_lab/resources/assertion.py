@@ -26,15 +26,14 @@ from typing import Any
 from ..model import Span
 from .assertion_terms import PRECEDENCE, STATUSES, all_triggers
 from .base import (
+    ConfigField,
     ItemError,
     ItemOutput,
     Resource,
     ResourceError,
     ResourceInfo,
-    config_value,
     content_hash,
 )
-from .registry import register_factory
 
 VERSION = "1.0"
 _SENTENCE_END = {".", "!", "?"}
@@ -48,7 +47,6 @@ class _Trigger:
     direction: str
 
 
-@register_factory("assertion")
 class AssertionResource(Resource):
     """ConText-style assertion status. Config: ``apply_to`` (span labels to assert; all if
     empty), ``extra_triggers`` (list of ``{"phrase", "status", "direction"}``).
@@ -57,21 +55,27 @@ class AssertionResource(Resource):
     """
 
     kind = "assertion"
+    config_fields = {
+        "apply_to": ConfigField((list, tuple), (), "span labels to assert (default: every span)"),
+        "extra_triggers": ConfigField((list, tuple), (),
+                                      'more triggers: [{"phrase", "status", "direction"}]'),
+    }
 
     def __init__(self, name: str, config: Mapping[str, Any]) -> None:
+        opts = self.checked_config(name, config)
         self.name = name
         self.version = VERSION
         self.language = "en"
         self.memory_mb = 5.0
-        self.apply_to = tuple(config_value(config, "apply_to", (list, tuple), (), resource=name))
+        self.apply_to = tuple(opts["apply_to"])
         self.labels = STATUSES
-        self._extra = _extra_triggers(name, config.get("extra_triggers") or [])
+        self._extra = _extra_triggers(name, opts["extra_triggers"])
         self._triggers = [*all_triggers(), *self._extra]
         self._nlp, self._matcher = _build_matcher(self._triggers)
 
     @classmethod
     def describe(cls, name: str, config: Mapping[str, Any], *, hub: Any = None) -> ResourceInfo:
-        _extra_triggers(name, config.get("extra_triggers") or [])
+        _extra_triggers(name, cls.checked_config(name, config)["extra_triggers"])
         return ResourceInfo(
             name=name, kind=cls.kind, labels=STATUSES, version=VERSION,
             language="en", memory_mb=5.0, factory="assertion", config=dict(config),

@@ -21,6 +21,7 @@ stops a job of 100,000. :class:`ResourceError` is raised only for configuration 
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from abc import ABC, abstractmethod
@@ -38,6 +39,10 @@ Item = tuple[Document, tuple[Result, ...]]
 
 class ResourceError(Exception):
     """A resource cannot be built or configured (names the resource and what to do)."""
+
+
+class ResourceConfigError(ResourceError):
+    """A resource config holds a key its factory does not declare, or a value of the wrong type."""
 
 
 @dataclass(frozen=True)
@@ -87,12 +92,24 @@ class Resource(ABC):
 
     kind: ClassVar[str]
     factory: ClassVar[str] = ""
+    # The config keys the factory accepts. None means undeclared: a plug-in factory written
+    # before configs were declared keeps working, its keys unchecked.
+    config_fields: ClassVar[Mapping[str, ConfigField] | None] = None
 
     name: str
     version: str
     labels: tuple[str, ...]
     language: str = "en"
     memory_mb: float = 1.0
+
+    @classmethod
+    def checked_config(cls, name: str, config: Mapping[str, Any]) -> dict[str, Any]:
+        """``config`` with every declared default filled in; raises ResourceConfigError on an
+        unknown key or a value of the wrong type."""
+        if cls.config_fields is None:
+            return dict(config)
+        return check_config(cls.config_fields, config,
+                            owner=f"resource {name!r} ({cls.factory or cls.__name__})")
 
     @classmethod
     def from_config(cls, name: str, config: Mapping[str, Any], *, hub: Any = None) -> Resource:
@@ -152,17 +169,69 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def config_value(config: Mapping[str, Any], key: str, types: type | tuple[type, ...],
-                 default: Any, *, resource: str) -> Any:
-    """Read one config option, with a clear error naming the resource and the option."""
-    value = config.get(key, default)
-    if isinstance(types, type):
-        types = (types,)
-    if float in types and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if value is not None and (not isinstance(value, types) or isinstance(value, bool) and bool not in types):
-        wanted = " or ".join(t.__name__ for t in types)
-        raise ResourceError(
-            f"resource {resource!r}: option {key!r} must be {wanted}, got {value!r}"
-        )
-    return value
+# -- declared configs -------------------------------------------------------------------------
+_TYPE_WORDS = {bool: "true or false", int: "an integer", float: "a number", str: "a string",
+               list: "a list", tuple: "a list", dict: "an object", type(None): "null"}
+
+
+@dataclass(frozen=True)
+class ConfigField:
+    """One config key a factory accepts: its JSON type(s), its default and what it means.
+
+    ``None`` is accepted wherever the default is ``None`` (the key is then "not set") or
+    ``type(None)`` is among the types; an integer is accepted where a number is expected,
+    never a boolean.
+    """
+
+    types: type | tuple[type, ...]
+    default: Any = None
+    help: str = ""
+
+    @property
+    def type_tuple(self) -> tuple[type, ...]:
+        return self.types if isinstance(self.types, tuple) else (self.types,)
+
+    def expected(self) -> str:
+        types = [*self.type_tuple, *([type(None)] if self.default is None else [])]
+        return " or ".join(dict.fromkeys(_TYPE_WORDS.get(t, t.__name__) for t in types))
+
+    def accepts(self, value: Any) -> bool:
+        types = self.type_tuple
+        if value is None:
+            return self.default is None or type(None) in types
+        if isinstance(value, bool):  # bool is an int subclass: "threshold": true is a mistake
+            return bool in types
+        return isinstance(value, types) or (float in types and isinstance(value, int))
+
+    def coerce(self, value: Any) -> Any:
+        """An integer given for a number becomes a float (JSON does not tell 1 from 1.0)."""
+        floats = float in self.type_tuple and int not in self.type_tuple
+        return float(value) if floats and isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def check_config(fields: Mapping[str, ConfigField], config: Mapping[str, Any], *,
+                 owner: str) -> dict[str, Any]:
+    """``config`` checked against ``fields``, every default filled in.
+
+    Raises ResourceConfigError naming ``owner`` and the key: an unknown key lists the allowed
+    ones (and the closest, for a typo); a wrong type gives the type expected and the value.
+    """
+    if not isinstance(config, Mapping):
+        raise ResourceConfigError(f"{owner}: the config must be a JSON object, got {config!r}")
+    out = {key: field.default for key, field in fields.items()}
+    for key, value in config.items():
+        field = fields.get(key)
+        if field is None:
+            raise ResourceConfigError(unknown_key_message(owner, str(key), list(fields)))
+        if not field.accepts(value):
+            raise ResourceConfigError(
+                f"{owner}: config key {key!r} must be {field.expected()}, got {value!r}")
+        out[key] = field.coerce(value)
+    return out
+
+
+def unknown_key_message(owner: str, key: str, allowed: list[str]) -> str:
+    """"unknown config key 'treshold'; allowed: ...; did you mean 'threshold'?"."""
+    close = difflib.get_close_matches(key, allowed, n=1)
+    return (f"{owner}: unknown config key {key!r}; allowed: {', '.join(allowed) or 'none'}"
+            + (f"; did you mean {close[0]!r}?" if close else ""))

@@ -11,16 +11,21 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..model import Choice
+from . import embeddings
 from .base import (
+    ConfigField,
     ItemError,
     ItemOutput,
     Resource,
     ResourceError,
     ResourceInfo,
     batched,
-    config_value,
 )
-from .registry import register_factory
+from .ruleset import Rule
+from .spacy_models import load_pipeline, pipeline_meta
+
+_THRESHOLD = ConfigField(float, 0.0, "lowest score a label needs")
+_TOP_K = ConfigField((int, type(None)), 1, "most labels per task (null: no limit)")
 
 
 def pick(scores: Mapping[str, float], *, threshold: float, top_k: int | None) -> list[str]:
@@ -40,23 +45,27 @@ def _choice(scores: Mapping[str, float], name: str, threshold: float,
 
 class _Classifier(Resource):
     kind = "classification"
-
-    def _options(self, name: str, config: Mapping[str, Any], top_k: int | None = 1) -> None:
-        self.threshold = config_value(config, "threshold", float, 0.0, resource=name)
-        self.top_k = config_value(config, "top_k", int, top_k, resource=name)
+    threshold: float
+    top_k: int | None
 
     def fingerprint_parts(self) -> tuple[Any, ...]:
         return (self.threshold, self.top_k)
 
 
-@register_factory("spacy_textcat")
 class SpacyTextcat(_Classifier):
     """A spaCy pipeline's ``textcat`` / ``textcat_multilabel`` scores. Config: ``model``."""
 
-    def __init__(self, name: str, config: Mapping[str, Any]) -> None:
-        from .spacy_models import load_pipeline, pipeline_meta
+    config_fields = {
+        "model": ConfigField(str, None, "pipeline package or folder with a text classifier"),
+        "threshold": ConfigField(float, None, "lowest score a label needs (default 0.5 for "
+                                              "textcat_multilabel, else 0)"),
+        "top_k": ConfigField(int, None, "most labels per task (default 1 for textcat, "
+                                        "no limit for textcat_multilabel)"),
+    }
 
-        model = config_value(config, "model", str, None, resource=name)
+    def __init__(self, name: str, config: Mapping[str, Any]) -> None:
+        opts = self.checked_config(name, config)
+        model = opts["model"]
         if not model:
             raise ResourceError(f"resource {name!r}: give 'model' (a pipeline with a textcat)")
         self.meta = pipeline_meta(model)
@@ -64,9 +73,9 @@ class SpacyTextcat(_Classifier):
         if component is None:
             raise ResourceError(f"spaCy pipeline {model!r} has no textcat or textcat_multilabel")
         multi = component == "textcat_multilabel"
-        self._options(name, config, None if multi else 1)
-        if multi and "threshold" not in config:
-            self.threshold = 0.5
+        self.threshold = opts["threshold"] if opts["threshold"] is not None else (0.5 if multi else 0.0)
+        # an explicit null top_k means "no limit", even for a single-label classifier
+        self.top_k = opts["top_k"] if "top_k" in config or multi else 1
         self.name, self.version, self.language = name, self.meta.version, self.meta.lang
         self.memory_mb = self.meta.memory_mb
         self.labels = self.meta.labels.get(component, ())
@@ -77,8 +86,6 @@ class SpacyTextcat(_Classifier):
 
     @classmethod
     def describe(cls, name: str, config: Mapping[str, Any], *, hub: Any = None) -> ResourceInfo:
-        from .spacy_models import pipeline_meta
-
         meta = pipeline_meta(str(config.get("model")))
         component = meta.textcat_component or "textcat"
         return ResourceInfo(name=name, kind=cls.kind, labels=meta.labels.get(component, ()),
@@ -102,19 +109,24 @@ class SpacyTextcat(_Classifier):
                 yield _choice(doc.cats, self.name, self.threshold, self.top_k)
 
 
-@register_factory("keyword_classifier")
 class KeywordClassifier(_Classifier):
     """Classify by keyword hits. Config: ``keywords: {label: [words]}``, ``case_sensitive``,
     ``threshold`` (share of all hits), ``top_k``. Confidence = the label's share of the hits."""
 
-    def __init__(self, name: str, config: Mapping[str, Any]) -> None:
-        from .rules import Rule
+    config_fields = {
+        "keywords": ConfigField(dict, None, "{label: [keywords]}"),
+        "case_sensitive": ConfigField(bool, False, "match keywords with their case"),
+        "threshold": _THRESHOLD,
+        "top_k": _TOP_K,
+    }
 
-        self._options(name, config)
+    def __init__(self, name: str, config: Mapping[str, Any]) -> None:
+        opts = self.checked_config(name, config)
+        self.threshold, self.top_k = opts["threshold"], opts["top_k"]
         keywords = _label_map(name, config, "keywords")
         self.name, self.version, self.language, self.memory_mb = name, "1", "xx", 1.0
         self.labels = tuple(keywords)
-        case = config_value(config, "case_sensitive", bool, False, resource=name)
+        case = opts["case_sensitive"]
         self._rules = [(label, Rule.dictionary(f"{name}:{label}", words, label,
                                                case_sensitive=case).compile())
                        for label, words in keywords.items()]
@@ -143,18 +155,23 @@ class KeywordClassifier(_Classifier):
             yield _choice(scores, self.name, self.threshold, self.top_k)
 
 
-@register_factory("zero_shot_classification")
 class ZeroShotClassifier(_Classifier):
     """Zero-shot: cosine similarity of the text to each label's description (static embeddings).
     Config: ``labels: {label: description}``, ``threshold``, ``top_k``, ``model`` (a Model2Vec
     folder; default the bundled one)."""
 
-    def __init__(self, name: str, config: Mapping[str, Any]) -> None:
-        from . import embeddings
+    config_fields = {
+        "labels": ConfigField((dict, list, tuple), None, "{label: description} or [labels]"),
+        "threshold": _THRESHOLD,
+        "top_k": _TOP_K,
+        "model": ConfigField(str, None, "Model2Vec folder (default: the bundled static model)"),
+    }
 
-        self._options(name, config)
+    def __init__(self, name: str, config: Mapping[str, Any]) -> None:
+        opts = self.checked_config(name, config)
+        self.threshold, self.top_k = opts["threshold"], opts["top_k"]
         self.descriptions = _label_map(name, config, "labels", values=str)
-        self.model = config_value(config, "model", str, None, resource=name)
+        self.model = opts["model"]
         self.name, self.language = name, "en"
         self.version = embeddings.model_version(self.model)
         self.memory_mb = embeddings.memory_mb(self.model)
@@ -165,8 +182,6 @@ class ZeroShotClassifier(_Classifier):
 
     @classmethod
     def describe(cls, name: str, config: Mapping[str, Any], *, hub: Any = None) -> ResourceInfo:
-        from . import embeddings
-
         labels = tuple(_label_map(name, config, "labels", values=str))
         return ResourceInfo(name=name, kind=cls.kind, labels=labels, version="1", language="en",
                             memory_mb=embeddings.memory_mb(config.get("model")), factory="zero_shot_classification",
@@ -176,8 +191,6 @@ class ZeroShotClassifier(_Classifier):
         return (*super().fingerprint_parts(), self.descriptions)
 
     def pipe(self, items: Iterable[Any], *, batch_size: int = 64) -> Iterator[ItemOutput]:
-        from . import embeddings
-
         for batch in batched(items, batch_size):
             try:
                 vectors = embeddings.encode([d.text for d, _ in batch], self.model)

@@ -10,12 +10,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..labeling import LabelingConfig
 from .base import ResourceError
-
-if TYPE_CHECKING:
-    from ..labeling import LabelingConfig
 
 # names a <Choices> control must not take: the config's own labels control and text object
 _RESERVED = {"label", "text", "image"}
@@ -26,8 +24,6 @@ def config_for(hub: Any, names: Iterable[str], labels: Iterable[str] | None = No
 
     Raises ResourceError naming a resource that is unknown or keeps no value after ``labels``.
     """
-    from ..labeling import LabelingConfig
-
     wanted = set(labels) if labels is not None else None
     ner: dict[str, list[str]] = {}
     assertion: dict[str, list[str]] = {}

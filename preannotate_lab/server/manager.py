@@ -210,7 +210,7 @@ class ServerManager:
             raise ServerError(
                 f"the config's {_ROLE_WORDS[role]} {', '.join(labels) or '(any)'} name "
                 f"model={model!r}, a {info.kind} resource; they need a {uses[0].kind} resource. "
-                f"Pick one from hub.list({uses[0].kind!r})"
+                f"Pick one from hub.infos({uses[0].kind!r})"
             )
         key = content_hash("resource", model, spec.factory, dict(spec.config), info.version)
         relations = tuple(

@@ -8,7 +8,7 @@
 
 The model is saved under ``$PREANNOTATE_LAB_HOME/models/<name>/`` with a meta.json that
 records the project, the number of tasks, the training config hash and the time, and
-``hub.add_model_path`` registers it, so ``hub.list()`` shows it with its labels and a
+``hub.add_model_path`` registers it, so ``hub.infos()`` shows it with its labels and a
 server can deploy it to pre-annotate the next batch.
 """
 

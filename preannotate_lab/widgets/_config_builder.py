@@ -58,7 +58,7 @@ class ConfigBuilder(RpcWidget):
     @request("refresh_hub")
     def refresh_hub(self) -> list[dict[str, Any]]:
         """The hub's resources (of ``kind_filter``) with their labels."""
-        infos = self.hub.list(self.kind_filter or None)
+        infos = self.hub.infos(self.kind_filter or None)
         self.resources = [
             jsonable({k: v for k, v in asdict(info).items() if k != "config"}) for info in infos
         ]
