@@ -14,8 +14,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parent.parent / "preannotate_lab"
 
 
@@ -186,7 +184,6 @@ def test_labeling_has_no_import_cycle() -> None:
     assert not cycles, f"import cycles through preannotate_lab.labeling:\n{describe(cycles)}"
 
 
-@pytest.mark.xfail(reason="cycles in resources/ are being removed", strict=False)
 def test_package_has_no_import_cycle() -> None:
     cycles = find_cycles(PACKAGE)
     assert not cycles, f"import cycles in preannotate_lab:\n{describe(cycles)}"
