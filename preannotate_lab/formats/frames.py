@@ -153,6 +153,8 @@ def _span_task(rows: list[dict[str, Any]], numbers: list[int], position: str, te
     text = rows[0].get(text_key)
     if any(r.get(text_key) != text for r in rows):
         raise TaskProblem(f"has rows with different {text_key!r} values for one task_id")
+    if not isinstance(text, str):
+        raise TaskProblem(f"has no text in column {text_key!r} (got {text!r})")
     data: dict[str, Any] = {"text": text}
     source_id = rows[0].get("task_source_id")
     if source_id is not None:
@@ -200,11 +202,10 @@ def _row_span(row: Mapping[str, Any], number: int, text: str, *, span_text: bool
         return None
     if not isinstance(label, str) or not label:
         raise TaskProblem(f"row {number} has label {label!r}; expected a non-empty string")
-    bounds = [_offset(v) for v in (start, end)]
-    if None in bounds or not 0 <= bounds[0] <= bounds[1] <= len(text):  # type: ignore[operator]
+    s, e = _offset(start), _offset(end)
+    if s is None or e is None or not 0 <= s <= e <= len(text):
         raise TaskProblem(f"row {number} has start {start!r}, end {end!r}; expected whole numbers "
                           f"with 0 <= start <= end <= {len(text)} (the length of the task's text)")
-    s, e = bounds  # type: ignore[misc]
     covered = text[s:e]
     written = row.get("text") if span_text else None
     if isinstance(written, str) and written != covered:

@@ -17,7 +17,7 @@ from .tree import (
     is_labels_tag,
     remove_indented,
 )
-from .types import ConfigError, RelationDef
+from .types import ConfigError, LabelsByModel, RelationDef
 
 if TYPE_CHECKING:
     from .config import LabelingConfig
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["add_labels", "build", "remove_values"]
 
 
-def build(labels: Mapping[str | None, Iterable[str]],
-          assertion: Mapping[str | None, Iterable[str]] | None,
+def build(labels: LabelsByModel,
+          assertion: LabelsByModel | None,
           choices: Mapping[str, Iterable[str]] | None, choice: str, per_region: bool,
           relations: Mapping[str, str | Iterable[str]] | None, object_type: str, *,
           choice_models: Mapping[str, str] | None = None,
@@ -39,19 +39,19 @@ def build(labels: Mapping[str | None, Iterable[str]],
             f"choice_models names {', '.join(map(repr, unknown))}, which is not in choices "
             f"({', '.join(map(repr, choices or {})) or 'none given'}); add the control to choices="
         )
-    for name, model in choice_models.items():
-        check_value(model, f"resource of choices {name!r}")
+    for name, resource in choice_models.items():
+        check_value(resource, f"resource of choices {name!r}")
     # a string names the resource of the whole <Relations>; a mapping one per relation value
     per_relation = dict(relation_model) if isinstance(relation_model, Mapping) else {}
     if relation_model is not None:
         if not relations:
             raise ConfigError("relation_model is given but relations= is empty; give the relation "
                               "values, e.g. relations={'works_for': 'PERSON>ORG'}")
-        for value, model in per_relation.items():
+        for value, resource in per_relation.items():
             if value not in relations:
                 raise ConfigError(f"relation_model names relation {value!r}, which is not in relations= "
                                   f"({', '.join(map(repr, relations))})")
-            check_value(model, f"resource of relation {value!r}")
+            check_value(resource, f"resource of relation {value!r}")
         if not per_relation:
             check_value(relation_model, "relation_model")
 

@@ -30,6 +30,7 @@ from .types import (
     ConfigProblem,
     Control,
     LabelDef,
+    LabelsByModel,
     ModelInfoSource,
     RelationDef,
     ResourceUse,
@@ -193,8 +194,8 @@ class LabelingConfig:
 
     # -- building and editing (see .build; choices and relations: .edit) ------------------------
     @classmethod
-    def from_labels(cls, labels: Mapping[str | None, Iterable[str]], *,
-                    assertion: Mapping[str | None, Iterable[str]] | None = None,
+    def from_labels(cls, labels: LabelsByModel, *,
+                    assertion: LabelsByModel | None = None,
                     choices: Mapping[str, Iterable[str]] | None = None, choice: str = "single",
                     per_region: bool = False, relations: Mapping[str, str | Iterable[str]] | None = None,
                     object_type: Literal["text", "image"] = "text",

@@ -204,7 +204,9 @@ def merge_controls(config: LabelingConfig, other: LabelingConfig) -> LabelingCon
     not merged: add them with ``config.add_labels``.
     """
     for control in other.choices:
-        config = add_choices(config, control.name, control.choices, choice=control.choice,
+        if control.name is None:  # a Choices control without a name cannot be joined
+            continue
+        config = add_choices(config, control.name, control.choices, choice=control.choice or "single",
                              per_region=control.per_region, model=control.model)
     have = _relation_models(config)
     for control in other.controls:

@@ -6,11 +6,16 @@ other module of the package can import it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+# model name -> labels; a ``None`` key holds manual labels (no resource predicts them).
+# Both spellings, since Mapping is invariant in its key type
+LabelsByModel = Mapping[str, Iterable[str]] | Mapping[str | None, Iterable[str]]
+
 __all__ = [
+    "LabelsByModel",
     "KIND_OF_ROLE", "ROLES", "ConfigError", "ConfigProblem", "Control", "ControlKind", "LabelDef",
     "ModelInfo", "ModelInfoSource", "RelationDef", "RelationPair", "ResourceUse", "Role",
 ]

@@ -142,8 +142,14 @@ def serialize(root: ET.Element) -> str:
     return "".join(out)
 
 
+def is_comment(element: ET.Element) -> bool:
+    """True for a comment node (its tag is the ``ET.Comment`` factory, not a string)."""
+    tag: object = element.tag
+    return tag is ET.Comment
+
+
 def _write(element: ET.Element, out: list[str]) -> None:
-    if element.tag is ET.Comment:
+    if is_comment(element):
         out.append(f"<!--{element.text or ''}-->")
     else:
         attrs = "".join(f' {k}="{_escape_attr(v)}"' for k, v in element.attrib.items())
@@ -174,7 +180,7 @@ def canonical(root: ET.Element) -> Any:
     """A plain structure equal for configs that differ only in whitespace, attribute order or comments."""
     def walk(element: ET.Element) -> Any:
         text = (element.text or "").strip()
-        children = [walk(c) for c in element if c.tag is not ET.Comment]
+        children = [walk(c) for c in element if not is_comment(c)]
         return [element.tag, sorted(element.attrib.items()), text, children]
 
     return walk(root)

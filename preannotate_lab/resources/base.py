@@ -25,7 +25,7 @@ import difflib
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -58,7 +58,8 @@ class ItemError:
 
 # The contract calls the per-item error mechanism "ResultError"; both names are the same class.
 ResultError = ItemError
-ItemOutput = list[Result] | ItemError
+# a Sequence, not a list: a resource may return list[Span] (lists are invariant)
+ItemOutput = Sequence[Result] | ItemError
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ class Resource(ABC):
         (out,) = list(self.pipe([(document, tuple(results))], batch_size=1))
         if isinstance(out, ItemError):
             raise ResourceError(str(out))
-        return out
+        return list(out)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} kind={self.kind} labels={len(self.labels)}>"

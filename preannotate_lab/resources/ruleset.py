@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import regex
+from regex import Pattern as RegexPattern  # inside Rule, ``regex`` names its constructor
 
 from .base import ResourceError, content_hash
 
@@ -75,7 +76,7 @@ class Rule:
         return cls.dictionary(name, words, label, case_sensitive=case_sensitive,
                               whole_word=whole_word)
 
-    def compile(self) -> regex.Pattern[str]:
+    def compile(self) -> RegexPattern[str]:
         """The compiled pattern; raises ResourceError naming the rule if it is invalid."""
         if not self.name or not self.label:
             raise ResourceError(f"rule {self.name!r}: a rule needs a name and a label")
@@ -123,7 +124,7 @@ class Rule:
             raise ResourceError(f"rule {data.get('name')!r}: unknown field(s) {sorted(unknown)}")
         kind = data.get("type", "regex")
         defaults = {"case_sensitive": kind == "regex", "whole_word": kind == "dictionary"}
-        rule = cls(**{**defaults, **data})  # type: ignore[arg-type]
+        rule = cls(**{**defaults, **data})
         rule.compile()
         return rule
 
