@@ -122,18 +122,19 @@ class Server:
         return f"<Server {self.name!r} {self.status} [{names}] {len(self.labels)} labels>"
 
     # -- running ----------------------------------------------------------------------------------
-    def run(self, task_ids: Iterable[int] | None = None, *args: Any, project: Any = None,
+    def run(self, *args: Any, task_ids: Iterable[int] | None = None, project: Any = None,
             force: bool = False, batch_size: int = 64, chunk_size: int = 256, wait: bool = False,
             backend: Backend | str | None = None, on_progress: ProgressCallback | None = None,
             ocr_options: dict[str, Any] | None = None) -> Job:
-        """Pre-annotate ``task_ids`` (default: every task) of the server's project; returns the Job.
+        """``run(task_ids=None, *, project=None, ...)``: pre-annotate ``task_ids`` (default: every
+        task) of the server's project; returns the Job.
 
-        The project is the one the server was deployed from; ``project=`` runs on another one.
+        ``task_ids`` may be given positionally (``server.run([1, 2])``). The project is the one the server was deployed from; ``project=`` runs on another one.
         Runs in the background unless ``wait=True``. Without ``force``, tasks already predicted
         by this exact pipeline on the same content are skipped; with ``force`` each task gets a
         new prediction version (older versions stay).
         """
-        task_ids, project = self._run_arguments(task_ids, args, project)
+        task_ids, project = self._run_arguments(args, task_ids, project)
         if self._status == "stopped":
             raise ServerError(f"server {self.name!r} was deleted; deploy a new one with servers.deploy(...)")
         self._check_fits(project)
@@ -156,20 +157,23 @@ class Server:
             job.wait()
         return job
 
-    def _run_arguments(self, task_ids: Any, args: tuple[Any, ...],
+    def _run_arguments(self, positional: tuple[Any, ...], task_ids: Iterable[int] | None,
                        project: Any) -> tuple[Iterable[int] | None, Any]:
         """(task ids, project) of a run, accepting the older ``run(project, task_ids)`` too."""
-        if isinstance(task_ids, (ProjectStore, str, os.PathLike)):
+        args = list(positional)
+        if args and isinstance(args[0], (ProjectStore, str, os.PathLike)):
             warnings.warn(
                 "server.run(project, task_ids) is deprecated: the server knows the project it "
                 "was deployed from, so call server.run(task_ids), or server.run(task_ids, "
                 "project=other) for another project", DeprecationWarning, stacklevel=3)
             if project is not None:
                 raise TypeError("run() got the project twice (positionally and as project=)")
-            project, task_ids = task_ids, (args[0] if args else None)
-        elif args:
-            raise TypeError(f"run() takes the task ids and keyword arguments, not {len(args) + 1} "
-                            "positional arguments")
+            project = args.pop(0)
+        if len(args) > 1 or (args and task_ids is not None):
+            raise TypeError("run() takes the task ids once (server.run(task_ids)) and keyword "
+                            "arguments for the rest")
+        if args:
+            task_ids = args[0]
         project = self.project if project is None else project
         if project is None:
             raise ServerError(
