@@ -37,6 +37,15 @@ _EXPORTS: dict[str, str] = {
     # widgets
     "Lab": "widgets", "ConfigBuilder": "widgets", "TaskGrid": "widgets",
     "PreannotateDialog": "widgets", "LabelingView": "widgets", "ServersPanel": "widgets",
+    # errors: every one derives from PreannotateError (ConfigError and TrainingError are above)
+    "PreannotateError": "errors",
+    "StoreError": "store", "ProjectFileError": "store", "SchemaVersionError": "store",
+    "StoreBusyError": "store", "InvalidRecordError": "store", "InvalidCompletionError": "store.checks",
+    "TaskNotFound": "store", "PredictionNotFound": "store", "CompletionNotFound": "store",
+    "FormatError": "formats", "TaskImportError": "formats", "ExportError": "formats",
+    "ResourceError": "resources",
+    "ServerError": "server", "CapacityError": "server", "JobError": "server",
+    "DocumentError": "documents", "PageTimeout": "ocr",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

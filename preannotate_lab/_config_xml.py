@@ -18,6 +18,8 @@ from xml.etree import ElementTree as ET
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
+from preannotate_lab.errors import PreannotateError
+
 MAX_CONFIG_BYTES = 1_000_000
 MAX_DEPTH = 64  # real configs nest a handful of <View>s; deeper means generated or hostile input
 
@@ -27,7 +29,7 @@ MAX_DEPTH = 64  # real configs nest a handful of <View>s; deeper means generated
 _ALLOWED_ATTR = re.compile(r"""(\ballowed\s*=\s*)(["'])([^"'\n]*?)(\2)""")
 
 
-class ConfigError(ValueError):
+class ConfigError(PreannotateError, ValueError):
     """A labeling config that cannot be read, built or accepted; the message says what to fix."""
 
 
