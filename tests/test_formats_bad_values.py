@@ -9,7 +9,7 @@ import pytest
 from formats_fixtures import new_project
 
 from preannotate_lab.formats import import_path
-from preannotate_lab.formats.errors import ImportError_
+from preannotate_lab.formats.errors import TaskImportError
 from preannotate_lab.formats.labelstudio import parse_task
 from preannotate_lab.formats.parsed import TaskProblem, parse_time
 
@@ -52,7 +52,7 @@ def test_out_of_range_dates_are_item_errors(project, tmp_path: Path):
 def test_deeply_nested_json_is_a_clear_file_error(project, tmp_path: Path, suffix: str):
     path = tmp_path / f"deep{suffix}"
     path.write_text("[" * 100_000 + "]" * 100_000 + "\n", "utf-8")
-    with pytest.raises(ImportError_, match=rf"deep{suffix}.* nests JSON .*too deeply"):
+    with pytest.raises(TaskImportError, match=rf"deep{suffix}.* nests JSON .*too deeply"):
         import_path(project, path)
     assert project.count_tasks() == 0
 

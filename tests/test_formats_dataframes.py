@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from formats_fixtures import DATA, new_project
 
-from preannotate_lab.formats import ImportError_, import_dataframe, import_path, to_dataframe
+from preannotate_lab.formats import TaskImportError, import_dataframe, import_path, to_dataframe
 from preannotate_lab.model import Span
 from preannotate_lab.store import Project
 
@@ -108,8 +108,8 @@ def test_a_plain_span_frame_groups_rows_by_task_and_reports_bad_rows(tmp_path):
 
 def test_span_frames_without_a_kind_and_as_without_spans_are_refused(tmp_path):
     with Project.create(tmp_path / "p.sqlite") as project:
-        with pytest.raises(ImportError_, match="pass as_='completions' or as_='predictions'"):
+        with pytest.raises(TaskImportError, match="pass as_='completions' or as_='predictions'"):
             import_dataframe(project, pd.DataFrame({"text": ["a b"], "start": [0], "end": [1], "label": ["X"]}))
-        with pytest.raises(ImportError_, match="has no start, end, label columns"):
+        with pytest.raises(TaskImportError, match="has no start, end, label columns"):
             import_dataframe(project, pd.DataFrame({"text": ["a b"]}), as_="completions")
         assert list(project.iter_tasks()) == []

@@ -15,7 +15,7 @@ import pytest
 from formats_fixtures import DATA, new_project, snapshot
 from PIL import Image
 
-from preannotate_lab.formats import SOURCE_ID_KEY, ImportError_, import_dataframe, import_path
+from preannotate_lab.formats import SOURCE_ID_KEY, TaskImportError, import_dataframe, import_path
 from preannotate_lab.formats.errors import ImportReport
 from preannotate_lab.formats.importing import store_parsed
 from preannotate_lab.formats.parsed import ParsedTask
@@ -108,7 +108,7 @@ def test_dataframe_rows_become_tasks_and_bad_rows_are_reported(project):
     first, second = project.iter_tasks()
     assert first.data == {"text": "One.", "score": 0.5, SOURCE_ID_KEY: "10"}
     assert "score" in second.data and isinstance(second.data[SOURCE_ID_KEY], str)
-    with pytest.raises(ImportError_, match="no 'text' column"):
+    with pytest.raises(TaskImportError, match="no 'text' column"):
         import_dataframe(project, pd.DataFrame({"body": ["x"]}))
 
 
@@ -138,7 +138,7 @@ def zip_named(path: Path) -> Path:
 def test_a_bad_file_raises_naming_it_and_changes_nothing(seeded, tmp_path, name, make, message):
     before = snapshot(seeded)
     path = make(tmp_path / name)
-    with pytest.raises(ImportError_, match=message):
+    with pytest.raises(TaskImportError, match=message):
         import_path(seeded, path)
     assert snapshot(seeded) == before
 
@@ -147,13 +147,13 @@ def test_a_bad_file_among_several_imports_nothing_at_all(seeded, tmp_path):
     good = write(tmp_path / "good.jsonl", '{"text": "fine"}\n')
     bad = write(tmp_path / "bad.json", "[{")
     before = snapshot(seeded)
-    with pytest.raises(ImportError_, match="bad.json"):
+    with pytest.raises(TaskImportError, match="bad.json"):
         import_path(seeded, [good, bad])
     assert snapshot(seeded) == before
 
 
 def test_missing_path_is_named(project, tmp_path):
-    with pytest.raises(ImportError_, match="no file or folder at .*nowhere.json"):
+    with pytest.raises(TaskImportError, match="no file or folder at .*nowhere.json"):
         import_path(project, tmp_path / "nowhere.json")
 
 
@@ -208,7 +208,7 @@ def test_a_failing_write_rolls_back_everything_including_overwrites(seeded):
     good = ParsedTask(task=Task(data={"text": "new", SOURCE_ID_KEY: "101"}), position="row 0")
     # a text task without text passes no reader, but if one got through the store refuses it
     bad = ParsedTask(task=Task(data={"title": "x"}), position="row 1")
-    with pytest.raises(ImportError_, match="nothing was imported"):
+    with pytest.raises(TaskImportError, match="nothing was imported"):
         store_parsed(seeded, [("x.json", good), ("x.json", bad)], ImportReport(inputs=["x.json"]),
                      on_duplicate="overwrite")
     assert snapshot(seeded) == before

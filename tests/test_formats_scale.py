@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from formats_fixtures import snapshot
 
-from preannotate_lab.formats import ImportError_, import_path
+from preannotate_lab.formats import TaskImportError, import_path
 from preannotate_lab.model import Task
 from preannotate_lab.store import Project
 
@@ -70,7 +70,7 @@ def test_bad_byte_far_into_a_streamed_file_names_its_line_and_stores_nothing(pro
     path = tmp_path / f"big{suffix}"
     path.write_bytes(head + bad + head)  # the bad byte lies well past the first read buffer
     line = len(good) + 1
-    with pytest.raises(ImportError_, match=rf"big\{suffix} is not UTF-8 text: byte 0xe9 at line {line} "
+    with pytest.raises(TaskImportError, match=rf"big\{suffix} is not UTF-8 text: byte 0xe9 at line {line} "
                                            rf"\(offset {len(head) + len(bad) - 4}\)"):
         import_path(project, path)
     assert snapshot(project) == before

@@ -104,6 +104,25 @@ def test_jobs_of_one_server_queue_behind_each_other(manager, sample_texts, tmp_p
     assert first.state == "done" and second.progress["predicted"] == 5
 
 
+def test_a_job_cancelled_while_queued_ends_at_once_and_never_runs(manager, sample_texts, tmp_path):
+    project_a = make_project(tmp_path / "a.sqlite", many_texts(sample_texts, 20))
+    project_b = make_project(tmp_path / "b.sqlite", sample_texts[:5])
+    server = manager.deploy(config_for({MODEL: NER_LABELS}), name="gated")
+    gate = threading.Event()
+    first = server.run(project_a, chunk_size=5, on_progress=lambda p: gate.wait(30))
+    seen: list[dict] = []
+    second = server.run(project_b, on_progress=seen.append)
+    assert second.state == "queued"  # the server's one job thread is held by the first job
+    second.cancel()
+    assert second.wait(timeout=1) is second
+    assert second.finished and second.elapsed == 0.0
+    assert [p["state"] for p in seen] == ["cancelled"]
+    gate.set()
+    first.wait(timeout=120)
+    assert first.state == "done" and second.state == "cancelled"
+    assert second.progress["done"] == 0 and predictions_by_task(project_b) == {}
+
+
 def test_a_bad_document_is_recorded_on_its_task_and_the_job_goes_on(manager, sample_texts,
                                                                      project_path, tmp_path):
     empty_pdf = tmp_path / "empty.pdf"

@@ -15,13 +15,20 @@ A task keeps the id it had in its file in ``task.data["_source_id"]``.
 
 from __future__ import annotations
 
-from .errors import ExportError, ExportReport, FormatError, ImportError_, ImportReport, ItemError
+from typing import Any
+
+from .errors import ExportError, ExportReport, FormatError, ImportReport, ItemError, TaskImportError
+from .errors import deprecated_name as _deprecated_name
 from .exporting import EXPORT_FORMATS, export_project, to_dataframe
 from .importing import IMPORT_FORMATS, import_dataframe, import_path
 from .parsed import SOURCE_ID_KEY
 
 __all__ = [
     "EXPORT_FORMATS", "IMPORT_FORMATS", "SOURCE_ID_KEY",
-    "ExportError", "ExportReport", "FormatError", "ImportError_", "ImportReport", "ItemError",
+    "ExportError", "ExportReport", "FormatError", "ImportReport", "ItemError", "TaskImportError",
     "export_project", "import_dataframe", "import_path", "to_dataframe",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    return _deprecated_name(__name__, name)

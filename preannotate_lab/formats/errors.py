@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import PreannotateError
 
-class FormatError(ValueError):
+
+class FormatError(PreannotateError, ValueError):
     """An input or output file cannot be read or written in the format asked for."""
 
 
-class ImportError_(FormatError):  # noqa: N801 - trailing underscore: the builtin ImportError is taken
+class TaskImportError(FormatError):
     """A whole input could not be imported (unparseable file, wrong content); nothing was written."""
 
 
 class ExportError(FormatError):
     """An export could not be written (bad options, unknown format, unwritable target)."""
+
+
+def deprecated_name(module: str, name: str) -> Any:
+    """``ImportError_``, the old name of :class:`TaskImportError`, with a DeprecationWarning.
+
+    It mimicked the builtin ``ImportError``; it still works for code written against it.
+    """
+    if name == "ImportError_":
+        warnings.warn(f"{module}.ImportError_ is deprecated; use {module}.TaskImportError",
+                      DeprecationWarning, stacklevel=3)
+        return TaskImportError
+    raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+
+def __getattr__(name: str) -> Any:
+    return deprecated_name(__name__, name)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..model import Completion, Prediction, Span
 from .annotations import pick_completion
-from .errors import ImportError_, ItemError
+from .errors import ItemError, TaskImportError
 from .parsed import SOURCE_ID_KEY, ParsedTask, TaskProblem, iso
 from .readers import flat_task
 
@@ -117,13 +117,13 @@ def span_frame_tasks(
     if as_ is not None and as_ not in AS_CHOICES:
         raise ValueError(f"as_ must be one of {AS_CHOICES} or None, not {as_!r}")
     if as_ is None and "source" not in columns:
-        raise ImportError_(
+        raise TaskImportError(
             f"{name} has span columns ({', '.join(SPAN_KEYS)}) but no 'source' column saying "
             "which rows are predictions and which completions; pass as_='completions' or "
             "as_='predictions'")
     text_key = "task_text" if "task_text" in columns else text_column
     if text_key not in columns:
-        raise ImportError_(f"{name} has no {text_column!r} or 'task_text' column with the task's text "
+        raise TaskImportError(f"{name} has no {text_column!r} or 'task_text' column with the task's text "
                            f"(columns: {', '.join(columns)}); name it with text_column=")
     groups: dict[Any, list[int]] = {}
     for i, row in enumerate(records):

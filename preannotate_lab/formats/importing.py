@@ -3,7 +3,7 @@
 Policy: every input is read and checked before anything is written. A bad item (a task
 without text, a row with too many fields, a completion with a label the config lacks) is
 reported in the ImportReport and left out; the good items are imported. A bad file (not
-JSON, a .pdf that is no PDF) raises ImportError_ and nothing at all is written. The write
+JSON, a .pdf that is no PDF) raises TaskImportError and nothing at all is written. The write
 is one transaction, so a failure half-way leaves the project exactly as it was.
 """
 
@@ -23,7 +23,7 @@ from ..model import result_to_dict
 from ..store.checks import result_problems
 from ..store.errors import InvalidRecordError
 from ..store.keys import content_key
-from .errors import ImportError_, ImportReport, ItemError
+from .errors import ImportReport, ItemError, TaskImportError
 from .frames import SPAN_KEYS, is_span_frame, span_frame_tasks
 from .labelstudio import TaskProblem
 from .parsed import ParsedTask
@@ -58,14 +58,14 @@ def read_path(
     path: Path, *, format: str | None = None, text_column: str = "text",
     assertion_labels: Sequence[str] = (), known_labels: Mapping[str, set[str]] | None = None,
 ) -> tuple[list[ParsedTask], list[ItemError], list[str]]:
-    """Read one file or folder: (tasks, item errors, warnings); ImportError_ for a bad file."""
+    """Read one file or folder: (tasks, item errors, warnings); TaskImportError for a bad file."""
     if not path.exists():
-        raise ImportError_(f"no file or folder at {path}")
+        raise TaskImportError(f"no file or folder at {path}")
     if path.is_dir():
         return _read_folder(path)
     kind = format or _BY_SUFFIX.get(path.suffix.lower())
     if kind is None:
-        raise ImportError_(
+        raise TaskImportError(
             f"{path.name}: cannot tell the format from the extension {path.suffix or '(none)'}; "
             f"pass format= one of {', '.join(IMPORT_FORMATS)}"
         )
@@ -80,7 +80,7 @@ def read_path(
     elif kind == "document":
         tasks, errors = [read_document(path)], []
     else:
-        raise ImportError_(f"unknown import format {kind!r}; use one of {', '.join(IMPORT_FORMATS)}")
+        raise TaskImportError(f"unknown import format {kind!r}; use one of {', '.join(IMPORT_FORMATS)}")
     warnings = [f"{path.name}, {t.position}: {w}" for t in tasks for w in t.warnings]
     return tasks, errors, warnings
 
@@ -103,7 +103,7 @@ def _read_folder(folder: Path) -> tuple[list[ParsedTask], list[ItemError], list[
             else:
                 warnings.append(f"{folder.name}: skipped {name} (not .txt, PDF or an image)")
                 continue
-        except ImportError_ as exc:
+        except TaskImportError as exc:
             errors.append(ItemError(folder.name, name, str(exc)))
             continue
         tasks[-1].position = name
@@ -189,7 +189,7 @@ def import_dataframe(
         raise ValueError(f"on_duplicate must be one of {DUPLICATE_POLICIES}, not {on_duplicate!r}")
     columns = [str(c) for c in getattr(df, "columns", [])]
     if not hasattr(df, "to_dict"):
-        raise ImportError_(f"{name}: expected a pandas DataFrame, got a {type(df).__name__}")
+        raise TaskImportError(f"{name}: expected a pandas DataFrame, got a {type(df).__name__}")
     report = ImportReport(inputs=[name])
     records = [{str(k): _plain(v) for k, v in row.items()} for row in df.to_dict("records")]
     if is_span_frame(columns):
@@ -199,10 +199,10 @@ def import_dataframe(
         store_parsed(project, [(name, t) for t in tasks], report, on_duplicate=on_duplicate)
         return report
     if as_ is not None:
-        raise ImportError_(f"{name}: as_={as_!r} imports a frame of spans, but it has no "
+        raise TaskImportError(f"{name}: as_={as_!r} imports a frame of spans, but it has no "
                            f"{', '.join(SPAN_KEYS)} columns (columns: {', '.join(columns)})")
     if text_column not in columns and not {"document", "image"} & set(columns):
-        raise ImportError_(
+        raise TaskImportError(
             f"{name} has no {text_column!r} column (columns: {', '.join(columns)}); "
             "name the text column with text_column="
         )
@@ -253,7 +253,7 @@ def store_parsed(
             ids, stored = _write(project, keep, report)
             _update(project, updates, report)
     except InvalidRecordError as exc:
-        raise ImportError_(
+        raise TaskImportError(
             f"{', '.join(report.inputs)}: nothing was imported (the project is unchanged): {exc}"
         ) from exc
     report.task_ids.extend(ids)

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from ..errors import PreannotateError
 from ..model import Box, Choice, Relation, Result, Span, stable_id
 
 SUPPORTED_TYPES = ("labels", "choices", "relation", "rectanglelabels")
@@ -34,7 +35,7 @@ SUPPORTED_TYPES = ("labels", "choices", "relation", "rectanglelabels")
 CHOICE_ID_KEY = "choice_id"
 
 
-class ResultProblem(ValueError):
+class ResultProblem(PreannotateError, ValueError):
     """A result item that cannot be read; the message says which item and why."""
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ..errors import PreannotateError
 from ..model import Completion, Prediction, Task
 from ..store.codec import SOURCE_ID_KEY, source_id_of
 
@@ -16,7 +17,7 @@ from ..store.codec import SOURCE_ID_KEY, source_id_of
 __all__ = ["SOURCE_ID_KEY", "ParsedTask", "TaskProblem", "iso", "parse_time"]
 
 
-class TaskProblem(ValueError):
+class TaskProblem(PreannotateError, ValueError):
     """One task of an input cannot be imported; the message says why (without its position)."""
 
 

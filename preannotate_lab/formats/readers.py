@@ -2,7 +2,7 @@
 
 Each takes a path and returns ``(tasks, errors)``: the good items as ParsedTask and the bad
 ones as ItemError (input name + position + message). A failure of the whole file (not
-JSON, wrong content for its extension, not UTF-8) raises ImportError_ naming the file.
+JSON, wrong content for its extension, not UTF-8) raises TaskImportError naming the file.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import DOCUMENT_KEYS, Task, document_path
-from .errors import FormatError, ImportError_, ItemError
+from .errors import FormatError, ItemError, TaskImportError
 from .labelstudio import TaskProblem, load_tasks_json, parse_task
 from .parsed import SOURCE_ID_KEY, ParsedTask
 from .sniff import check_content
@@ -26,7 +26,7 @@ Result = tuple[list[ParsedTask], list[ItemError]]
 
 
 def read_text(path: Path) -> str:
-    """The file as UTF-8 text (a BOM is dropped), or ImportError_ naming the file and byte."""
+    """The file as UTF-8 text (a BOM is dropped), or TaskImportError naming the file and byte."""
     _check(path)
     raw = path.read_bytes()
     try:
@@ -39,12 +39,12 @@ def _check(path: Path) -> None:
     try:
         check_content(path)
     except FormatError as exc:
-        raise ImportError_(str(exc)) from None
+        raise TaskImportError(str(exc)) from None
 
 
-def _not_utf8(path: Path, raw: bytes, exc: UnicodeDecodeError) -> ImportError_:
+def _not_utf8(path: Path, raw: bytes, exc: UnicodeDecodeError) -> TaskImportError:
     line = raw[: exc.start].count(b"\n") + 1
-    return ImportError_(
+    return TaskImportError(
         f"{path.name} is not UTF-8 text: byte 0x{raw[exc.start]:02x} at line {line} "
         f"(offset {exc.start}); save it as UTF-8 and import again"
     )
@@ -56,7 +56,7 @@ def open_text(path: Path, *, newline: str | None = None) -> Iterator[io.TextIOBa
 
     Big CSV/JSONL files are read a line at a time instead of as one string (and a realized
     ``StringIO`` copy of it, four bytes a character). A byte that is not UTF-8 raises
-    ImportError_ naming the file, line and offset, as :func:`read_text` does.
+    TaskImportError naming the file, line and offset, as :func:`read_text` does.
     """
     _check(path)
     try:
@@ -66,20 +66,20 @@ def open_text(path: Path, *, newline: str | None = None) -> Iterator[io.TextIOBa
         raise _utf8_error(path) from None
 
 
-def _utf8_error(path: Path) -> ImportError_:
+def _utf8_error(path: Path) -> TaskImportError:
     # only on a bad file: decode it whole once more for the exact line and offset
     raw = path.read_bytes()
     try:
         raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return _not_utf8(path, raw, exc)
-    return ImportError_(f"{path.name} is not UTF-8 text; save it as UTF-8 and import again")
+    return TaskImportError(f"{path.name} is not UTF-8 text; save it as UTF-8 and import again")
 
 
-def _too_deep(name: str, where: str = "") -> ImportError_:
+def _too_deep(name: str, where: str = "") -> TaskImportError:
     # json recurses once per nesting level; a hostile or broken file must not surface as
     # a RecursionError traceback (and no real task nests anywhere near this deep)
-    return ImportError_(
+    return TaskImportError(
         f"{name}{where} nests JSON arrays/objects too deeply to read (more than about "
         f"{sys.getrecursionlimit()} levels); it is not a task file, or it is damaged"
     )
@@ -97,11 +97,11 @@ def read_json(path: Path, *, assertion_labels: Iterable[str] = (), known_labels:
     try:
         items = load_tasks_json(text, path.name)
     except json.JSONDecodeError as exc:
-        raise ImportError_(_json_error(path.name, exc)) from None
+        raise TaskImportError(_json_error(path.name, exc)) from None
     except RecursionError:
         raise _too_deep(path.name) from None
     except ValueError as exc:
-        raise ImportError_(str(exc)) from None
+        raise TaskImportError(str(exc)) from None
     return parse_items(items, path.name, "task #{}", assertion_labels=assertion_labels, known_labels=known_labels)
 
 
@@ -230,7 +230,7 @@ def _jsonl_objects(lines: Iterable[str], name: str) -> Iterator[tuple[int, Any]]
         try:
             yield number, json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ImportError_(
+            raise TaskImportError(
                 f"{name} is not valid JSON Lines at line {number}, column {exc.colno}: {exc.msg}"
             ) from None
         except RecursionError:
@@ -261,12 +261,12 @@ def _read_rows(path: Path, lines: Iterable[str], sep: str, text_column: str) -> 
     try:
         header = next(reader)
     except StopIteration:
-        raise ImportError_(f"{path.name} has no header row") from None
+        raise TaskImportError(f"{path.name} has no header row") from None
     except csv.Error as exc:
-        raise ImportError_(f"{path.name} is not valid {_kind(sep)} at line {reader.line_num}: {exc}") from None
+        raise TaskImportError(f"{path.name} is not valid {_kind(sep)} at line {reader.line_num}: {exc}") from None
     header = [h.strip() for h in header]
     if text_column not in header and not set(DOCUMENT_KEYS) & set(header):
-        raise ImportError_(
+        raise TaskImportError(
             f"{path.name} has no {text_column!r} column (columns: {', '.join(header)}); "
             "name the text column with text_column="
         )
@@ -279,7 +279,7 @@ def _read_rows(path: Path, lines: Iterable[str], sep: str, text_column: str) -> 
         except StopIteration:
             break
         except csv.Error as exc:
-            raise ImportError_(f"{path.name} is not valid {_kind(sep)} at line {reader.line_num}: {exc}") from None
+            raise TaskImportError(f"{path.name} is not valid {_kind(sep)} at line {reader.line_num}: {exc}") from None
         row_number += 1
         position = f"line {reader.line_num}"
         if not any(cell.strip() for cell in row):
@@ -304,7 +304,7 @@ def read_txt(path: Path) -> ParsedTask:
     """One text task from a .txt file; title = the file name."""
     text = read_text(path)
     if not text.strip():
-        raise ImportError_(f"{path.name} holds no text (only whitespace)")
+        raise TaskImportError(f"{path.name} holds no text (only whitespace)")
     data = {"text": text, SOURCE_ID_KEY: str(path.resolve())}
     return ParsedTask(task=Task(data=data, kind="text", title=path.name), position=path.name)
 
@@ -314,7 +314,7 @@ def read_document(path: Path) -> ParsedTask:
     try:
         check_content(path)
     except FormatError as exc:
-        raise ImportError_(str(exc)) from None
+        raise TaskImportError(str(exc)) from None
     absolute = str(path.resolve())
     data = {"document": absolute, SOURCE_ID_KEY: absolute}
     return ParsedTask(task=Task(data=data, kind="document", title=path.name), position=path.name)

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..errors import PreannotateError
+
 # model name -> labels; a ``None`` key holds manual labels (no resource predicts them).
 # Both spellings, since Mapping is invariant in its key type
 LabelsByModel = Mapping[str, Iterable[str]] | Mapping[str | None, Iterable[str]]
@@ -21,7 +23,7 @@ __all__ = [
 ]
 
 
-class ConfigError(ValueError):
+class ConfigError(PreannotateError, ValueError):
     """A labeling config that cannot be read, built or accepted; the message says what to fix."""
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ..errors import PreannotateError
 
-class DocumentError(ValueError):
+
+class DocumentError(PreannotateError, ValueError):
     """A PDF or image that cannot be turned into a Document.
 
     The message names the file and says what is wrong with it and what to do (for example

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+from ..errors import PreannotateError
 from ..model import Document, Result
 
 Kind = Literal["ner", "classification", "assertion", "relation"]
@@ -37,7 +38,7 @@ KINDS: tuple[str, ...] = ("ner", "classification", "assertion", "relation")
 Item = tuple[Document, tuple[Result, ...]]
 
 
-class ResourceError(Exception):
+class ResourceError(PreannotateError):
     """A resource cannot be built or configured (names the resource and what to do)."""
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import regex
 
+from ..errors import PreannotateError
 from ..model import Span
 from .base import (
     ConfigField,
@@ -45,7 +46,7 @@ DEFAULT_PROMPT = (
 )
 
 
-class LLMReplyError(Exception):
+class LLMReplyError(PreannotateError):
     """The reply could not be read as spans (message says why)."""
 
 

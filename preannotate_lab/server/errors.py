@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ..errors import PreannotateError
 
-class ServerError(Exception):
+
+class ServerError(PreannotateError):
     """A server cannot be deployed, found or run as asked (the message says what to do)."""
 
 

@@ -15,11 +15,11 @@ import logging
 import queue
 import threading
 import time
-import uuid
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..lifecycle import BackgroundWork, ProgressCallback
 from ..model import Document, Prediction, Span, Task
 from .errors import JobError
 
@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _DONE = object()  # end-of-stream marker on the job's queues
-
-ProgressCallback = Callable[[dict[str, Any]], None]
 
 
 # OCR options that change neither what is read nor how: how many processes, how long to wait
@@ -120,8 +118,14 @@ class _Item:
     document_hash: str | None
 
 
-class Job:
-    """One run of a server over a project's tasks. Created by :meth:`Server.run`."""
+class Job(BackgroundWork):
+    """One run of a server over a project's tasks. Created by :meth:`Server.run`.
+
+    ``on_progress`` callbacks run after every written chunk and state change; ``wait()``
+    raises :class:`JobError` if the job failed.
+    """
+
+    failure_error = JobError
 
     def __init__(self, server: Server, project: Any, task_ids: Iterable[int] | None, *,
                  force: bool, batch_size: int, chunk_size: int, backend: Backend,
@@ -129,7 +133,7 @@ class Job:
                  ocr_options: dict[str, Any] | None = None) -> None:
         if batch_size < 1 or chunk_size < 1:
             raise ValueError(f"batch_size and chunk_size must be >= 1 (got {batch_size}, {chunk_size})")
-        self.id = uuid.uuid4().hex[:8]
+        super().__init__(on_progress)
         self.server = server
         self.project = project
         if task_ids is not None and (isinstance(task_ids, (str, bytes, int))
@@ -143,15 +147,7 @@ class Job:
         self.chunk_size = chunk_size
         self.backend = backend
         self.ocr_options = ocr_options
-        self.state = "queued"
-        self.error: str | None = None
         self.created_at = time.time()
-        self._started: float | None = None
-        self._finished: float | None = None
-        self._cancel = threading.Event()
-        self._finished_event = threading.Event()
-        self._lock = threading.Lock()
-        self._callbacks: list[ProgressCallback] = [on_progress] if on_progress else []
         self._counts = {"done": 0, "predicted": 0, "skipped": 0, "errors": 0}
         # refined when the job starts: ids of deleted tasks are not counted
         self.total = len(set(self.task_ids)) if self.task_ids is not None else None
@@ -180,55 +176,24 @@ class Job:
             "error": self.error,
         }
 
-    @property
-    def elapsed(self) -> float:
-        if self._started is None:
-            return 0.0
-        return (self._finished or time.perf_counter()) - self._started
-
-    @property
-    def finished(self) -> bool:
-        return self._finished_event.is_set()
-
-    def on_progress(self, callback: ProgressCallback) -> None:
-        """Call ``callback(progress)`` after every written chunk and state change (any thread)."""
-        self._callbacks.append(callback)
-
     def cancel(self) -> None:
         """Stop after the chunk in hand; what was predicted so far stays stored."""
-        self._cancel.set()
-        if self.state == "queued":
-            self._set_state("cancelled")
-            self._finished_event.set()
-
-    def wait(self, timeout: float | None = None) -> Job:
-        """Block until the job ends; raises JobError if it failed, TimeoutError on timeout."""
-        if not self._finished_event.wait(timeout):
-            raise TimeoutError(f"job {self.id} on server {self.server.name!r} still "
-                               f"{self.state} after {timeout} s ({self.progress['done']} done)")
-        if self.state == "failed":
-            raise JobError(f"job {self.id} on server {self.server.name!r} failed: {self.error}")
-        return self
+        super().cancel()
+        if self._change_state("queued", "cancelled"):  # never started: it ends here
+            self._notify()
+            self._finish()
 
     def __repr__(self) -> str:
         p = self.progress
         return f"<Job {self.id} {p['state']} {p['done']}/{p['total']} on {self.server.name!r}>"
 
+    def _describe(self) -> str:
+        return f"job {self.id} on server {self.server.name!r}"
+
+    def _position(self) -> str:
+        return f"{self.progress['done']} done"
+
     # -- running (in the server's job thread) -------------------------------------------------
-    def _set_state(self, state: str) -> None:
-        self.state = state
-        self._notify()
-
-    def _notify(self) -> None:
-        if not self._callbacks:
-            return
-        progress = self.progress
-        for callback in list(self._callbacks):
-            try:
-                callback(progress)
-            except Exception:  # a broken UI callback must not stop the job
-                log.exception("progress callback of job %s failed", self.id)
-
     def _count(self, **deltas: int) -> None:
         with self._lock:
             for key, value in deltas.items():
@@ -236,17 +201,16 @@ class Job:
 
     def run(self) -> None:
         """The job's body; the server calls it in its own thread."""
-        if self._cancel.is_set():
-            self._finished_event.set()
-            return
+        if not self._change_state("queued", "running"):
+            return  # cancelled while queued: cancel() has ended it
         self._started = time.perf_counter()
-        self._set_state("running")
+        self._notify()
         try:
             self._run()
-            self._finished = time.perf_counter()
+            self._ended = time.perf_counter()
             self._set_state("cancelled" if self._cancel.is_set() else "done")
         except BaseException as exc:  # the job thread must always end in a final state
-            self._finished = time.perf_counter()
+            self._ended = time.perf_counter()
             self.error = f"{type(exc).__name__}: {exc}"
             log.exception("job %s on server %s failed", self.id, self.server.name)
             self._set_state("failed")
@@ -254,7 +218,7 @@ class Job:
             if self.owns_backend:
                 self.backend.close()
             release_connection(self.project)  # the server's thread ends when it is idle
-            self._finished_event.set()
+            self._finish()
 
     def _run(self) -> None:
         spec = self.server.spec

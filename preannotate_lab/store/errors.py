@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ..errors import PreannotateError
 
-class StoreError(Exception):
+
+class StoreError(PreannotateError):
     """Base class of every project-store error."""
 
 

@@ -12,32 +12,38 @@ import multiprocessing
 import queue as queue_module
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..lifecycle import FINAL_STATES, BackgroundWork, ProgressCallback
 from .errors import TrainingError
 from .worker import train_process
 
-ProgressCallback = Callable[[dict[str, Any]], None]
+__all__ = ["CANCEL_GRACE_S", "FINAL_STATES", "ProgressCallback", "TrainingJob"]
+
 CANCEL_GRACE_S = 10.0  # a process that has not stopped this long after cancel() is terminated
-FINAL_STATES = ("done", "failed", "cancelled")
 _log = logging.getLogger(__name__)
 
 
-class TrainingJob:
+class TrainingJob(BackgroundWork):
     """A model training in the background.
 
     ``state``: queued -> running -> saving -> done | failed | cancelled. ``history`` holds one
     dict per finished epoch (epoch, loss, dev P/R/F); ``result`` the summary once done;
-    ``warnings`` what the training data lacks (known before the first epoch).
+    ``warnings`` what the training data lacks (known before the first epoch). ``on_progress``
+    callbacks run after every epoch and state change (from a kernel thread); ``cancel()``
+    stops the training between two minibatches, and nothing is saved or registered then;
+    ``wait()`` raises :class:`TrainingError` if it failed.
     """
+
+    failure_error = TrainingError
 
     def __init__(self, spec: dict[str, Any], *, hub: Any, warnings: list[str],
                  on_progress: ProgressCallback | None = None,
                  on_finish: Callable[[TrainingJob], None] | None = None) -> None:
-        self.id = uuid.uuid4().hex[:8]
+        ctx = multiprocessing.get_context("spawn")
+        super().__init__(on_progress, cancel_event=ctx.Event())
         self.name: str = spec["meta_name"]
         self.kind: str = spec["kind"]
         self.output_dir = Path(spec["output_dir"])
@@ -46,23 +52,15 @@ class TrainingJob:
         self.n_iter: int = spec["n_iter"]
         self.warnings = list(warnings)
         self.summary: dict[str, Any] = dict(spec["summary"])
-        self.state = "queued"
-        self.error: str | None = None
         self.traceback: str | None = None
         self.history: list[dict[str, Any]] = []
         self.result: dict[str, Any] | None = None
         self.resource_name: str | None = None
         self._spec = spec
         self._hub = hub
-        self._callbacks: list[ProgressCallback] = [on_progress] if on_progress else []
         self._on_finish = on_finish
-        self._lock = threading.Lock()
-        self._finished = threading.Event()
         self._started = time.perf_counter()
-        self._ended: float | None = None
-        ctx = multiprocessing.get_context("spawn")
         self._queue = ctx.Queue()
-        self._cancel = ctx.Event()
         self._process = ctx.Process(target=train_process, args=(spec, self._queue, self._cancel),
                                     name=f"preannotate-train-{self.name}", daemon=True)
         self._monitor = threading.Thread(target=self._watch, name=f"train-watch-{self.id}",
@@ -79,14 +77,6 @@ class TrainingJob:
         return self._process.pid
 
     @property
-    def finished(self) -> bool:
-        return self._finished.is_set()
-
-    @property
-    def elapsed(self) -> float:
-        return (self._ended or time.perf_counter()) - self._started
-
-    @property
     def progress(self) -> dict[str, Any]:
         """state, epoch, n_iter, loss, dev (p, r, f, per_label) of the last epoch, elapsed (s)."""
         with self._lock:
@@ -97,42 +87,17 @@ class TrainingJob:
             "dev": last.get("dev"), "elapsed": round(self.elapsed, 3), "error": self.error,
         }
 
-    def on_progress(self, callback: ProgressCallback) -> None:
-        """Call ``callback(progress)`` after every epoch and state change (from a kernel thread)."""
-        self._callbacks.append(callback)
-
-    def cancel(self) -> None:
-        """Stop the training between two minibatches; nothing is saved or registered."""
-        self._cancel.set()
-
-    def wait(self, timeout: float | None = None) -> TrainingJob:
-        """Block until the job ends; raises TrainingError if it failed, TimeoutError on timeout."""
-        if not self._finished.wait(timeout):
-            raise TimeoutError(
-                f"training {self.name!r} still {self.state} after {timeout} s "
-                f"(epoch {self.progress['epoch']} of {self.n_iter})"
-            )
-        if self.state == "failed":
-            raise TrainingError(f"training {self.name!r} failed: {self.error}")
-        return self
-
     def __repr__(self) -> str:
         p = self.progress
         return f"<TrainingJob {self.name!r} {p['state']} epoch {p['epoch']}/{self.n_iter}>"
 
+    def _describe(self) -> str:
+        return f"training {self.name!r}"
+
+    def _position(self) -> str:
+        return f"epoch {self.progress['epoch']} of {self.n_iter}"
+
     # -- the watcher thread ---------------------------------------------------------------
-    def _set_state(self, state: str) -> None:
-        self.state = state
-        self._notify()
-
-    def _notify(self) -> None:
-        progress = self.progress
-        for callback in list(self._callbacks):
-            try:
-                callback(progress)
-            except Exception:  # noqa: BLE001 - a broken progress bar must not stop training
-                _log.exception("training progress callback failed")
-
     def _watch(self) -> None:
         try:
             self._read_messages()
@@ -150,7 +115,7 @@ class TrainingJob:
                     self._on_finish(self)
                 except Exception:  # noqa: BLE001 - never leave wait() hanging
                     _log.exception("training on_finish hook failed")
-            self._finished.set()
+            self._finish()
             self._notify()
 
     def _read_messages(self) -> None:

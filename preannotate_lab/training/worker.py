@@ -27,8 +27,11 @@ _NER_KEYS = ("ents_p", "ents_r", "ents_f")
 _CAT_KEYS = ("cats_macro_p", "cats_macro_r", "cats_macro_f")
 
 
-class Cancelled(Exception):
-    """The job's cancel event was set."""
+class _TrainingCancelled(Exception):
+    """Control flow inside the training process: the job's cancel event was set.
+
+    Private on purpose: it never leaves the process (it becomes a "cancelled" message).
+    """
 
 
 def train_process(spec: dict[str, Any], queue: Any, cancel: Any) -> None:
@@ -39,7 +42,7 @@ def train_process(spec: dict[str, Any], queue: Any, cancel: Any) -> None:
     try:
         queue.put({"type": "started", "pid": os.getpid()})
         queue.put(train(spec, queue.put, cancel.is_set))
-    except Cancelled:
+    except _TrainingCancelled:
         queue.put({"type": "cancelled"})
     except BaseException as exc:  # noqa: BLE001 - reported to the kernel, never lost
         queue.put({"type": "error", "message": f"{type(exc).__name__}: {exc}",
@@ -121,14 +124,14 @@ def train(spec: dict[str, Any], report: Any, cancelled: Any) -> dict[str, Any]:
         losses: dict[str, float] = {}
         for batch in minibatch(train_examples, size=spec["batch_size"]):
             if cancelled():
-                raise Cancelled
+                raise _TrainingCancelled
             nlp.update(batch, drop=spec["dropout"], sgd=optimizer, losses=losses)
         scores = _scores(nlp, dev_examples, spec["kind"])
         report({"type": "epoch", "epoch": epoch, "n_iter": spec["n_iter"],
                 "loss": round(float(sum(losses.values())), 4), "dev": scores,
                 "elapsed": round(time.perf_counter() - started, 3)})
     if cancelled():
-        raise Cancelled
+        raise _TrainingCancelled
     save(nlp, spec, scores, spacy.__version__)
     return {"type": "done", "output_dir": spec["output_dir"], "dev": scores,
             "component": pipe.name, "elapsed": round(time.perf_counter() - started, 3)}

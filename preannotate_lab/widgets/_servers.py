@@ -9,7 +9,7 @@ from datetime import date, datetime
 from importlib import import_module
 from typing import Any
 
-FINAL_STATES = ("done", "cancelled", "failed")
+from ..lifecycle import FINAL_STATES
 
 
 def default_servers() -> Any:
