@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import warnings
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -76,3 +76,42 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return __all__
+
+
+# editors and type checkers see the names; at run time __getattr__ imports them on first use
+if TYPE_CHECKING:
+    from .compare import agreement, diff_results
+    from .documents import DocumentError, document_for
+    from .errors import PreannotateError
+    from .formats import ExportError, FormatError, TaskImportError
+    from .labeling import ConfigError, ConfigProblem, LabelingConfig, ModelInfo
+    from .model import (
+        Box,
+        Choice,
+        Completion,
+        Document,
+        Page,
+        Prediction,
+        Relation,
+        Span,
+        Task,
+        Token,
+    )
+    from .ocr import PageTimeout
+    from .project import Project, read_tasks
+    from .resources import ResourceConfigError, ResourceError, hub
+    from .resources.rules import Rule, RuleSet
+    from .server import CapacityError, JobError, ServerError, servers
+    from .store import (
+        CompletionNotFound,
+        InvalidRecordError,
+        PredictionNotFound,
+        ProjectFileError,
+        SchemaVersionError,
+        StoreBusyError,
+        StoreError,
+        TaskNotFound,
+    )
+    from .store.checks import InvalidCompletionError
+    from .training import TrainingError, TrainingJob, train_ner, train_textcat
+    from .widgets import ConfigBuilder, Lab, LabelingView, PreannotateDialog, ServersPanel, TaskGrid

@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .model import Choice, Completion, Prediction, Relation, Result, Span
+
+if TYPE_CHECKING:
+    from .store import Project as ProjectStore
 
 Results = Iterable[Result] | Prediction | Completion | None
 
@@ -150,7 +153,7 @@ def _relation_diff(ra: list[Result], rb: list[Result]) -> list[Relation]:
 Selector = str | Callable[[Any, int], Any]
 
 
-def _select(project: Any, task_id: int, side: Selector) -> list[Result] | None:
+def _select(project: ProjectStore, task_id: int, side: Selector) -> list[Result] | None:
     if callable(side):
         chosen = side(project, task_id)
         return None if chosen is None else _results(chosen, "selector result")
@@ -180,7 +183,7 @@ def _scores(tp: int, fp: int, fn: int) -> dict[str, float | int]:
             "tp": tp, "fp": fp, "fn": fn, "support": tp + fn}
 
 
-def agreement(project: Any, task_ids: Iterable[int] | None = None, *,
+def agreement(project: ProjectStore, task_ids: Iterable[int] | None = None, *,
               a: Selector = "latest_prediction", b: Selector = "ground_truth") -> dict[str, Any]:
     """Per-label precision, recall and F1 of side ``a`` measured against side ``b``.
 

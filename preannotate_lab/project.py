@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from .formats import ExportReport, ImportReport
 
 PathLike = str | os.PathLike[str]
+# what every entry point accepts where it needs a project (see as_project)
+ProjectLike = ProjectStore | str | os.PathLike[str]
 PROJECT_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 
 
@@ -54,7 +56,7 @@ class Project(ProjectStore):
         return formats.to_dataframe(self, kind=kind, **options)
 
 
-def read_tasks(project: ProjectStore | PathLike,
+def read_tasks(project: ProjectLike,
                source: PathLike | Iterable[PathLike] | pandas.DataFrame,
                **options: Any) -> ImportReport:
     """Import tasks into ``project``: a file, a folder, a list of those, or a DataFrame.

@@ -104,3 +104,19 @@ def test_a_stray_string_is_refused_not_created(tmp_path, monkeypatch):
     with pytest.raises(TypeError, match="path of a project file"):
         pl.TaskGrid("Barack Obama visited Berlin")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_public_name_is_visible_to_type_checkers():
+    """The TYPE_CHECKING imports in __init__ name exactly the lazily exported names, each from
+    the module the lazy loader uses, so editors and mypy see the same API users get."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(pl.__file__).read_text())
+    block = next(node for node in tree.body if isinstance(node, ast.If)
+                 and getattr(node.test, "id", None) == "TYPE_CHECKING")
+    seen = {alias.name: node.module for node in block.body if isinstance(node, ast.ImportFrom)
+            for alias in node.names}
+    assert seen == dict(pl._EXPORTS)
+    for name in pl._EXPORTS:
+        assert getattr(pl, name) is not None

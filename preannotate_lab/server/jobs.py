@@ -24,6 +24,7 @@ from ..model import Document, Prediction, Span, Task
 from .errors import JobError
 
 if TYPE_CHECKING:
+    from ..store import Project as ProjectStore
     from .backends import Backend
     from .server import Server
 
@@ -89,7 +90,7 @@ def already_predicted(index: Mapping[int, Container[str | None]], task_id: int |
     return doc_hash is not None and task_id is not None and doc_hash in index.get(task_id, ())
 
 
-def release_connection(project: Any) -> None:
+def release_connection(project: ProjectStore) -> None:
     """Let a project close the calling thread's connection (the thread is about to end)."""
     release = getattr(project, "release_thread", None)
     if callable(release):
@@ -127,7 +128,7 @@ class Job(BackgroundWork):
 
     failure_error = JobError
 
-    def __init__(self, server: Server, project: Any, task_ids: Iterable[int] | None, *,
+    def __init__(self, server: Server, project: ProjectStore, task_ids: Iterable[int] | None, *,
                  force: bool, batch_size: int, chunk_size: int, backend: Backend,
                  on_progress: ProgressCallback | None = None,
                  ocr_options: dict[str, Any] | None = None) -> None:

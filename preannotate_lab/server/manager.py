@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from ..labeling import ResourceUse
-from ..project import as_project
+from ..labeling import LabelingConfig, ResourceUse
+from ..project import ProjectLike, as_project
 from ..resources.base import ResourceError, content_hash
 from ..store import Project as ProjectStore
 from .backends import Backend, backend_from
@@ -124,7 +124,7 @@ class ServerManager:
         return ", ".join(f"{s.name} ({s.status})" for s in servers)
 
     # -- deploy ---------------------------------------------------------------------------------
-    def deploy(self, config_or_project: Any, *, name: str | None = None, by: str = "user",
+    def deploy(self, config_or_project: LabelingConfig | ProjectLike, *, name: str | None = None, by: str = "user",
                usage: str = "preannotation", backend: Backend | str | None = None) -> Server:
         """Build a server from a LabelingConfig (or a project's config) and load its resources.
 

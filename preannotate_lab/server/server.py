@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..model import utcnow
-from ..project import as_project
+from ..project import ProjectLike, as_project
 from ..resources.base import content_hash
 from ..store import Project as ProjectStore
 from .backends import Backend, InlineBackend, backend_from
@@ -102,7 +102,7 @@ class Server:
             "job": job.progress if job is not None else None,
         }
 
-    def provenance(self, project: Any = None) -> dict[str, Any]:
+    def provenance(self, project: ProjectStore | None = None) -> dict[str, Any]:
         """What every prediction of this server records about where it came from."""
         stages = []
         for stage in self.spec.stages:
@@ -122,7 +122,8 @@ class Server:
         return f"<Server {self.name!r} {self.status} [{names}] {len(self.labels)} labels>"
 
     # -- running ----------------------------------------------------------------------------------
-    def run(self, *args: Any, task_ids: Iterable[int] | None = None, project: Any = None,
+    def run(self, *args: Any, task_ids: Iterable[int] | None = None,
+            project: ProjectLike | None = None,
             force: bool = False, batch_size: int = 64, chunk_size: int = 256, wait: bool = False,
             backend: Backend | str | None = None, on_progress: ProgressCallback | None = None,
             ocr_options: dict[str, Any] | None = None) -> Job:
@@ -158,7 +159,7 @@ class Server:
         return job
 
     def _run_arguments(self, positional: tuple[Any, ...], task_ids: Iterable[int] | None,
-                       project: Any) -> tuple[Iterable[int] | None, Any]:
+                       project: ProjectLike | None) -> tuple[Iterable[int] | None, ProjectStore]:
         """(task ids, project) of a run, accepting the older ``run(project, task_ids)`` too."""
         args = list(positional)
         if args and isinstance(args[0], (ProjectStore, str, os.PathLike)):
@@ -181,7 +182,7 @@ class Server:
                 f"project to run on (server.run(task_ids, project=project))")
         return task_ids, as_project(project, who="Server.run")
 
-    def _check_fits(self, project: Any) -> None:
+    def _check_fits(self, project: ProjectStore) -> None:
         """Refuse a run whose predictions would not fit the project or would be stale.
 
         A server deployed from another config may predict labels this project's config lacks;
@@ -251,7 +252,7 @@ class Server:
                 self.backend.close()
 
     # -- incremental ------------------------------------------------------------------------------
-    def stale_task_ids(self, project: Any, task_ids: Iterable[int] | None = None, *,
+    def stale_task_ids(self, project: ProjectStore, task_ids: Iterable[int] | None = None, *,
                        ocr_options: dict[str, Any] | None = None) -> list[int]:
         """Tasks with predictions, none of them from this pipeline on the task's current content.
 
@@ -267,18 +268,19 @@ class Server:
             return []
         # only predicted tasks are read (their ids come from an index), never every task row
         return [task.id for task in project.iter_tasks(sorted(predicted))
-                if not already_predicted(index, task.id, document_hash(task, ocr_options))]
+                if task.id is not None  # stored tasks always have one
+                and not already_predicted(index, task.id, document_hash(task, ocr_options))]
 
-    def pending_task_ids(self, project: Any, task_ids: Iterable[int] | None = None, *,
+    def pending_task_ids(self, project: ProjectStore, task_ids: Iterable[int] | None = None, *,
                          ocr_options: dict[str, Any] | None = None) -> list[int]:
         """Tasks that a run without ``force`` (and with ``ocr_options``) would pre-annotate:
         new, stale or changed ones, and those whose content cannot be read."""
         index = project.prediction_index(self.pipeline_hash)
         return [t.id for t in project.iter_tasks(None if task_ids is None else list(task_ids))
-                if not already_predicted(index, t.id, document_hash(t, ocr_options))]
+                if t.id is not None and not already_predicted(index, t.id, document_hash(t, ocr_options))]
 
 
-def _predicted_task_ids(project: Any) -> set[int]:
+def _predicted_task_ids(project: ProjectStore) -> set[int]:
     """Ids of tasks that have at least one prediction (any pipeline)."""
     finder: Callable[[], Iterable[int]] | None = getattr(project, "predicted_task_ids", None)
     if finder is not None:

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ..model import utcnow
+from ..project import ProjectLike, as_project
+from ..store import Project as ProjectStore
 from .data import MIN_EXAMPLES, Kind, collect
 from .errors import TrainingError
 from .job import ProgressCallback, TrainingJob
@@ -24,7 +26,7 @@ _running: set[Path] = set()  # output folders being written by a job of this ker
 _running_lock = threading.Lock()
 
 
-def train_ner(project: Any, *, base_model: str | None = None, labels: Iterable[str] | None = None,
+def train_ner(project: ProjectLike, *, base_model: str | None = None, labels: Iterable[str] | None = None,
               n_iter: int = DEFAULT_N_ITER, dev_fraction: float = 0.2, seed: int = 0,
               output_dir: str | Path | None = None, name: str | None = None,
               **options: Any) -> TrainingJob:
@@ -43,7 +45,7 @@ def train_ner(project: Any, *, base_model: str | None = None, labels: Iterable[s
                   dev_fraction=dev_fraction, seed=seed, output_dir=output_dir, name=name, **options)
 
 
-def train_textcat(project: Any, *, base_model: str | None = None, labels: Iterable[str] | None = None,
+def train_textcat(project: ProjectLike, *, base_model: str | None = None, labels: Iterable[str] | None = None,
                   n_iter: int = DEFAULT_N_ITER, dev_fraction: float = 0.2, seed: int = 0,
                   output_dir: str | Path | None = None, name: str | None = None,
                   **options: Any) -> TrainingJob:
@@ -57,17 +59,16 @@ def train_textcat(project: Any, *, base_model: str | None = None, labels: Iterab
                   dev_fraction=dev_fraction, seed=seed, output_dir=output_dir, name=name, **options)
 
 
-def _train(kind: Kind, project: Any, **options: Any) -> TrainingJob:
-    opened = isinstance(project, (str, Path))
-    project = _project_of(project)
+def _train(kind: Kind, project: ProjectLike, **options: Any) -> TrainingJob:
+    store = _project_of(project)
     try:
-        return _start(kind, project, **options)
+        return _start(kind, store, **options)
     finally:
-        if opened:  # the training process reads nothing from it: the data is already gathered
-            project.close()
+        if store is not project:  # opened here from a path; the training process reads nothing
+            store.close()         # from it: the data is already gathered
 
 
-def _start(kind: Kind, project: Any, *, base_model: str | None, labels: Iterable[str] | None,
+def _start(kind: Kind, project: ProjectStore, *, base_model: str | None, labels: Iterable[str] | None,
            n_iter: int, dev_fraction: float, seed: int, output_dir: str | Path | None,
            name: str | None, only_ground_truth: bool = False,
            batch_size: int = DEFAULT_BATCH_SIZE, dropout: float = DEFAULT_DROPOUT,
@@ -144,14 +145,11 @@ def _release(folder: Path) -> None:
         _running.discard(folder)
 
 
-def _project_of(project: Any) -> Any:
-    if isinstance(project, (str, Path)):
-        from ..store import Project
-
-        return Project.open(project)
-    if not hasattr(project, "completions"):
-        raise TrainingError(f"expected a Project or the path of a project file, got {project!r}")
-    return project
+def _project_of(project: ProjectLike) -> ProjectStore:
+    try:
+        return as_project(project, who="training")
+    except TypeError as exc:
+        raise TrainingError(str(exc)) from None
 
 
 def _check_numbers(**values: Any) -> None:
@@ -186,7 +184,7 @@ def _resolve_base(base_model: str | None, lang: str, hub: Any) -> tuple[str | No
     return meta.model, meta.lang
 
 
-def _default_name(project: Any, kind: str, lang: str) -> str:
+def _default_name(project: ProjectStore, kind: str, lang: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9_]+", "_", str(project.name)).strip("_") or "project"
     return f"{lang}_{slug}_{kind}"
 

@@ -14,12 +14,15 @@ import random
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..formats.annotations import pick_completion
 from ..formats.spacy_docbin import make_doc
 from ..model import Choice, Result, Span, Task
 from .errors import TrainingError
+
+if TYPE_CHECKING:
+    from ..store import Project as ProjectStore
 
 Kind = Literal["ner", "textcat"]
 MIN_EXAMPLES = 10  # fewer examples of a label than this gives a warning in the job result
@@ -54,7 +57,7 @@ class TrainingData:
         }
 
 
-def tasks_with_completions(project: Any) -> Iterator[int]:
+def tasks_with_completions(project: ProjectStore) -> Iterator[int]:
     """Ids of the tasks that have a completion, walking the grid's n_completions index."""
     offset = 0
     while True:
@@ -100,7 +103,7 @@ def _cat_results(results: Sequence[Result], keep: set[str] | None) -> list[Choic
     ]
 
 
-def collect(project: Any, kind: Kind, *, labels: Iterable[str] | None = None,
+def collect(project: ProjectStore, kind: Kind, *, labels: Iterable[str] | None = None,
             only_ground_truth: bool = False, dev_fraction: float = 0.2, seed: int = 0,
             lang: str = "en", min_examples: int = MIN_EXAMPLES) -> TrainingData:
     """Build the training data of ``project`` (raises TrainingError when there is nothing to learn)."""

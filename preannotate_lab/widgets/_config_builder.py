@@ -10,7 +10,7 @@ from typing import Any
 
 import traitlets
 
-from ..project import as_project
+from ..project import ProjectLike, as_project
 from ._rpc import RpcWidget, css, esm, request
 from ._servers import jsonable
 
@@ -41,7 +41,7 @@ class ConfigBuilder(RpcWidget):
     problems = traitlets.List(traitlets.Dict()).tag(sync=True)
     dirty = traitlets.Bool(False).tag(sync=True)
 
-    def __init__(self, project: Any, hub: Any = None) -> None:
+    def __init__(self, project: ProjectLike, hub: Any = None) -> None:
         project = as_project(project, who="ConfigBuilder")
         super().__init__()
         self.project = project

@@ -6,7 +6,7 @@ from typing import Any
 
 import ipywidgets
 
-from ..project import as_project
+from ..project import ProjectLike, as_project
 from ._config_builder import ConfigBuilder
 from ._labeling_view import LabelingView
 from ._preannotate_dialog import PreannotateDialog
@@ -24,7 +24,7 @@ class Lab(ipywidgets.VBox):
     updates the labeling view's colours.
     """
 
-    def __init__(self, project: Any, *, servers: Any = None, hub: Any = None, by: str = "user") -> None:
+    def __init__(self, project: ProjectLike, *, servers: Any = None, hub: Any = None, by: str = "user") -> None:
         project = as_project(project, who="Lab")
         self.project = project
         self.grid = TaskGrid(project)

@@ -8,17 +8,20 @@ A mixin of LabelingView (kept apart so each module stays small); it uses the vie
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model import Result, Span
 from . import _labeling_edit as edit
 from ._rpc import request
 
+if TYPE_CHECKING:
+    from ..store import Project as ProjectStore
+
 
 class AnnotationEdits:
     """Request handlers for relations, choices and assertion status (see LabelingView)."""
 
-    project: Any
+    project: ProjectStore
     _results: list[Result]
     choice_defs: list[dict[str, Any]]
     assertion_values: list[str]

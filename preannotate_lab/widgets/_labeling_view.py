@@ -10,7 +10,7 @@ from typing import Any
 import traitlets
 
 from ..model import Document, Result, Span
-from ..project import as_project
+from ..project import ProjectLike, as_project
 from . import _labeling_edit as edit
 from ._labeling_annotations import AnnotationEdits
 from ._rpc import Reply, RpcWidget, css, esm, request
@@ -62,7 +62,7 @@ class LabelingView(AnnotationEdits, RpcWidget):
     page = traitlets.Int(0).tag(sync=True)
     zoom = traitlets.Float(1.0).tag(sync=True)
 
-    def __init__(self, project: Any, task_id: int | None = None, *, by: str = "user",
+    def __init__(self, project: ProjectLike, task_id: int | None = None, *, by: str = "user",
                  dpi: int = 150) -> None:
         project = as_project(project, who="LabelingView")
         super().__init__()
@@ -128,6 +128,9 @@ class LabelingView(AnnotationEdits, RpcWidget):
 
     def _refresh_lists(self) -> None:
         task_id = self.task_id
+        if task_id is None:  # no task loaded yet: nothing to list
+            self.predictions, self.completions = [], []
+            return
         self.predictions = [
             {"id": p.id, "version": p.version, "created_at": p.created_at.isoformat(),
              "model_version": p.model_version, "server": p.server, "score": p.score,

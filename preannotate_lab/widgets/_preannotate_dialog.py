@@ -7,7 +7,7 @@ from typing import Any
 
 import traitlets
 
-from ..project import as_project
+from ..project import ProjectLike, as_project
 from ._rpc import RpcWidget, css, esm, request
 from ._servers import FINAL_STATES, Throttle, default_servers, describe_all, jsonable
 
@@ -33,7 +33,7 @@ class PreannotateDialog(RpcWidget):
     running = traitlets.Bool(False).tag(sync=True)
     visible = traitlets.Bool(True).tag(sync=True)
 
-    def __init__(self, project: Any, servers: Any = None, *, task_ids: Iterable[int] = (),
+    def __init__(self, project: ProjectLike, servers: Any = None, *, task_ids: Iterable[int] = (),
                  updates_per_second: float = 5.0, by: str = "user") -> None:
         project = as_project(project, who="PreannotateDialog")
         if updates_per_second <= 0:

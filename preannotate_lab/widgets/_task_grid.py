@@ -8,7 +8,7 @@ from typing import Any
 
 import traitlets
 
-from ..project import as_project
+from ..project import ProjectLike, as_project
 from ._rpc import RpcWidget, css, esm, request
 
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp"}
@@ -49,7 +49,7 @@ class TaskGrid(RpcWidget):
     selected_ids = traitlets.List(traitlets.Int())  # kernel only
     refresh_token = traitlets.Int(0).tag(sync=True)  # bumped to make views fetch again
 
-    def __init__(self, project: Any, *, page_size: int = 50) -> None:
+    def __init__(self, project: ProjectLike, *, page_size: int = 50) -> None:
         project = as_project(project, who="TaskGrid")
         super().__init__(page_size=page_size)
         self.project = project
@@ -154,7 +154,8 @@ class TaskGrid(RpcWidget):
     @request("open")
     def open_task(self, task_id: int) -> dict[str, int]:
         """Open one task (in the labeling view, when wired by the Lab)."""
-        task = self.project.get_task(int(task_id))  # TaskNotFound names the id
+        task_id = int(task_id)
+        self.project.get_task(task_id)  # TaskNotFound names the id
         for callback in list(self._open_callbacks):
-            callback(task.id)
-        return {"task_id": task.id}
+            callback(task_id)
+        return {"task_id": task_id}
