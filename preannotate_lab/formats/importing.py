@@ -143,7 +143,9 @@ def import_path(
     the key's first 16 hex digits.
 
     ``on_duplicate="skip"`` (default) leaves the stored task alone and lists it in
-    ``report.skipped_duplicates``. ``"overwrite"`` updates the stored task in place, losing
+    ``report.skipped_duplicates``; completions of the file it does not have yet (annotations
+    made in Label Studio) are added to it (see ``formats.merging``). A task from a Label
+    Studio export is found by the ids our export wrote in its ``meta``, else by content. ``"overwrite"`` updates the stored task in place, losing
     no one's work: the task keeps its id; its data and title are replaced (the old ones
     are kept in ``project.task_history()``); the file's predictions are added as new
     prediction versions (one identical to a stored prediction, same model version and
