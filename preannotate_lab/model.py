@@ -341,6 +341,14 @@ class Completion:
     updated_at: datetime | None = None
     ground_truth: bool = False
     history: list[CompletionEdit] = field(default_factory=list)
+    # what another tool recorded about it (JSON): ``skipped`` for a task its annotator skipped
+    # (Label Studio's ``was_cancelled``), ``labelstudio`` for its id, lead time, author there
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def skipped(self) -> bool:
+        """The annotator skipped the task: no annotation, and never training data."""
+        return bool(self.meta.get("skipped"))
 
     @classmethod
     def from_prediction(cls, prediction: Prediction, by: str = "user") -> Completion:

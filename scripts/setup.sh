@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything preannotate_lab needs on a Debian machine, idempotently:
 # system packages (only when missing), a .venv with the package and its default spaCy
-# pipeline, and for `--dev` the test tools, Chromium and the built JupyterLab extension.
+# pipeline, and for `--dev` the test tools, Chromium, the built JupyterLab extension and a
+# Label Studio in its own cached venv (scripts/label_studio.sh).
 # A second run that finds everything in place takes about a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,5 +65,10 @@ if [ "$DEV" = 1 ] && [ -f labextension/package.json ]; then
       | grep -v "is ignored" >&2 || true
     touch "$ext_stamp"
   fi
+fi
+# --- Label Studio for the bridge tests (dev/test only: its own venv in the user's cache) ---
+if [ "$DEV" = 1 ]; then
+  PYTHON="$PYTHON" bash scripts/label_studio.sh >/dev/null \
+    || log "warning: Label Studio could not be installed; its tests will be skipped"
 fi
 log "ready"

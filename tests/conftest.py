@@ -69,3 +69,7 @@ def browser() -> Iterator[Any]:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield chromium
         chromium.close()
+
+
+# the real Label Studio of the bridge tests (session-wide; started on first use)
+from labelstudio_fixtures import label_studio  # noqa: E402,F401

@@ -6,10 +6,11 @@
     export_project(project, "genailab", "export.json", only_ground_truth=True)
     export_project(project, "conll", "train.conll")
 
-Inputs: ``.json`` (task lists), ``.jsonl``, ``.csv``/``.tsv``, ``.txt``, PDFs and images,
-folders of those, and DataFrames (:func:`import_dataframe`; a frame of spans becomes
-predictions or completions). Outputs: ``labelstudio``, ``genailab``, ``jsonl``, ``conll``,
-``spacy`` (DocBin), ``coco``, and :func:`to_dataframe` (tasks or spans).
+Inputs: ``.json`` (task lists, and Label Studio's JSON, snapshot and JSON_MIN exports),
+``.jsonl``, ``.csv``/``.tsv``, ``.txt``, ``.conll`` (CONLL2003), PDFs and images, folders of
+those, and DataFrames (:func:`import_dataframe`; a frame of spans becomes predictions or
+completions). Outputs: ``labelstudio``, ``genailab``, ``jsonl``, ``conll``, ``spacy`` (DocBin),
+``coco``, and :func:`to_dataframe` (tasks or spans).
 A task keeps the id it had in its file in ``task.data["_source_id"]``.
 """
 

@@ -11,7 +11,12 @@ SOURCES = ("completions", "predictions")
 
 
 def pick_completion(completions: Sequence[Completion]) -> Completion | None:
-    """The ground-truth completion, else the one changed last (None when there is none)."""
+    """The ground-truth completion, else the one changed last (None when there is none).
+
+    A skipped completion (the annotator skipped the task) is never chosen: it holds no
+    annotation, and written as one it would teach that the text has no entities.
+    """
+    completions = [c for c in completions if not c.skipped]
     if not completions:
         return None
     for c in completions:

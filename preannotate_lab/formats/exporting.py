@@ -18,7 +18,7 @@ from .conll import write_conll
 from .errors import ExportError, ExportReport
 from .frames import to_dataframe
 from .importing import config_labels
-from .labelstudio import task_to_ls
+from .ls_export import task_to_ls
 from .parsed import SOURCE_ID_KEY
 
 __all__ = ["EXPORT_FORMATS", "export_project", "to_dataframe"]
@@ -151,6 +151,10 @@ def export_project(
                           exclude_without_completions=exclude_without_completions,
                           include_predictions=include_predictions, token_level=token_level,
                           ocr_options=ocr_options, report=report)
+        if fmt == "genailab":
+            # measured: Label Studio imports such a file but ignores its "completions"
+            report.notes.append("the genailab format writes completions for Generative AI Lab; "
+                                "Label Studio ignores them: export 'labelstudio' for Label Studio")
         with _text_out(out, fmt) as (fh, path):
             report.path = path
             if fmt == "jsonl":

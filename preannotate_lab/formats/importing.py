@@ -9,7 +9,6 @@ is one transaction, so a failure half-way leaves the project exactly as it was.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections import Counter
@@ -19,24 +18,32 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ..model import result_to_dict
 from ..store.checks import result_problems
 from ..store.errors import InvalidRecordError
 from ..store.keys import content_key
 from .errors import ImportReport, ItemError, TaskImportError
 from .frames import SPAN_KEYS, is_span_frame, span_frame_tasks
 from .labelstudio import TaskProblem
+from .merging import attach_completions, results_key
 from .parsed import ParsedTask
-from .readers import flat_task, read_document, read_json, read_jsonl, read_table, read_txt
+from .readers import (
+    flat_task,
+    read_document,
+    read_json,
+    read_jsonl,
+    read_table,
+    read_text,
+    read_txt,
+)
 from .sniff import DOCUMENT_EXTENSIONS
 
 DUPLICATE_POLICIES = ("skip", "overwrite")
 CONTENT_KEY_PREFIX = "content:"
 """How a task without a source id is named in ``skipped_duplicates`` / ``overwritten``."""
-IMPORT_FORMATS = ("json", "jsonl", "csv", "tsv", "txt", "document")
+IMPORT_FORMATS = ("json", "jsonl", "csv", "tsv", "txt", "conll", "document")
 _BY_SUFFIX = {
     ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv",
-    ".txt": "txt", **{s: "document" for s in DOCUMENT_EXTENSIONS},
+    ".txt": "txt", ".conll": "conll", ".conll2003": "conll", **{s: "document" for s in DOCUMENT_EXTENSIONS},
 }
 
 
@@ -77,6 +84,10 @@ def read_path(
         tasks, errors = read_table(path, text_column=text_column, delimiter="\t" if kind == "tsv" else ",")
     elif kind == "txt":
         tasks, errors = [read_txt(path)], []
+    elif kind == "conll":  # Label Studio's CONLL2003 export
+        from .conll_reader import read_conll
+
+        tasks, errors = read_conll(path, read_text(path))
     elif kind == "document":
         tasks, errors = [read_document(path)], []
     else:
@@ -133,7 +144,9 @@ def import_path(
     the key's first 16 hex digits.
 
     ``on_duplicate="skip"`` (default) leaves the stored task alone and lists it in
-    ``report.skipped_duplicates``. ``"overwrite"`` updates the stored task in place, losing
+    ``report.skipped_duplicates``; completions of the file it does not have yet (annotations
+    made in Label Studio) are added to it (see ``formats.merging``). A task from a Label
+    Studio export is found by the ids our export wrote in its ``meta``, else by content. ``"overwrite"`` updates the stored task in place, losing
     no one's work: the task keeps its id; its data and title are replaced (the old ones
     are kept in ``project.task_history()``); the file's predictions are added as new
     prediction versions (one identical to a stored prediction, same model version and
@@ -247,7 +260,11 @@ def store_parsed(
     try:
         with project.transaction():
             parsed = _valid_completions(project, parsed, report)
-            keep, updates = _sort_duplicates(project, parsed, report, on_duplicate)
+            attach: list[tuple[list[int], str, str, ParsedTask]] = []
+            keep, updates = _sort_duplicates(project, parsed, report, on_duplicate, attach)
+            for task_ids, _, source, t in attach:
+                for tid in task_ids:
+                    attach_completions(project, tid, t, {}, source, report)
             if not keep and not updates:
                 return
             ids, stored = _write(project, keep, report)
@@ -286,8 +303,12 @@ def _valid_completions(
 
 def _sort_duplicates(
     project: Any, parsed: list[tuple[str, ParsedTask]], report: ImportReport, on_duplicate: str,
+    attach: list[tuple[list[int], str, str, ParsedTask]],
 ) -> tuple[list[tuple[str, ParsedTask]], list[tuple[list[int], str, str, ParsedTask]]]:
     """(new tasks, stored tasks to update as (ids, key, input, task)); reports the rest.
+
+    With ``on_duplicate="skip"`` a matched task that brings completions is added to
+    ``attach``: its stored task is left alone, the completions it lacks are added to it.
 
     A task with a source id matches the stored tasks with that source id; a task without
     one matches by content key (see ``store.keys.content_key``): the n-th task of the
@@ -297,7 +318,10 @@ def _sort_duplicates(
     # indexed lookups of just these keys: the cost follows the import, not the project
     wanted = {t.source_id for _, t in parsed if t.source_id is not None}
     existing: dict[str, list[int]] = project.task_ids_by_source_id(wanted) if wanted else {}
-    keys = {id(t): content_key(t.task.kind, t.task.data) for _, t in parsed if t.source_id is None}
+    # by content: tasks without a source id, and tasks whose id Label Studio gave them
+    # (found by it when a stored task has it, else by content)
+    keys = {id(t): content_key(t.task.kind, t.task.data) for _, t in parsed
+            if t.source_id is None or (t.match_content and t.source_id not in existing)}
     by_key: dict[str, list[int]] = project.task_ids_by_content_key(set(keys.values())) if keys else {}
     keep: list[tuple[str, ParsedTask]] = []
     seen: set[str] = set()
@@ -310,17 +334,22 @@ def _sort_duplicates(
                 report.errors.append(ItemError(source, t.position, f"repeats source id {sid!r} of an earlier task"))
                 continue
             seen.add(sid)
-            matches, name = existing.get(sid, []), sid
+        if id(t) not in keys:
+            matches, name = existing.get(sid, []), sid  # type: ignore[arg-type]
         else:
             key = keys[id(t)]
             n = key_seen[key]
             key_seen[key] += 1
             stored = by_key.get(key, [])
-            matches, name = stored[n : n + 1], f"{CONTENT_KEY_PREFIX}{key[:16]}"
+            matches, name = stored[n : n + 1], sid or f"{CONTENT_KEY_PREFIX}{key[:16]}"
         if not matches:
             keep.append((source, t))
-        elif on_duplicate == "skip":
+        elif on_duplicate == "skip" or (t.match_content and id(t) in keys):
+            # (a task back from Label Studio found by content holds nothing new but its
+            # annotations: overwriting it would only swap our source id for Label Studio's)
             report.skipped_duplicates.append(name)
+            if t.completions:  # the task stays as it is; annotations made elsewhere join it
+                attach.append((matches, name, source, t))
         else:
             updates.append((matches, name, source, t))
             report.overwritten.append(name)
@@ -347,10 +376,6 @@ def _write(project: Any, keep: list[tuple[str, ParsedTask]], report: ImportRepor
     return ids, stored
 
 
-def _results_key(results: Iterable[Any]) -> str:
-    return json.dumps([result_to_dict(r) for r in results], ensure_ascii=False, sort_keys=True)
-
-
 def _update(project: Any, updates: list[tuple[list[int], str, str, ParsedTask]], report: ImportReport) -> None:
     """``on_duplicate="overwrite"``: update each matched task in place, losing no one's work."""
     for task_ids, name, source, t in updates:
@@ -359,34 +384,15 @@ def _update(project: Any, updates: list[tuple[list[int], str, str, ParsedTask]],
                                 by="import", reason=f"overwritten by {source} ({name})")
             # an identical prediction (same model version and results) is not stored twice,
             # so importing the same file again does not pile up equal versions
-            have = {(p.model_version, _results_key(p.results)): p.id for p in project.predictions(tid)}
+            have = {(p.model_version, results_key(p.results)): p.id for p in project.predictions(tid)}
             mapping: dict[str, int] = {}
             for prediction, source_id in zip(t.predictions, t.prediction_source_ids, strict=True):
-                key = (prediction.model_version, _results_key(prediction.results))
+                key = (prediction.model_version, results_key(prediction.results))
                 if key not in have:
                     (new,) = project.add_predictions([replace(prediction, task_id=tid)])
                     have[key] = new.id
                     report.n_predictions += 1
                 if source_id is not None:
                     mapping[source_id] = have[key]
-            existing = project.completions(tid)
-            done = {(c.created_by, _results_key(c.results)) for c in existing}
-            has_ground_truth = any(c.ground_truth for c in existing)
-            for completion, parent in zip(t.completions, t.completion_parents, strict=True):
-                key = (completion.created_by, _results_key(completion.results))
-                if key in done:
-                    report.completions_kept += 1
-                    continue
-                if completion.ground_truth and has_ground_truth:
-                    # marking it would unmark a person's choice of ground truth
-                    report.warnings.append(
-                        f"{source}, {t.position}: task {tid} already has a ground truth completion; "
-                        "the imported one is added without the mark")
-                    completion = replace(completion, ground_truth=False)
-                project.add_completion(replace(
-                    completion, task_id=tid, copied_from=mapping.get(parent) if parent else None),
-                    keep_mismatched_text=True)
-                done.add(key)
-                has_ground_truth = has_ground_truth or completion.ground_truth
-                report.n_completions += 1
+            attach_completions(project, tid, t, mapping, source, report)
             report.updated_task_ids.append(tid)

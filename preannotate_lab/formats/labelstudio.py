@@ -23,10 +23,10 @@ from ..model import (
     result_to_dict,
     utcnow,
 )
-from .ls_results import ResultProblem, parse_results, results_to_ls, to_float
-from .parsed import SOURCE_ID_KEY, ParsedTask, TaskProblem, iso, parse_time
-
-FLAVORS = ("labelstudio", "genailab")
+from .ls_meta import annotation_record, author_from, from_label_studio, marker_of, results_digest
+from .ls_min import from_json_min
+from .ls_results import ResultProblem, parse_results, to_float
+from .parsed import SOURCE_ID_KEY, ParsedTask, TaskProblem, parse_time
 
 
 def _user(value: Any) -> str | None:
@@ -62,6 +62,8 @@ def parse_task(
     """One task object -> ParsedTask; raises TaskProblem (message without the position)."""
     if not isinstance(obj, dict):
         raise TaskProblem(f"is a {type(obj).__name__}, expected an object with 'data'")
+    if "data" not in obj:
+        obj = from_json_min(obj)  # Label Studio's JSON_MIN export: task fields at the top
     data = obj.get("data")
     if not isinstance(data, dict):
         raise TaskProblem("has no 'data' object")
@@ -69,21 +71,30 @@ def parse_task(
     kind = _kind(data)
     if kind == "document" and not isinstance(data.get("document"), str) and isinstance(data.get("pdf"), str):
         data["document"] = data["pdf"]
-    if obj.get("id") is not None and SOURCE_ID_KEY not in data:
+    marker = marker_of(obj)
+    if marker is not None:  # our export, back from Label Studio: the id it had with us
+        if marker.get("source_id") is not None and SOURCE_ID_KEY not in data:
+            data[SOURCE_ID_KEY] = str(marker["source_id"])
+    elif obj.get("id") is not None and SOURCE_ID_KEY not in data:
         data[SOURCE_ID_KEY] = str(obj["id"])
     text = data.get("text") if kind == "text" else None
     meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
     title = next((t for t in (data.get("title"), meta.get("title")) if isinstance(t, str) and t), None)
     task = Task(data=data, kind=kind, title=title,  # type: ignore[arg-type]
                 created_at=parse_time(obj.get("created_at"), "created_at") or utcnow())
-    parsed = ParsedTask(task=task, position=position)
+    parsed = ParsedTask(task=task, position=position,
+                        match_content=from_label_studio(obj) and SOURCE_ID_KEY in data)
     labels = list(assertion_labels)
+    # Label Studio's default export writes predictions as their ids only: nothing to import,
+    # but the ids are kept with the annotations as a reference to its predictions
+    prediction_ids = [p for p in obj.get("predictions") or [] if isinstance(p, int)]
     for i, p in enumerate(obj.get("predictions") or []):
-        parsed.predictions.append(_prediction(p, i, text, labels, source, parsed))
+        if not isinstance(p, int):
+            parsed.predictions.append(_prediction(p, i, text, labels, source, parsed))
     key = "completions" if "completions" in obj else "annotations"
     ground_truth_seen = False
     for i, c in enumerate(obj.get(key) or []):
-        completion, parent = _completion(c, i, key, text, labels, parsed)
+        completion, parent = _completion(c, i, key, text, labels, parsed, marker, prediction_ids)
         if completion.ground_truth:
             if ground_truth_seen:
                 parsed.warnings.append(
@@ -151,7 +162,9 @@ def _prediction(p: Any, i: int, text, labels, source: str, parsed: ParsedTask) -
     )
 
 
-def _completion(c: Any, i: int, key: str, text, labels, parsed: ParsedTask) -> tuple[Completion, str | None]:
+def _completion(c: Any, i: int, key: str, text, labels, parsed: ParsedTask,
+                marker: dict[str, Any] | None = None, prediction_ids: list[int] | None = None,
+                ) -> tuple[Completion, str | None]:
     where = f"{key[:-1]} #{i}"
     if not isinstance(c, dict):
         raise TaskProblem(f"{where} is a {type(c).__name__}, expected an object")
@@ -160,14 +173,24 @@ def _completion(c: Any, i: int, key: str, text, labels, parsed: ParsedTask) -> t
     copied = c.get("copied_from")
     if parent is None and isinstance(copied, str) and copied.startswith("prediction:"):
         parent = copied.split(":", 1)[1].strip()
+    meta: dict[str, Any] = {}
+    record = annotation_record(c)
+    if prediction_ids:
+        record["task_predictions"] = prediction_ids
+    if record:
+        meta["labelstudio"] = record
+    if c.get("was_cancelled"):  # the annotator skipped the task: a skip, not an annotation
+        meta["skipped"] = True
     completion = Completion(
-        task_id=0, results=list(results),
-        created_by=_user(c.get("created_username")) or _user(c.get("completed_by")) or "imported",
+        task_id=0, results=list(results), meta=meta,
+        created_by=(author_from(marker, results_digest(results)) or _user(c.get("created_username"))
+                    or _user(c.get("completed_by")) or "imported"),
         created_at=(parse_time(c.get("created_at"), f"{where} created_at")
                     or parse_time(c.get("created_ago"), f"{where} created_ago") or utcnow()),
         updated_by=_user(c.get("updated_by")),
         updated_at=parse_time(c.get("updated_at"), f"{where} updated_at"),
-        ground_truth=bool(c.get("ground_truth") or c.get("honeypot")),
+        # Label Studio may mark a skip as ground truth; a skip is never anyone's truth
+        ground_truth=bool((c.get("ground_truth") or c.get("honeypot")) and not c.get("was_cancelled")),
     )
     return completion, None if parent is None else str(parent)
 
@@ -205,78 +228,4 @@ def load_tasks_json(text: str, name: str) -> list[Any]:
         raise ValueError(f"{name} holds a JSON object without 'data'; expected a list of tasks")
     if not isinstance(value, list):
         raise ValueError(f"{name} holds a JSON {type(value).__name__}; expected a list of tasks")
-    return value
-
-
-# -- export ---------------------------------------------------------------------------------
-
-def task_to_ls(
-    task: Task,
-    predictions: Iterable[Prediction],
-    completions: Iterable[Completion],
-    *,
-    flavor: str = "labelstudio",
-    to_name: str = "text",
-    image_to_name: str = "image",
-    assertion_labels: Iterable[str] | None = None,
-    prediction_source_ids: Mapping[int, str] | None = None,
-) -> dict[str, Any]:
-    """One exported task: ``id`` (the source id when imported), ``data``, predictions, completions."""
-    if flavor not in FLAVORS:
-        raise ValueError(f"flavor must be one of {FLAVORS}, not {flavor!r}")
-    data = {k: v for k, v in task.data.items() if k != SOURCE_ID_KEY}
-    source_id = task.data.get(SOURCE_ID_KEY)
-    out: dict[str, Any] = {"id": _id(source_id) if source_id is not None else task.id, "data": data}
-    if task.title and "title" not in data:
-        out["meta"] = {"title": task.title}
-    out["created_at"] = iso(task.created_at)
-    labels = None if assertion_labels is None else list(assertion_labels)
-
-    def result(rs):
-        return results_to_ls(list(rs), to_name=to_name, image_to_name=image_to_name,
-                             flavor=flavor, assertion_labels=labels)
-
-    source_ids = dict(prediction_source_ids or {})
-    preds = []
-    for p in predictions:
-        pid = p.provenance.get("source_id", p.id)
-        source_ids.setdefault(p.id, pid)  # type: ignore[arg-type]
-        item: dict[str, Any] = {
-            "id": _id(pid), "model_version": p.model_version, "score": p.score,
-            "created_at": iso(p.created_at), "result": result(p.results),
-        }
-        if flavor == "genailab":
-            item["created_username"] = p.provenance.get("created_username", p.model_version)
-            item["created_ago"] = iso(p.created_at)
-        preds.append(_without_none(item))
-    out["predictions"] = preds
-    comps = []
-    for c in completions:
-        item = {"id": c.id, "result": result(c.results), "ground_truth": c.ground_truth,
-                "created_at": iso(c.created_at), "updated_at": iso(c.updated_at),
-                "updated_by": c.updated_by}
-        parent = source_ids.get(c.copied_from) if c.copied_from is not None else None
-        if flavor == "genailab":
-            item.update(created_username=c.created_by, created_ago=iso(c.created_at),
-                        honeypot=c.ground_truth)
-            if parent is not None:
-                item["copied_from"] = f"prediction: {parent}"
-        else:
-            item["completed_by"] = c.created_by
-            if parent is not None:
-                item["parent_prediction"] = _id(parent)
-        comps.append(_without_none(item))
-    out["completions" if flavor == "genailab" else "annotations"] = comps
-    return out
-
-
-def _without_none(item: dict[str, Any]) -> dict[str, Any]:
-    # Label Studio rejects a null score; an absent key means "unknown" everywhere
-    return {k: v for k, v in item.items() if v is not None}
-
-
-def _id(value: Any) -> Any:
-    """Ids go out as numbers when they are numeric strings (as they came in)."""
-    if isinstance(value, str) and value.isdigit() and str(int(value)) == value:
-        return int(value)
     return value

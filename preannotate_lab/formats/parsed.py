@@ -34,6 +34,9 @@ class ParsedTask:
     # per prediction: its id in the input, if any (to map completion_parents)
     prediction_source_ids: list[str | None] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # its source id is one Label Studio assigned on import (not the id it had with us):
+    # when no stored task has it, the import looks the task up by content instead
+    match_content: bool = False
 
     @property
     def source_id(self) -> str | None:

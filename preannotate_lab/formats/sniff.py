@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .errors import FormatError
 
-TEXT_EXTENSIONS = {".json", ".jsonl", ".ndjson", ".csv", ".tsv", ".txt"}
+TEXT_EXTENSIONS = {".json", ".jsonl", ".ndjson", ".csv", ".tsv", ".txt", ".conll", ".conll2003"}
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp"}
 DOCUMENT_EXTENSIONS = {".pdf"} | IMAGE_EXTENSIONS
 

@@ -40,7 +40,7 @@ PREDICTION_COLUMNS = (
 )
 COMPLETION_COLUMNS = (
     "id, task_id, results, copied_from, created_by, created_at, updated_by, updated_at, "
-    "ground_truth"
+    "ground_truth, meta"
 )
 
 
@@ -88,6 +88,16 @@ def dump_results(results: Iterable[Result], what: str) -> str:
                           sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise InvalidRecordError(f"{what}: results cannot be stored as JSON: {exc}") from exc
+
+
+def dump_meta(meta: Mapping[str, Any], what: str) -> str:
+    """A completion's meta as strict JSON (an object), or InvalidRecordError naming it."""
+    if not isinstance(meta, Mapping):
+        raise InvalidRecordError(f"{what}: meta is a {type(meta).__name__}, expected a dict")
+    try:
+        return json.dumps(dict(meta), ensure_ascii=False, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidRecordError(f"{what}: meta cannot be stored as JSON: {exc}") from exc
 
 
 def default_title(kind: str, data: Mapping[str, Any]) -> str:
@@ -189,6 +199,7 @@ def completion_from_row(row: sqlite3.Row, history: list[CompletionEdit]) -> Comp
         updated_at=from_iso(row["updated_at"]),
         ground_truth=bool(row["ground_truth"]),
         history=history,
+        meta=json.loads(row["meta"]),
     )
 
 

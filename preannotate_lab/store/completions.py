@@ -11,6 +11,7 @@ from .checks import ensure_valid_results, label_of, split_by_config
 from .codec import (
     COMPLETION_COLUMNS,
     completion_from_row,
+    dump_meta,
     dump_results,
     edit_from_row,
     now_iso,
@@ -122,7 +123,7 @@ class CompletionMixin:
                     )
             cursor = conn.execute(
                 "INSERT INTO completions (task_id, results, copied_from, created_by, created_at,"
-                " updated_by, updated_at, ground_truth) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " updated_by, updated_at, ground_truth, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     completion.task_id,
                     results,
@@ -132,6 +133,7 @@ class CompletionMixin:
                     completion.updated_by,
                     to_iso(completion.updated_at) if completion.updated_at else None,
                     int(completion.ground_truth),
+                    dump_meta(completion.meta, what),
                 ),
             )
             new_id = cursor.lastrowid

@@ -208,12 +208,21 @@ def _v5_content_key_task_history(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX task_history_task ON task_history (task_id)")
 
 
+def _v6_completion_meta(conn: sqlite3.Connection) -> None:
+    # what a completion brought from another tool that has no column of its own: a skip
+    # (Label Studio's ``was_cancelled``), its id there, ``lead_time``, the original author
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(completions)")}
+    if "meta" not in columns:  # a file downgraded by hand may have it already
+        conn.execute("ALTER TABLE completions ADD COLUMN meta TEXT NOT NULL DEFAULT '{}'")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_core_tables,
     _v2_history_deletions_grid,
     _v3_search,
     _v4_source_id,
     _v5_content_key_task_history,
+    _v6_completion_meta,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -364,6 +364,7 @@ def _completion_record(c) -> dict:
         "updated_by": c.updated_by,
         "updated_at": to_iso(c.updated_at) if c.updated_at else None,
         "ground_truth": c.ground_truth,
+        "meta": c.meta,
         "results": [result_to_dict(r) for r in c.results],
         "history": [
             {

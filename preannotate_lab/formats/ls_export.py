@@ -1,0 +1,105 @@
+"""Write one task as Label Studio or Generative AI Lab JSON.
+
+What real Label Studio (1.23) imports whole: ``completed_by`` must be a user id of its own or
+``{"email": ...}`` of one of its members (a plain string refuses the whole file), and
+``updated_by`` likewise; so the ``labelstudio`` flavour leaves both out (Label Studio then
+credits the importing user) and keeps each author in ``meta["preannotate"]``, where our
+import reads it back (see :mod:`formats.ls_meta`). The task's id in the project goes there
+too, as Label Studio gives tasks new ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..model import Completion, Prediction, Task
+from .ls_meta import MARKER, task_meta
+from .ls_results import results_to_ls
+from .parsed import SOURCE_ID_KEY, iso
+
+FLAVORS = ("labelstudio", "genailab")
+
+
+def task_to_ls(
+    task: Task,
+    predictions: Iterable[Prediction],
+    completions: Iterable[Completion],
+    *,
+    flavor: str = "labelstudio",
+    to_name: str = "text",
+    image_to_name: str = "image",
+    assertion_labels: Iterable[str] | None = None,
+    prediction_source_ids: Mapping[int, str] | None = None,
+) -> dict[str, Any]:
+    """One exported task: ``id`` (the source id when imported), ``data``, ``meta``,
+    predictions, completions."""
+    if flavor not in FLAVORS:
+        raise ValueError(f"flavor must be one of {FLAVORS}, not {flavor!r}")
+    completions = list(completions)
+    data = {k: v for k, v in task.data.items() if k != SOURCE_ID_KEY}
+    source_id = task.data.get(SOURCE_ID_KEY)
+    out: dict[str, Any] = {"id": _id(source_id) if source_id is not None else task.id, "data": data}
+    meta: dict[str, Any] = {}
+    if task.title and "title" not in data:
+        meta["title"] = task.title
+    meta[MARKER] = task_meta(task.id, source_id, completions)
+    out["meta"] = meta
+    out["created_at"] = iso(task.created_at)
+    labels = None if assertion_labels is None else list(assertion_labels)
+
+    def result(rs):
+        return results_to_ls(list(rs), to_name=to_name, image_to_name=image_to_name,
+                             flavor=flavor, assertion_labels=labels)
+
+    source_ids = dict(prediction_source_ids or {})
+    preds = []
+    for p in predictions:
+        pid = p.provenance.get("source_id", p.id)
+        source_ids.setdefault(p.id, pid)  # type: ignore[arg-type]
+        item: dict[str, Any] = {
+            "id": _id(pid), "model_version": p.model_version, "score": p.score,
+            "created_at": iso(p.created_at), "result": result(p.results),
+        }
+        if flavor == "genailab":
+            item["created_username"] = p.provenance.get("created_username", p.model_version)
+            item["created_ago"] = iso(p.created_at)
+        preds.append(_without_none(item))
+    out["predictions"] = preds
+    comps = []
+    for c in completions:
+        parent = source_ids.get(c.copied_from) if c.copied_from is not None else None
+        comps.append(_without_none(_completion(c, result(c.results), parent, flavor)))
+    out["completions" if flavor == "genailab" else "annotations"] = comps
+    return out
+
+
+def _completion(c: Completion, result: list[dict[str, Any]], parent: Any, flavor: str) -> dict[str, Any]:
+    ls = c.meta.get("labelstudio") if isinstance(c.meta.get("labelstudio"), dict) else {}
+    item: dict[str, Any] = {
+        "id": c.id, "result": result, "ground_truth": c.ground_truth,
+        "created_at": iso(c.created_at), "updated_at": iso(c.updated_at),
+        "lead_time": ls.get("lead_time"),
+    }
+    if c.skipped:
+        item["was_cancelled"] = True
+    if flavor == "genailab":
+        item.update(created_username=c.created_by, created_ago=iso(c.created_at),
+                    honeypot=c.ground_truth, updated_by=c.updated_by)
+        if parent is not None:
+            item["copied_from"] = f"prediction: {parent}"
+    elif parent is not None:
+        item["parent_prediction"] = _id(parent)
+    return item
+
+
+def _without_none(item: dict[str, Any]) -> dict[str, Any]:
+    # Label Studio rejects a null score; an absent key means "unknown" everywhere
+    return {k: v for k, v in item.items() if v is not None}
+
+
+def _id(value: Any) -> Any:
+    """Ids go out as numbers when they are numeric strings (as they came in)."""
+    if isinstance(value, str) and value.isdigit() and str(int(value)) == value:
+        return int(value)
+    return value
