@@ -4,7 +4,8 @@
 demo: setup
 	.venv/bin/preannotate demo
 
-test: setup-dev
+# lint first: a type error or an import slip fails the run before the slow tests start
+test: lint
 	.venv/bin/python -m pytest -q -p no:cacheprovider tests notebooks --nbval-lax
 
 setup:
@@ -15,6 +16,7 @@ setup-dev:
 
 lint: setup-dev
 	.venv/bin/ruff check preannotate_lab tests benchmarks
+	.venv/bin/mypy
 
 bench: setup-dev
 	.venv/bin/python -m benchmarks.text_preannotation --json

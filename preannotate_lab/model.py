@@ -360,3 +360,14 @@ class Completion:
             copied_from=prediction.id,
             created_by=by,
         )
+
+
+def stored_id(record: Task | Prediction | Completion) -> int:
+    """The id of a record read from a project (stored records always have one).
+
+    The dataclasses allow ``id=None`` for records not yet stored; code that reads records back
+    from a project uses this to say so, and fails loudly if handed an unsaved one.
+    """
+    if record.id is None:
+        raise ValueError(f"this {type(record).__name__.lower()} has no id: it was not read from a project")
+    return record.id

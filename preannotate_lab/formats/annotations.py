@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..model import Completion, Prediction, Result, Span
+
+if TYPE_CHECKING:
+    from ..store import Project as ProjectStore
 
 SOURCES = ("completions", "predictions")
 
@@ -25,7 +28,7 @@ def pick_completion(completions: Sequence[Completion]) -> Completion | None:
     return max(completions, key=lambda c: (c.updated_at or c.created_at, c.id or 0))
 
 
-def pick_results(project: Any, task_id: int, source: str = "completions") -> tuple[Result, ...] | None:
+def pick_results(project: ProjectStore, task_id: int, source: str = "completions") -> tuple[Result, ...] | None:
     """The results an export writes for a task, or None when it has nothing from ``source``."""
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, not {source!r}")

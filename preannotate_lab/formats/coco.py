@@ -16,11 +16,14 @@ import os
 import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
-from ..model import Page, Result, Span, Task
+from ..model import Page, Result, Span, Task, stored_id
 from .errors import ExportError, ExportReport
 from .ls_results import results_to_ls
+
+if TYPE_CHECKING:
+    from ..store import Project as ProjectStore
 
 
 def rectangle_results(
@@ -99,8 +102,8 @@ def box_polygon(box: Any) -> list[float]:
 
 
 def export_coco(
-    project: Any,
-    out: str | os.PathLike[str],
+    project: ProjectStore,
+    out: str | os.PathLike[str] | TextIO,  # a stream is refused with a clear message
     *,
     ids: Iterable[int] | None = None,
     source: str = "completions",
@@ -122,14 +125,15 @@ def export_coco(
 
     report = ExportReport(format="coco", path=None)
     target = _target(out)
-    labels = list(project.config.label_values) if getattr(project, "config", None) else None
+    config = project.config
+    labels = list(config.label_values) if config is not None else None
     items: list[tuple[Task, Sequence[Page], Sequence[Result]]] = []
     for task in project.iter_tasks(None if ids is None else list(ids)):
         if task.kind != "document":
             report.n_skipped += 1
             report.notes.append(f"task {task.id} is a text task; COCO holds only page images")
             continue
-        results = pick_results(project, task.id, source)
+        results = pick_results(project, stored_id(task), source)
         if results is None:
             report.n_skipped += 1
             report.notes.append(f"task {task.id} has no {source}; not exported")

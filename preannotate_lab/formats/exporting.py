@@ -10,9 +10,9 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from ..model import Choice, Span, Task
+from ..model import Choice, Span, Task, stored_id
 from .annotations import pick_results
 from .conll import write_conll
 from .errors import ExportError, ExportReport
@@ -20,6 +20,9 @@ from .frames import to_dataframe
 from .importing import config_labels
 from .ls_export import task_to_ls
 from .parsed import SOURCE_ID_KEY
+
+if TYPE_CHECKING:
+    from ..store import Project as ProjectStore
 
 __all__ = ["EXPORT_FORMATS", "export_project", "to_dataframe"]
 
@@ -58,19 +61,19 @@ def _strict_json(item: dict[str, Any]) -> str:
         ) from None
 
 
-def _ls_tasks(project: Any, ids, *, flavor: str, only_ground_truth: bool,
+def _ls_tasks(project: ProjectStore, ids, *, flavor: str, only_ground_truth: bool,
               exclude_without_completions: bool, include_predictions: bool,
               token_level: bool, ocr_options: Any, report: ExportReport) -> Iterator[dict]:
     _, assertions = config_labels(project)
     to_name, image_to_name = _to_names(project)
     for task in project.iter_tasks(ids):
-        completions = project.completions(task.id)
+        completions = project.completions(stored_id(task))
         if only_ground_truth:
             completions = [c for c in completions if c.ground_truth]
         if exclude_without_completions and not completions:
             report.n_skipped += 1
             continue
-        predictions = project.predictions(task.id) if include_predictions else []
+        predictions = project.predictions(stored_id(task)) if include_predictions else []
         if token_level and task.kind == "document":
             predictions, completions = _token_boxes(task, predictions, completions, ocr_options, report)
         report.n_tasks += 1
@@ -100,7 +103,7 @@ def _token_boxes(task, predictions, completions, ocr_options, report: ExportRepo
             [replace(c, results=per_token(c.results)) for c in completions])
 
 
-def _to_names(project: Any) -> tuple[str, str]:
+def _to_names(project: ProjectStore) -> tuple[str, str]:
     """The ``to_name`` of text and of image results, from the config's controls when set."""
     config = getattr(project, "config", None)
     text_name, image_name = "text", "image"
@@ -114,7 +117,7 @@ def _to_names(project: Any) -> tuple[str, str]:
 
 
 def export_project(
-    project: Any,
+    project: ProjectStore,
     format: str,
     out: str | os.PathLike[str] | TextIO,
     *,
@@ -167,7 +170,9 @@ def export_project(
                 fh.write("\n]\n")
         return report
     if fmt == "conll":
-        documents = ((task.text, results) for task, results in _documents(project, selected, source, report))
+        # _documents yields text tasks only
+        documents = ((task.text or "", results)
+                     for task, results in _documents(project, selected, source, report))
         with _text_out(out, fmt) as (fh, path):
             report.path = path
             report.notes.extend(write_conll(documents, fh, lang=lang))
@@ -179,7 +184,7 @@ def export_project(
     return coco.export_coco(project, out, ids=selected, source=source, **options)
 
 
-def _documents(project: Any, ids, source: str, report: ExportReport) -> Iterator[tuple[Task, tuple]]:
+def _documents(project: ProjectStore, ids, source: str, report: ExportReport) -> Iterator[tuple[Task, tuple]]:
     """(task, the results to export) of every text task that has them; reports the others."""
     missing = 0
     for task in project.iter_tasks(ids):
@@ -187,7 +192,7 @@ def _documents(project: Any, ids, source: str, report: ExportReport) -> Iterator
             report.n_skipped += 1
             report.notes.append(f"task {task.id} is a document task without text; not exported")
             continue
-        results = pick_results(project, task.id, source)
+        results = pick_results(project, stored_id(task), source)
         if results is None:
             report.n_skipped += 1
             missing += 1
@@ -200,7 +205,7 @@ def _documents(project: Any, ids, source: str, report: ExportReport) -> Iterator
                             f"source={other!r} (CLI: --source {other}) exports those")
 
 
-def _export_docbin(project: Any, ids, source: str, out: Any, lang: str, report: ExportReport) -> ExportReport:
+def _export_docbin(project: ProjectStore, ids, source: str, out: Any, lang: str, report: ExportReport) -> ExportReport:
     import spacy
     from spacy.tokens import DocBin
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..model import Completion, Prediction, Span
+from ..model import Completion, Prediction, Span, stored_id
 from .annotations import pick_completion
 from .errors import ItemError, TaskImportError
 from .parsed import SOURCE_ID_KEY, ParsedTask, TaskProblem, iso
 from .readers import flat_task
+
+if TYPE_CHECKING:
+    from ..store import Project as ProjectStore
 
 TASK_COLUMNS = ["id", "source_id", "title", "kind", "text", "document", "n_predictions",
                 "n_completions", "ground_truth", "created_at"]
@@ -30,7 +33,7 @@ AS_CHOICES = ("completions", "predictions")
 DEFAULT_MODEL_VERSION = "dataframe"
 
 
-def to_dataframe(project: Any, *, kind: str = "tasks", ids: Iterable[int] | None = None) -> Any:
+def to_dataframe(project: ProjectStore, *, kind: str = "tasks", ids: Iterable[int] | None = None) -> Any:
     """A pandas DataFrame of the project.
 
     ``kind="tasks"``: one row per task (id, source_id, title, kind, text, document,
@@ -48,8 +51,8 @@ def to_dataframe(project: Any, *, kind: str = "tasks", ids: Iterable[int] | None
     rows: list[dict[str, Any]] = []
     extra: dict[str, None] = {}  # data columns in the order they are first met
     for task in project.iter_tasks(None if ids is None else list(ids)):
-        predictions = project.predictions(task.id)
-        completions = project.completions(task.id)
+        predictions = project.predictions(stored_id(task))
+        completions = project.completions(stored_id(task))
         if kind == "tasks":
             chosen = pick_completion(completions)
             row = {

@@ -16,8 +16,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..model import stored_id
 from ..store.checks import result_problems
 from ..store.errors import InvalidRecordError
 from ..store.keys import content_key
@@ -37,6 +38,9 @@ from .readers import (
 )
 from .sniff import DOCUMENT_EXTENSIONS
 
+if TYPE_CHECKING:
+    from ..store import Project as ProjectStore
+
 DUPLICATE_POLICIES = ("skip", "overwrite")
 CONTENT_KEY_PREFIX = "content:"
 """How a task without a source id is named in ``skipped_duplicates`` / ``overwritten``."""
@@ -47,7 +51,7 @@ _BY_SUFFIX = {
 }
 
 
-def config_labels(project: Any) -> tuple[dict[str, set[str]] | None, list[str]]:
+def config_labels(project: ProjectStore) -> tuple[dict[str, set[str]] | None, list[str]]:
     """(the values results may carry per the project's config, by result kind, or None when
     it has no config; the assertion label values)."""
     config = getattr(project, "config", None)
@@ -124,7 +128,7 @@ def _read_folder(folder: Path) -> tuple[list[ParsedTask], list[ItemError], list[
 
 
 def import_path(
-    project: Any,
+    project: ProjectStore,
     path_or_paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
     on_duplicate: str = "skip",
@@ -185,7 +189,7 @@ def import_path(
 
 
 def import_dataframe(
-    project: Any, df: Any, *, text_column: str = "text", on_duplicate: str = "skip", name: str = "DataFrame",
+    project: ProjectStore, df: Any, *, text_column: str = "text", on_duplicate: str = "skip", name: str = "DataFrame",
     as_: str | None = None,
 ) -> ImportReport:
     """Import a pandas DataFrame: one task per row, columns become data keys.
@@ -250,7 +254,7 @@ def _plain(value: Any) -> Any:
 
 
 def store_parsed(
-    project: Any, parsed: list[tuple[str, ParsedTask]], report: ImportReport, *, on_duplicate: str,
+    project: ProjectStore, parsed: list[tuple[str, ParsedTask]], report: ImportReport, *, on_duplicate: str,
 ) -> None:
     """Write parsed tasks, their predictions and completions in one transaction.
 
@@ -278,7 +282,7 @@ def store_parsed(
 
 
 def _valid_completions(
-    project: Any, parsed: list[tuple[str, ParsedTask]], report: ImportReport,
+    project: ProjectStore, parsed: list[tuple[str, ParsedTask]], report: ImportReport,
 ) -> list[tuple[str, ParsedTask]]:
     """The tasks whose completions pass the store's checks; the others become item errors.
 
@@ -302,7 +306,7 @@ def _valid_completions(
 
 
 def _sort_duplicates(
-    project: Any, parsed: list[tuple[str, ParsedTask]], report: ImportReport, on_duplicate: str,
+    project: ProjectStore, parsed: list[tuple[str, ParsedTask]], report: ImportReport, on_duplicate: str,
     attach: list[tuple[list[int], str, str, ParsedTask]],
 ) -> tuple[list[tuple[str, ParsedTask]], list[tuple[list[int], str, str, ParsedTask]]]:
     """(new tasks, stored tasks to update as (ids, key, input, task)); reports the rest.
@@ -335,7 +339,8 @@ def _sort_duplicates(
                 continue
             seen.add(sid)
         if id(t) not in keys:
-            matches, name = existing.get(sid, []), sid  # type: ignore[arg-type]
+            assert sid is not None  # a task without a source id always has a content key
+            matches, name = existing.get(sid, []), sid
         else:
             key = keys[id(t)]
             n = key_seen[key]
@@ -356,7 +361,7 @@ def _sort_duplicates(
     return keep, updates
 
 
-def _write(project: Any, keep: list[tuple[str, ParsedTask]], report: ImportReport):
+def _write(project: ProjectStore, keep: list[tuple[str, ParsedTask]], report: ImportReport):
     n_completions = 0
     ids = project.add_tasks([t.task for _, t in keep])
     predictions = [replace(p, task_id=tid) for tid, (_, t) in zip(ids, keep, strict=True) for p in t.predictions]
@@ -366,7 +371,7 @@ def _write(project: Any, keep: list[tuple[str, ParsedTask]], report: ImportRepor
         mapping: dict[str, int] = {}
         for source_id in t.prediction_source_ids:
             if source_id is not None:
-                mapping[source_id] = stored[position].id
+                mapping[source_id] = stored_id(stored[position])
             position += 1
         for completion, parent in zip(t.completions, t.completion_parents, strict=True):
             completion = replace(completion, task_id=tid, copied_from=mapping.get(parent) if parent else None)
@@ -376,7 +381,7 @@ def _write(project: Any, keep: list[tuple[str, ParsedTask]], report: ImportRepor
     return ids, stored
 
 
-def _update(project: Any, updates: list[tuple[list[int], str, str, ParsedTask]], report: ImportReport) -> None:
+def _update(project: ProjectStore, updates: list[tuple[list[int], str, str, ParsedTask]], report: ImportReport) -> None:
     """``on_duplicate="overwrite"``: update each matched task in place, losing no one's work."""
     for task_ids, name, source, t in updates:
         for tid in task_ids:
@@ -384,13 +389,13 @@ def _update(project: Any, updates: list[tuple[list[int], str, str, ParsedTask]],
                                 by="import", reason=f"overwritten by {source} ({name})")
             # an identical prediction (same model version and results) is not stored twice,
             # so importing the same file again does not pile up equal versions
-            have = {(p.model_version, results_key(p.results)): p.id for p in project.predictions(tid)}
+            have = {(p.model_version, results_key(p.results)): stored_id(p) for p in project.predictions(tid)}
             mapping: dict[str, int] = {}
             for prediction, source_id in zip(t.predictions, t.prediction_source_ids, strict=True):
                 key = (prediction.model_version, results_key(prediction.results))
                 if key not in have:
                     (new,) = project.add_predictions([replace(prediction, task_id=tid)])
-                    have[key] = new.id
+                    have[key] = stored_id(new)
                     report.n_predictions += 1
                 if source_id is not None:
                     mapping[source_id] = have[key]

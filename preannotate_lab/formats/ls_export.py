@@ -75,7 +75,8 @@ def task_to_ls(
 
 
 def _completion(c: Completion, result: list[dict[str, Any]], parent: Any, flavor: str) -> dict[str, Any]:
-    ls = c.meta.get("labelstudio") if isinstance(c.meta.get("labelstudio"), dict) else {}
+    kept = c.meta.get("labelstudio")
+    ls: dict[str, Any] = kept if isinstance(kept, dict) else {}
     item: dict[str, Any] = {
         "id": c.id, "result": result, "ground_truth": c.ground_truth,
         "created_at": iso(c.created_at), "updated_at": iso(c.updated_at),

@@ -13,12 +13,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..model import Completion, result_to_dict
+from ..model import Completion, result_to_dict, stored_id
 from .errors import ImportReport
 from .ls_meta import annotation_key
 from .parsed import ParsedTask
+
+if TYPE_CHECKING:
+    from ..store import Project as ProjectStore
 
 
 def results_key(results: Iterable[Any]) -> str:
@@ -39,7 +42,7 @@ def _same(stored: Completion, new: Completion, new_key: str) -> bool:
 
 
 def attach_completions(
-    project: Any, tid: int, t: ParsedTask, mapping: Mapping[str, int], source: str,
+    project: ProjectStore, tid: int, t: ParsedTask, mapping: Mapping[str, int], source: str,
     report: ImportReport,
 ) -> None:
     """Add to task ``tid`` the completions of ``t`` it does not have (see the module doc)."""
@@ -52,7 +55,7 @@ def attach_completions(
         if known is not None:
             if results_key(known.results) != key:
                 project.update_completion(
-                    known.id, completion.results, by=completion.updated_by or completion.created_by,
+                    stored_id(known), completion.results, by=completion.updated_by or completion.created_by,
                     note=f"updated by {source} (Label Studio annotation {_ls_id(completion)})")
                 report.n_completions += 1
             else:
