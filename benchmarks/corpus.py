@@ -111,3 +111,17 @@ def paragraphs(n: int | None = None) -> tuple[list[str], str]:
     if n is not None and n > len(found):
         raise CorpusMissing(f"asked for {n} paragraphs but the corpus has {len(found)}")
     return (found if n is None else found[:n]), where
+
+
+SHORT_FILE = "pang_lee_polarity.cor"
+
+
+def short_texts(n: int | None = None) -> tuple[list[str], str]:
+    """Real short informal texts: the one-line movie-review snippets of Pang & Lee's sentence
+    polarity data (as gensim's test data ships them, lower-cased, one per line, a label first)."""
+    raw = (test_data_dir() / SHORT_FILE).read_text("latin-1").splitlines()
+    found = [line.split(" ", 1)[1].strip() for line in raw if " " in line.strip()]
+    where = f"gensim test data: {len(found)} review snippets ({SHORT_FILE})"
+    if n is not None and n > len(found):
+        raise CorpusMissing(f"asked for {n} short texts but the corpus has {len(found)}")
+    return (found if n is None else found[:n]), where

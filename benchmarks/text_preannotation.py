@@ -14,7 +14,17 @@ paragraphs that an installed package ships (see benchmarks/corpus.py):
   (paragraphs reused cyclically), which shows whether memory grows with the task count;
 * cold_load_s vs cached_deploy_s: the first server loads the model, a second one reuses it;
 * parallel_speedup: a 2-process pool backend vs the in-kernel backend on the same tasks;
-* incremental_speedup: a first run vs a re-run over unchanged tasks (all skipped).
+* incremental_speedup: a first run vs a re-run over unchanged tasks (all skipped);
+* full_pipeline: what a user would write instead, on long paragraphs and on short texts side by
+  side: ``spacy.load(model)`` + ``nlp.pipe(batch_size=64)`` in one process and with
+  ``n_process=2``, vs a server with default settings, end to end (tasks read from the store,
+  predictions written). ``exact_mismatches`` counts tasks whose entities differ from the full
+  pipeline's; ``fast_mismatches`` the same for the ``fast`` setting. The top-level
+  ``ratio_vs_full_pipeline`` / ``ratio_vs_full_pipeline_n_process`` are the lower of the two
+  corpora.
+
+The in-kernel figures (throughput_ratio, rss, parallel_speedup) deploy with ``backend="inline"``
+so they keep measuring the engine itself; full_pipeline uses the default backend.
 """
 
 from __future__ import annotations
@@ -38,6 +48,11 @@ TARGETS = {
     "cached_deploy_share": ("<=", 0.01),
     "parallel_speedup": (">=", 1.5),
     "incremental_speedup": (">=", 50.0),
+}
+FULL_TARGETS = {
+    "exact_mismatches": ("<=", 0),
+    "ratio_vs_full_pipeline": (">=", 1.5),
+    "ratio_vs_full_pipeline_n_process": (">=", 0.9),
 }
 
 
@@ -72,7 +87,7 @@ def rss_child(project_path: str, batch_size: int) -> None:
     from preannotate_lab.store import Project
 
     manager = ServerManager()
-    server = manager.deploy(_config(), name="rss")
+    server = manager.deploy(_config(), name="rss", backend="inline")
     with Project.open(project_path) as project:
         progress = server.run(project, batch_size=batch_size, wait=True).progress
     print(json.dumps({"peak_rss_mb": round(_peak_rss_mb(), 1), "predicted": progress["predicted"]}))
@@ -96,19 +111,112 @@ def _check(value: float, op: str, bound: float) -> bool:
     return value >= bound if op == ">=" else value <= bound
 
 
-def run(n_paragraphs: int, batch_size: int, rss_sizes: tuple[int, int], rounds: int) -> dict[str, Any]:
+def _ents(docs: Any) -> list[list[tuple[int, int, str]]]:
+    return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in docs]
+
+
+def _full_pipeline_one(nlp: Any, texts: list[str], batch_size: int, rounds: int,
+                       work: Path, tag: str) -> dict[str, Any]:
+    """One corpus: the user's full pipeline (1 process, n_process=2) vs a default server."""
+    from preannotate_lab.resources import hub
+    from preannotate_lab.server import ServerManager
+
+    labels = sorted(nlp.get_pipe("ner").labels)
+    from preannotate_lab.labeling import LabelingConfig
+
+    manager = ServerManager()
+    server = manager.deploy(LabelingConfig.from_labels({MODEL: labels}), name=f"default-{tag}")
+    one, multi, ours = [], [], []
+    expected: list[list[tuple[int, int, str]]] = []
+    got: dict[str, list[tuple[int, int, str]]] = {}
+    try:
+        for i in range(rounds + 1):  # round 0 starts the pool and warms every cache
+            started = time.perf_counter()
+            expected = _ents(nlp.pipe(texts, batch_size=batch_size))
+            one.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            n_ents = sum(len(d.ents) for d in nlp.pipe(texts, batch_size=batch_size, n_process=2))
+            multi.append(time.perf_counter() - started)
+            with _project(work / f"full-{tag}-{i}.sqlite", texts) as project:
+                started = time.perf_counter()
+                job = server.run(project=project, batch_size=batch_size, wait=True)
+                ours.append(time.perf_counter() - started)
+                if job.progress["predicted"] != len(texts):
+                    raise RuntimeError(f"the default server predicted {job.progress['predicted']}"
+                                       f" of {len(texts)}")
+                got = {t.text: sorted((r.start, r.end, r.label) for r in
+                                      project.latest_prediction(t.id).results)
+                       for t in project.iter_tasks()}
+        backend = server.describe()["backend"]
+    finally:
+        manager.close()
+    mismatches = sum(got[t] != sorted(e) for t, e in zip(texts, expected, strict=True))
+    fast = hub.load(MODEL, config={"fast": True}).nlp
+    started = time.perf_counter()
+    quick = _ents(fast.pipe(texts, batch_size=batch_size))
+    fast_s = time.perf_counter() - started
+    one_s, multi_s, ours_s = min(one[1:]), min(multi[1:]), min(ours[1:])
+    return {
+        "n_texts": len(texts),
+        "mean_chars": round(sum(map(len, texts)) / len(texts), 1),
+        "full_pipeline_docs_per_s": round(len(texts) / one_s, 2),
+        "full_pipeline_n_process_2_docs_per_s": round(len(texts) / multi_s, 2),
+        "default_server_docs_per_s": round(len(texts) / ours_s, 2),
+        "default_server_first_run_s": round(ours[0], 2),
+        "ratio_vs_full_pipeline": round(one_s / ours_s, 3),
+        "ratio_vs_full_pipeline_n_process": round(multi_s / ours_s, 3),
+        "exact_mismatches": mismatches,
+        "fast_mismatches": sum(a != b for a, b in zip(expected, quick, strict=True)),
+        "fast_pipeline_docs_per_s": round(len(texts) / fast_s, 2),
+        "entities": n_ents,
+        "backend": backend,
+    }
+
+
+def full_pipeline(paragraph_texts: list[str], n_short: int, batch_size: int, rounds: int,
+                  work: Path) -> dict[str, Any]:
+    import spacy
+
+    from benchmarks.corpus import short_texts
+
+    nlp = spacy.load(MODEL)  # what a user would write: the whole pipeline
+    found, where = short_texts()
+    shorts = [found[i % len(found)] for i in range(n_short)]  # cycled, like the RSS runs
+    where += f", cycled to {n_short} tasks"
+    corpora = {"paragraphs": _full_pipeline_one(nlp, paragraph_texts, batch_size, rounds, work, "long"),
+               "short_texts": _full_pipeline_one(nlp, shorts, batch_size, rounds, work, "short")}
+    corpora["short_texts"]["corpus"] = where
+    values = {
+        "exact_mismatches": sum(c["exact_mismatches"] for c in corpora.values()),
+        "ratio_vs_full_pipeline": min(c["ratio_vs_full_pipeline"] for c in corpora.values()),
+        "ratio_vs_full_pipeline_n_process": min(c["ratio_vs_full_pipeline_n_process"]
+                                                for c in corpora.values()),
+    }
+    return {
+        **values,
+        "full_pipeline": corpora,
+        "full_pipeline_targets": {
+            name: {"value": values[name], "target": f"{op} {bound}",
+                   "pass": _check(values[name], op, bound)}
+            for name, (op, bound) in FULL_TARGETS.items()
+        },
+    }
+
+
+def run(n_paragraphs: int, batch_size: int, rss_sizes: tuple[int, int], rounds: int,
+        n_short: int = 2000) -> dict[str, Any]:
     from benchmarks.corpus import paragraphs
-    from preannotate_lab.server import ProcessPoolBackend, ServerManager
+    from preannotate_lab.server import InlineBackend, ProcessPoolBackend, ServerManager
 
     texts, where = paragraphs(n_paragraphs)
     work = Path(tempfile.mkdtemp(prefix="bench-preannotate-"))
     manager = ServerManager()
 
     started = time.perf_counter()
-    server = manager.deploy(_config(), name="bench")
+    server = manager.deploy(_config(), name="bench", backend="inline")
     cold_load_s = time.perf_counter() - started
     started = time.perf_counter()
-    second = manager.deploy(_config(), name="bench-2")
+    second = manager.deploy(_config(), name="bench-2", backend="inline")
     cached_deploy_s = time.perf_counter() - started
     manager.delete(second.name)
 
@@ -146,7 +254,7 @@ def run(n_paragraphs: int, batch_size: int, rss_sizes: tuple[int, int], rounds: 
     try:
         pool.warm(server.spec)
         for i in range(rounds):
-            for backend, times in ((None, inline_times), (pool, pool_times)):
+            for backend, times in ((InlineBackend(), inline_times), (pool, pool_times)):
                 with _project(work / f"par-{i}-{len(times)}-{id(times)}.sqlite", texts) as project:
                     started = time.perf_counter()
                     server.run(project, batch_size=batch_size, backend=backend, wait=True)
@@ -158,6 +266,7 @@ def run(n_paragraphs: int, batch_size: int, rss_sizes: tuple[int, int], rounds: 
         project.close()
     manager.close()
 
+    full = full_pipeline(texts, n_short, batch_size, rounds, work)
     rss_small = _rss_run(texts, rss_sizes[0], batch_size, work)
     rss_large = _rss_run(texts, rss_sizes[1], batch_size, work)
 
@@ -170,6 +279,8 @@ def run(n_paragraphs: int, batch_size: int, rss_sizes: tuple[int, int], rounds: 
         "incremental_speedup": min(first_run_s) / rerun_s,
     }
     return {
+        **full,
+        "loadavg": _loadavg(),
         "raw_docs_per_s": round(raw, 2),
         "preannotate_docs_per_s": round(pre, 2),
         "throughput_ratio": round(values["throughput_ratio"], 3),
@@ -200,6 +311,14 @@ def run(n_paragraphs: int, batch_size: int, rss_sizes: tuple[int, int], rounds: 
     }
 
 
+def _loadavg() -> str | None:
+    """The machine's load when the run ended: figures from a shared machine are noisy."""
+    try:
+        return Path("/proc/loadavg").read_text("ascii").strip()
+    except OSError:
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object (the default)")
@@ -217,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = args.rss_tasks or ("60,240" if args.quick else "1000,20000")
     small, large = (int(x) for x in sizes.split(","))
     rounds = args.rounds or (1 if args.quick else 2)
-    result = run(n, args.batch_size, (small, large), rounds)
+    result = run(n, args.batch_size, (small, large), rounds, 120 if args.quick else 2000)
     if args.quick:
         result["quick"] = True
     print(json.dumps(result, indent=None if args.json else 2))

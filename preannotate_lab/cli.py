@@ -104,7 +104,7 @@ def cmd_run(args: argparse.Namespace) -> dict[str, Any]:
         progress = dict(job.progress)
         failed = [{"task": t.id, "error": t.error} for t in project.iter_tasks() if t.error]
         return {"server": server.name, **progress, "project": str(project.path),
-                "task_errors": failed}
+                "backend": server.describe()["backend"], "task_errors": failed}
 
 
 def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
@@ -251,6 +251,7 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
         print(result["xml"])
     elif command == "run":
         print(f"server       {result['server']}")
+        print(f"workers      {_workers_text(result.get('backend') or {})}")
         print(f"tasks        {result['total']} ({result['predicted']} pre-annotated, "
               f"{result['skipped']} up to date, {result['errors']} with errors)")
         if result.get("predicted"):
@@ -266,6 +267,15 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
             if isinstance(value, list):
                 value = "; ".join(map(str, value)) or "none"
             print(f"{key}: {value}")
+
+
+def _workers_text(backend: dict[str, Any]) -> str:
+    """How many processes ran the job, e.g. '2 (process pool)' or '1 (in this process: why)'."""
+    workers = backend.get("workers", 1)
+    if backend.get("backend") == "inline":
+        reason = backend.get("reason")
+        return f"{workers} (in this process{': ' + reason if reason else ''})"
+    return f"{workers} ({str(backend.get('backend', '?')).replace('_', ' ')})"
 
 
 # --- argument parsing -----------------------------------------------------------------------

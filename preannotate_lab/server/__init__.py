@@ -10,13 +10,14 @@ import threading
 from typing import Any
 
 from .backends import Backend, DaskBackend, InlineBackend, ProcessPoolBackend
+from .default_backend import DefaultBackend
 from .errors import CapacityError, JobError, ServerError
 from .jobs import Job
 from .manager import ServerManager
 from .server import Server
 
 __all__ = [
-    "Backend", "CapacityError", "DaskBackend", "InlineBackend", "Job", "JobError",
+    "Backend", "CapacityError", "DaskBackend", "DefaultBackend", "InlineBackend", "Job", "JobError",
     "ProcessPoolBackend", "Server", "ServerError", "ServerManager", "servers",
 ]
 

@@ -111,10 +111,12 @@ class _FutureBackend(Backend):
                     if chunk is None:
                         exhausted = True
                         break
-                    # one batch per submit, so every worker gets a share of a chunk
+                    # one batch per submit, so every worker gets a share of a chunk (a small
+                    # chunk is cut in smaller batches rather than leave a worker idle)
                     items = [(task_id, doc.text) for task_id, doc in chunk]
-                    for start in range(0, len(items), batch_size):
-                        part = items[start:start + batch_size]
+                    size = max(1, min(batch_size, -(-len(items) // self.workers)))
+                    for start in range(0, len(items), size):
+                        part = items[start:start + size]
                         batches[self._submit_or_recover(spec, part, batch_size)] = part
                 if not batches:
                     return

@@ -15,6 +15,7 @@ from ..resources.base import ResourceError, content_hash
 from ..store import Project as ProjectStore
 from .backends import Backend, backend_from
 from .cache import CacheEntry, ResourceCache
+from .default_backend import DefaultBackend, pool_blocker
 from .errors import CapacityError, ServerError
 from .pipeline import KIND_ORDER, PipelineSpec, StageSpec
 from .server import USAGES, Server
@@ -128,7 +129,10 @@ class ServerManager:
                usage: str = "preannotation", backend: Backend | str | None = None) -> Server:
         """Build a server from a LabelingConfig (or a project's config) and load its resources.
 
-        Resources already loaded for another server are reused from the cache.
+        Resources already loaded for another server are reused from the cache. Without
+        ``backend``, jobs run on the kernel's shared pool of worker processes on a machine with
+        more than one core, else in the kernel (:class:`DefaultBackend`; ``describe()`` says
+        which and how many workers).
         """
         project = _project_of(config_or_project)
         config = _config_of(project if project is not None else config_or_project)
@@ -161,8 +165,9 @@ class ServerManager:
             self._deploying.add(name)
         try:
             spec = self._spec(config, planned)
+            chosen = backend_from(backend) if backend is not None else self._default_backend(planned)
             server = Server(self, name, config, spec, by=by, usage=usage,
-                            backend=backend_from(backend), config_hash=_config_hash(config),
+                            backend=chosen, config_hash=_config_hash(config),
                             project=project)
         except BaseException:
             with self._lock:
@@ -223,6 +228,15 @@ class ServerManager:
                          per_region=role == "choices" and uses[0].per_region,
                          when_label=tuple(uses[0].when_label) if role == "choices" else (),
                          relations=relations)
+
+    def _default_backend(self, planned: list[StageSpec]) -> Backend:
+        """Every core (the kernel's shared process pool) unless workers could not rebuild the
+        pipeline; see :mod:`.default_backend`."""
+        from ..resources import hub as default_hub
+
+        blocker = pool_blocker([self.hub.spec(s.name).factory for s in planned],
+                               self.hub is default_hub)
+        return DefaultBackend(blocker)
 
     def _check_memory(self, name: str, planned: list[StageSpec]) -> None:
         needed = sum(s.memory_mb for s in planned if s.key not in self.cache)

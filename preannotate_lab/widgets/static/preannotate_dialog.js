@@ -7,6 +7,7 @@
 //   pl-dialog-server-radio      the row's radio button (selects the server)
 //   pl-dialog-server-status     the row's status badge (idle / busy / stopped / error)
 //   pl-dialog-server-labels     the row's labels
+//   pl-dialog-server-workers    how many processes run its jobs
 //   pl-dialog-no-servers        shown when no server is deployed
 //   pl-dialog-refresh           reload the server list
 //   pl-dialog-deploy-name       optional name of a new server
@@ -16,6 +17,12 @@
 //   pl-dialog-progress          <progress> bar; pl-dialog-progress-text "done/total · rate/s · errors"
 //   pl-message                  status line (deploy refusals show here, class pl-message-error)
 import { h, clear, setText, createRpc, messageLine, attempt } from "./common.js";
+
+function workers(backend) {
+  if (!backend) return "";
+  if (backend.backend === "inline") return "in kernel";
+  return `${backend.workers || 1} worker(s)`;
+}
 
 function render({ model, el }) {
   const rpc = createRpc(model);
@@ -72,6 +79,8 @@ function render({ model, el }) {
         h("b", {}, server.name),
         h("span", { class: `pl-badge pl-server-${server.status}`, "data-testid": "pl-dialog-server-status" }, server.status),
         h("span", { class: "pl-muted" }, resources),
+        h("span", { class: "pl-badge", "data-testid": "pl-dialog-server-workers",
+          title: "jobs run on this many processes" }, workers(server.backend)),
         h("span", { class: "pl-dialog-labels", "data-testid": "pl-dialog-server-labels" },
           (server.labels || []).map((label) => h("span", { class: "pl-badge" }, label)))));
     }

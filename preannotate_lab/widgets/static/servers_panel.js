@@ -7,11 +7,26 @@
 //   pl-servers-empty            shown when no server is deployed
 //   pl-servers-row              one <tr> per server, attribute data-server=<name>
 //   pl-servers-status           the row's status badge
+//   pl-servers-workers          how many processes run its jobs (title: backend, or why in-kernel)
 //   pl-servers-delete           the row's Delete button (first click arms it: text "Confirm delete")
 //   pl-message                  status line
 import { h, clear, createRpc, messageLine, attempt } from "./common.js";
 
-const COLUMNS = ["Name", "Resources", "Labels", "Usage", "Status", "Memory (MB)", "Deployed by", "Deployed at", ""];
+const COLUMNS = ["Name", "Resources", "Labels", "Usage", "Status", "Workers", "Memory (MB)", "Deployed by", "Deployed at", ""];
+
+// "2 processes" on the worker pool, "in kernel" when the kernel runs the jobs itself
+function workersText(backend) {
+  if (!backend) return "";
+  if (backend.backend === "inline") return "in kernel";
+  const n = backend.workers || 1;
+  return `${n} process${n === 1 ? "" : "es"}`;
+}
+
+function workersTitle(backend) {
+  if (!backend) return "";
+  if (backend.backend === "inline") return backend.reason ? `in-kernel: ${backend.reason}` : "in-kernel";
+  return `${backend.backend}: ${backend.workers || 1} worker(s), each with its own copy of the models`;
+}
 
 function render({ model, el }) {
   const rpc = createRpc(model);
@@ -46,6 +61,8 @@ function render({ model, el }) {
         h("td", {}, server.usage || ""),
         h("td", { title: server.status_reason || "" },
           h("span", { class: `pl-badge pl-server-${server.status}`, "data-testid": "pl-servers-status" }, server.status), job),
+        h("td", { "data-testid": "pl-servers-workers", title: workersTitle(server.backend) },
+          workersText(server.backend)),
         h("td", {}, server.memory_mb === undefined ? "" : server.memory_mb),
         h("td", {}, server.deployed_by || ""),
         h("td", {}, (server.deployed_at || "").slice(0, 19).replace("T", " ")),
