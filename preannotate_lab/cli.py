@@ -42,6 +42,7 @@ def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
     with _open_project(args.project) as project:
+        _allow_roots(project, args)
         report = project.read_tasks([Path(p) for p in args.inputs],
                                     on_duplicate=args.on_duplicate, text_column=args.text_column)
         return {
@@ -89,6 +90,7 @@ def cmd_run(args: argparse.Namespace) -> dict[str, Any]:
     from .server import servers
 
     with _open_project(args.project) as project:
+        _allow_roots(project, args)
         if args.model:
             project.set_config(_config_from_models(args.model, None), force=args.force_config)
         if project.config is None:
@@ -115,6 +117,7 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
             "include_predictions": not args.no_predictions,
         }
     with _open_project(args.project) as project:
+        _allow_roots(project, args)
         report = project.export(args.format, Path(args.out), **options)
         return {
             "format": report.format,
@@ -175,6 +178,15 @@ def _open_project(path: str):
     if not Path(path).exists():
         raise CliError(f"no project at {path}; create it with `preannotate init {path}`")
     return Project.open(Path(path))
+
+
+def _allow_roots(project, args: argparse.Namespace) -> None:
+    """``--allow-root DIR``: folders the project may read document files from, recorded."""
+    for folder in getattr(args, "allow_root", None) or []:
+        try:
+            project.allow_root(folder)
+        except ValueError as exc:
+            raise CliError(f"--allow-root: {exc}") from None
 
 
 def _read_xml(path: str):
@@ -276,6 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON object")
     common.add_argument("--debug", action="store_true", help="show tracebacks")
+    # for the commands that read task files (import, run, export)
+    roots = argparse.ArgumentParser(add_help=False)
+    roots.add_argument("--allow-root", action="append", metavar="DIR",
+                       help="let document tasks name files under DIR (besides the folders "
+                            "imported from); recorded in the project; repeatable")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("init", parents=[common], help="create a project file")
@@ -283,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--xml", help="labeling config XML file")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("import", parents=[common], help="import tasks from files or folders")
+    p = sub.add_parser("import", parents=[common, roots], help="import tasks from files or folders")
     p.add_argument("project")
     p.add_argument("inputs", nargs="+", metavar="FILE_OR_FOLDER")
     p.add_argument("--on-duplicate", choices=["skip", "overwrite"], default="skip")
@@ -300,7 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="allow removing labels that completions use")
     p.set_defaults(func=cmd_config)
 
-    p = sub.add_parser("run", parents=[common], help="pre-annotate the project's tasks")
+    p = sub.add_parser("run", parents=[common, roots], help="pre-annotate the project's tasks")
     p.add_argument("project")
     p.add_argument("--server", help="name of the server to deploy or reuse")
     p.add_argument("--model", help="set the config from this hub resource's labels first")
@@ -309,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=64)
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("export", parents=[common], help="export tasks, predictions, completions")
+    p = sub.add_parser("export", parents=[common, roots], help="export tasks, predictions, completions")
     p.add_argument("project")
     p.add_argument("--format", required=True,
                    choices=["labelstudio", "genailab", "jsonl", "conll", "spacy", "coco"])

@@ -99,7 +99,7 @@ def export_coco(
     ``source="predictions"`` its latest prediction. Spans without boxes get them from the
     task's Document (cached OCR); ``render_pages`` makes sure every page has a PNG.
     """
-    from ..documents import document_for  # the OCR layer, loaded only for visual exports
+    from ..documents import document_for, readable_path  # the OCR layer, only for visual exports
     from ..ocr import DocumentError, apply_boxes, page_image
     from .annotations import pick_results
 
@@ -117,12 +117,13 @@ def export_coco(
             report.notes.append(f"task {task.id} has no {source}; not exported")
             continue
         try:
-            document = document_for(task, ocr_options=ocr_options, cache=cache)
+            document = document_for(task, ocr_options=ocr_options, cache=cache, project=project)
             pages = list(document.pages)
             if render_pages:
                 dpi = pages[0].dpi if pages else None
+                source = readable_path(project, task)
                 pages = [p if p.image_path else _with_image(p, page_image(
-                    task.source_path or "", p.index, dpi=p.dpi or dpi or 200, cache=cache))
+                    source, p.index, dpi=p.dpi or dpi or 200, cache=cache))
                     for p in pages]
         except DocumentError as exc:
             report.n_skipped += 1

@@ -19,7 +19,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ..model import result_to_dict
+from ..model import document_path, result_to_dict
+from ..paths import DocumentPathError, allowed_path, is_url
 from ..store.checks import result_problems
 from ..store.errors import InvalidRecordError
 from ..store.keys import content_key
@@ -95,6 +96,12 @@ def _read_folder(folder: Path) -> tuple[list[ParsedTask], list[ItemError], list[
         name = str(path.relative_to(folder))
         suffix = path.suffix.lower()
         try:
+            # a symlink in the folder may point anywhere: read only what lies inside it
+            allowed_path([folder], path)
+        except DocumentPathError as exc:
+            errors.append(ItemError(folder.name, name, f"not read: {exc}"))
+            continue
+        try:
             if suffix == ".txt":
                 tasks.append(read_txt(path))
             elif suffix in DOCUMENT_EXTENSIONS:
@@ -158,16 +165,49 @@ def import_path(
     assertions = list(config_assertions if assertion_labels is None else assertion_labels)
     report = ImportReport(inputs=[p.name or str(p) for p in paths])
     parsed: list[tuple[str, ParsedTask]] = []
+    roots: list[Path] = []
     for path in paths:
         tasks, errors, warnings = read_path(
             path, format=format, text_column=text_column, assertion_labels=assertions,
             known_labels=known if check_labels else None,
         )
+        # the folder imported from: the files its tasks name must lie under it (or under a
+        # folder the project already allows); it is recorded with the tasks
+        root = path if path.is_dir() else path.parent
+        roots.append(root)
+        tasks = gate_documents(project, tasks, path.name, report, extra_roots=[root], base=root)
         parsed.extend((path.name, t) for t in tasks)
         report.errors.extend(errors)
         report.warnings.extend(warnings)
-    store_parsed(project, parsed, report, on_duplicate=on_duplicate)
+    store_parsed(project, parsed, report, on_duplicate=on_duplicate, roots=roots)
     return report
+
+
+def gate_documents(
+    project: Any, tasks: list[ParsedTask], source: str, report: ImportReport, *,
+    extra_roots: Sequence[Path] = (), base: Path | None = None,
+) -> list[ParsedTask]:
+    """The tasks whose document file the project may read; the others become item errors.
+
+    Every path goes through :func:`paths.allowed_path` with the project's folders plus
+    ``extra_roots`` (the folder being imported); a relative path is checked from ``base``
+    and stored as written, so an export gives it back unchanged. URLs pass: they are never
+    opened as files (reading such a task says to download it).
+    """
+    roots = [*project.document_roots(), *extra_roots]
+    kept = []
+    for t in tasks:
+        path = document_path(t.task.data) if t.task.kind == "document" else None
+        if path is None or is_url(path):
+            kept.append(t)
+            continue
+        try:
+            allowed_path(roots, path, base=base)
+        except DocumentPathError as exc:
+            report.errors.append(ItemError(source, t.position, f"not imported: {exc}"))
+            continue
+        kept.append(t)
+    return kept
 
 
 def import_dataframe(
@@ -190,15 +230,19 @@ def import_dataframe(
         )
     report = ImportReport(inputs=[name])
     parsed: list[tuple[str, ParsedTask]] = []
+    tasks: list[ParsedTask] = []
     for i, row in enumerate(df.to_dict("records")):
         position = f"row {i}"
         record = {str(k): _plain(v) for k, v in row.items()}
         record = {k: v for k, v in record.items() if v is not None or k == text_column}
         try:
-            parsed.append((name, flat_task(record, position, text_column=text_column)))
+            tasks.append(flat_task(record, position, text_column=text_column))
         except TaskProblem as exc:
             report.errors.append(ItemError(name, position, str(exc)))
-    store_parsed(project, parsed, report, on_duplicate=on_duplicate)
+    # a DataFrame's relative paths are read from the current folder, so that is its root
+    parsed = [(name, t) for t in gate_documents(project, tasks, name, report,
+                                                extra_roots=[Path.cwd()])]
+    store_parsed(project, parsed, report, on_duplicate=on_duplicate, roots=[Path.cwd()])
     return report
 
 
@@ -222,8 +266,12 @@ def _plain(value: Any) -> Any:
 
 def store_parsed(
     project: Any, parsed: list[tuple[str, ParsedTask]], report: ImportReport, *, on_duplicate: str,
+    roots: Sequence[Path] = (),
 ) -> None:
     """Write parsed tasks, their predictions and completions in one transaction.
+
+    ``roots``: the folders imported from, recorded as folders the project may read documents
+    from (the tasks' paths were checked against them by :func:`gate_documents`).
 
     The duplicate check runs inside that transaction, so an import of the same file running
     at the same time elsewhere cannot store the same source ids in between.
@@ -236,6 +284,9 @@ def store_parsed(
                 return
             ids, stored = _write(project, keep, report)
             _update(project, updates, report)
+            if any(t.task.kind == "document" for _, t in parsed):
+                for root in roots:
+                    project.allow_root(root, by="import")
     except InvalidRecordError as exc:
         raise ImportError_(
             f"{', '.join(report.inputs)}: nothing was imported (the project is unchanged): {exc}"
@@ -313,7 +364,7 @@ def _sort_duplicates(
 
 def _write(project: Any, keep: list[tuple[str, ParsedTask]], report: ImportReport):
     n_completions = 0
-    ids = project.add_tasks([t.task for _, t in keep])
+    ids = project.add_tasks([t.task for _, t in keep], allow_files=False)
     predictions = [replace(p, task_id=tid) for tid, (_, t) in zip(ids, keep, strict=True) for p in t.predictions]
     stored = project.add_predictions(predictions) if predictions else []
     position = 0

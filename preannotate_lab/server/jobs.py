@@ -34,7 +34,7 @@ ProgressCallback = Callable[[dict[str, Any]], None]
 
 
 # OCR options that change neither what is read nor how: how many processes, how long to wait
-_OCR_OPTIONS_NOT_HASHED = ("workers", "page_timeout", "password")
+_OCR_OPTIONS_NOT_HASHED = ("workers", "page_timeout", "password", "max_pages")
 
 
 def ocr_settings(ocr_options: Any = None) -> dict[str, Any]:
@@ -101,8 +101,12 @@ def release_connection(project: Any) -> None:
             log.debug("releasing the store connection failed", exc_info=True)
 
 
-def build_document(task: Task, ocr_options: dict[str, Any] | None = None) -> Document:
-    """The Document of a task (text directly; PDFs and images through the documents module)."""
+def build_document(task: Task, ocr_options: dict[str, Any] | None = None, *, project: Any = None,
+                   on_page: Callable[[int, int], None] | None = None) -> Document:
+    """The Document of a task (text directly; PDFs and images through the documents module).
+
+    A document task's file is read only if ``project`` allows its folder (see paths.py).
+    """
     if task.kind == "text":
         text = task.text
         if text is None:
@@ -110,7 +114,20 @@ def build_document(task: Task, ocr_options: dict[str, Any] | None = None) -> Doc
         return Document(text)
     from ..documents import document_for  # heavy (OCR); only for document tasks
 
-    return document_for(task, ocr_options=ocr_options)
+    return document_for(task, ocr_options=ocr_options, project=project, on_page=on_page)
+
+
+def check_document_path(project: Any, task: Task) -> None:
+    """Raise DocumentPathError if a document task names a file its project may not read.
+
+    Asked before the file is even hashed: hashing reads it too.
+    """
+    path = task.source_path
+    if task.kind == "document" and path is not None:
+        from ..paths import allowed_path, is_url
+
+        if not is_url(path):
+            allowed_path(project, path)
 
 
 @dataclass
@@ -328,12 +345,17 @@ class Job:
             for task in self.project.iter_tasks(self.task_ids, chunk_size=self.chunk_size):
                 if self._stop_reading or self._cancel.is_set():
                     break
+                try:
+                    check_document_path(self.project, task)
+                except ValueError as exc:
+                    writes.put(("error", task.id, f"cannot read the document: {exc}"))
+                    continue
                 doc_hash = document_hash(task, self.ocr_options)
                 if already_predicted(index, task.id, doc_hash):
                     self._count(done=1, skipped=1)
                     continue
                 try:
-                    document = build_document(task, self.ocr_options)
+                    document = build_document(task, self.ocr_options, project=self.project)
                 except Exception as exc:  # DocumentError and friends: record on the task, go on
                     writes.put(("error", task.id, f"cannot read the document: {exc}"))
                     continue

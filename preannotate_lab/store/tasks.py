@@ -24,6 +24,7 @@ from .codec import (
 from .db import Database
 from .errors import InvalidRecordError, TaskNotFound
 from .keys import content_key
+from .roots import add_roots, task_folders
 
 _WRITE_CHUNK = 5_000
 _LOOKUP_CHUNK = 5_000
@@ -52,13 +53,18 @@ def bump_search_generation(conn: sqlite3.Connection) -> None:
 class TaskMixin:
     _db: Database
 
-    def add_tasks(self, tasks: Iterable[Task]) -> list[int]:
+    def add_tasks(self, tasks: Iterable[Task], *, allow_files: bool = True) -> list[int]:
         """Store tasks and return their new ids, in input order.
 
         All or nothing: the whole call is one transaction, so a bad task (named by its
         position) leaves the project as it was. Ids of the given tasks are ignored. The
         write lock is held while ``tasks`` is consumed, so hand over ready-made tasks, not a
         generator that does slow work per task.
+
+        ``allow_files``: the folders of the files document tasks name (by absolute path)
+        become folders the project may read (see :meth:`allow_root`): the Python caller
+        chose those files. Import passes False: it checked every path against the folders
+        the project allows and records the folders it imported from itself.
         """
         ids: list[int] = []
         iterator = iter(tasks)
@@ -74,6 +80,8 @@ class TaskMixin:
                     search.append((task_id, rows[-1][2], search_body(task.kind, task.data)))
                     ids.append(task_id)
                     position += 1
+                if allow_files:
+                    add_roots(conn, task_folders(chunk), "add_tasks")
                 conn.executemany(
                     "INSERT INTO tasks (id, kind, title, error, created_at, source_id, content_key)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
