@@ -29,8 +29,10 @@ from .labelstudio import TaskProblem
 from .parsed import ParsedTask
 from .readers import flat_task, read_document, read_json, read_jsonl, read_table, read_txt
 from .sniff import DOCUMENT_EXTENSIONS
+from .values import value_problems
 
 DUPLICATE_POLICIES = ("skip", "overwrite")
+BAD_FILE_POLICIES = ("fail", "report")
 CONTENT_KEY_PREFIX = "content:"
 """How a task without a source id is named in ``skipped_duplicates`` / ``overwritten``."""
 IMPORT_FORMATS = ("json", "jsonl", "csv", "tsv", "txt", "document")
@@ -127,6 +129,7 @@ def import_path(
     text_column: str = "text",
     assertion_labels: Sequence[str] | None = None,
     check_labels: bool = True,
+    on_bad_file: str = "fail",
 ) -> ImportReport:
     """Import files or folders into ``project``; see the module docstring for the policy.
 
@@ -154,7 +157,15 @@ def import_path(
     their task out as an item error, as the store refuses them (``check_labels=False`` only
     skips the readers' own label check); a span whose text is not the text at its offsets
     is kept with a warning (the readers' policy).
+
+    A task holding a value no store can keep (a non-finite score, a lone surrogate) is left
+    out as an item error naming the field (:func:`values.value_problems`). ``on_bad_file``:
+    ``"fail"`` (default) raises ImportError_ for a file that cannot be read at all and writes
+    nothing; ``"report"`` lists such a file in ``report.errors`` (position ``"file"``) and
+    imports the other inputs — ImportError_ only when no input could be read.
     """
+    if on_bad_file not in BAD_FILE_POLICIES:
+        raise ValueError(f"on_bad_file must be one of {BAD_FILE_POLICIES}, not {on_bad_file!r}")
     if on_duplicate not in DUPLICATE_POLICIES:
         raise ValueError(f"on_duplicate must be one of {DUPLICATE_POLICIES}, not {on_duplicate!r}")
     if isinstance(path_or_paths, (str, os.PathLike)):
@@ -166,21 +177,45 @@ def import_path(
     report = ImportReport(inputs=[p.name or str(p) for p in paths])
     parsed: list[tuple[str, ParsedTask]] = []
     roots: list[Path] = []
+    failed: list[ImportError_] = []
     for path in paths:
-        tasks, errors, warnings = read_path(
-            path, format=format, text_column=text_column, assertion_labels=assertions,
-            known_labels=known if check_labels else None,
-        )
+        try:
+            tasks, errors, warnings = read_path(
+                path, format=format, text_column=text_column, assertion_labels=assertions,
+                known_labels=known if check_labels else None,
+            )
+        except ImportError_ as exc:
+            if on_bad_file == "fail":
+                raise
+            failed.append(exc)
+            report.errors.append(ItemError(path.name or str(path), "file", f"not read: {exc}"))
+            continue
         # the folder imported from: the files its tasks name must lie under it (or under a
         # folder the project already allows); it is recorded with the tasks
         root = path if path.is_dir() else path.parent
         roots.append(root)
         tasks = gate_documents(project, tasks, path.name, report, extra_roots=[root], base=root)
+        tasks = gate_values(tasks, path.name, report)
         parsed.extend((path.name, t) for t in tasks)
         report.errors.extend(errors)
         report.warnings.extend(warnings)
+    if failed and len(failed) == len(paths):
+        raise failed[0] if len(failed) == 1 else ImportError_(
+            "no input could be read:\n- " + "\n- ".join(map(str, failed)))
     store_parsed(project, parsed, report, on_duplicate=on_duplicate, roots=roots)
     return report
+
+
+def gate_values(tasks: list[ParsedTask], source: str, report: ImportReport) -> list[ParsedTask]:
+    """The tasks every value of which can be stored and exported; the others become item errors."""
+    kept = []
+    for t in tasks:
+        problems = value_problems(t)
+        if problems:
+            report.errors.append(ItemError(source, t.position, "not imported: " + "; ".join(problems)))
+        else:
+            kept.append(t)
+    return kept
 
 
 def gate_documents(
@@ -240,6 +275,7 @@ def import_dataframe(
         except TaskProblem as exc:
             report.errors.append(ItemError(name, position, str(exc)))
     # a DataFrame's relative paths are read from the current folder, so that is its root
+    tasks = gate_values(tasks, name, report)
     parsed = [(name, t) for t in gate_documents(project, tasks, name, report,
                                                 extra_roots=[Path.cwd()])]
     store_parsed(project, parsed, report, on_duplicate=on_duplicate, roots=[Path.cwd()])
