@@ -101,7 +101,10 @@ def cmd_run(args: argparse.Namespace) -> dict[str, Any]:
         server = servers.get(args.server) if args.server and args.server in _server_names() else None
         if server is None:
             server = servers.deploy(project, name=args.server)
-        job = server.run(project=project, force=args.force, batch_size=args.batch_size, wait=True)
+        job = server.run(project=project, force=args.force, batch_size=args.batch_size,
+                         ocr_options=_ocr_options(args), on_progress=_progress_printer(args))
+        job.wait()
+        _say_progress_done(args)
         progress = dict(job.progress)
         failed = [{"task": t.id, "error": t.error} for t in project.iter_tasks() if t.error]
         return {"server": server.name, **progress, "project": str(project.path),
@@ -109,7 +112,7 @@ def cmd_run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
-    options: dict[str, Any] = {"source": args.source}
+    options: dict[str, Any] = {"source": args.source, "ocr_options": _ocr_options(args)}
     if args.format in ("labelstudio", "genailab", "jsonl"):
         options |= {
             "only_ground_truth": args.only_ground_truth,
@@ -187,6 +190,41 @@ def _allow_roots(project, args: argparse.Namespace) -> None:
             project.allow_root(folder)
         except ValueError as exc:
             raise CliError(f"--allow-root: {exc}") from None
+
+
+def _ocr_options(args: argparse.Namespace) -> dict[str, Any] | None:
+    """``--password`` for encrypted PDFs (never stored, never part of a prediction's provenance)."""
+    password = getattr(args, "password", None)
+    if password is None and getattr(args, "password_env", None):
+        password = os.environ.get(args.password_env)
+        if password is None:
+            raise CliError(f"--password-env: the environment variable {args.password_env} is not set")
+    return {"password": password} if password is not None else None
+
+
+def _progress_printer(args: argparse.Namespace) -> Callable[[dict[str, Any]], None] | None:
+    """A one-line progress bar on stderr (a terminal only, and not with --json): tasks done,
+    documents read and, during OCR of a long document, its page."""
+    if args.json or not sys.stderr.isatty():
+        return None
+
+    def show(progress: dict[str, Any]) -> None:
+        total = progress.get("total") or 0
+        done = progress.get("done", 0)
+        width = 30
+        filled = int(width * done / total) if total else 0
+        line = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total or '?'} done"
+        reading = progress.get("reading")
+        if reading:
+            line += f", reading task {reading['task']} page {reading['page']}/{reading['pages']}"
+        print(f"\r{line[:110]:<110}", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _say_progress_done(args: argparse.Namespace) -> None:
+    if not args.json and sys.stderr.isatty():
+        print(file=sys.stderr)
 
 
 def _read_xml(path: str):
@@ -282,6 +320,14 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
 # --- argument parsing -----------------------------------------------------------------------
 
 
+def _password_options(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--password", help="password of encrypted PDFs (visible to other users "
+                                          "in the process list: prefer --password-env)")
+    group.add_argument("--password-env", metavar="VAR",
+                       help="read the PDF password from environment variable VAR")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="preannotate", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"preannotate_lab {__version__}")
@@ -324,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="re-run tasks that are up to date")
     p.add_argument("--force-config", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--batch-size", type=int, default=64)
+    _password_options(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("export", parents=[common, roots], help="export tasks, predictions, completions")
@@ -336,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only-ground-truth", action="store_true")
     p.add_argument("--exclude-without-completions", action="store_true")
     p.add_argument("--no-predictions", action="store_true")
+    _password_options(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("status", parents=[common], help="summarize a project")

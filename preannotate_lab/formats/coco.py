@@ -100,7 +100,7 @@ def export_coco(
     task's Document (cached OCR); ``render_pages`` makes sure every page has a PNG.
     """
     from ..documents import document_for, readable_path  # the OCR layer, only for visual exports
-    from ..ocr import DocumentError, apply_boxes, page_image
+    from ..ocr import DocumentError, OcrOptions, apply_boxes, page_image
     from .annotations import pick_results
 
     report = ExportReport(format="coco", path=None)
@@ -122,8 +122,9 @@ def export_coco(
             if render_pages:
                 dpi = pages[0].dpi if pages else None
                 source = readable_path(project, task)
+                password = OcrOptions.coerce(ocr_options).password
                 pages = [p if p.image_path else _with_image(p, page_image(
-                    source, p.index, dpi=p.dpi or dpi or 200, cache=cache))
+                    source, p.index, dpi=p.dpi or dpi or 200, cache=cache, password=password))
                     for p in pages]
         except DocumentError as exc:
             report.n_skipped += 1

@@ -169,7 +169,8 @@ def export_project(
         return _export_docbin(project, selected, source, out, lang, report)
     from . import coco
 
-    return coco.export_coco(project, out, ids=selected, source=source, **options)
+    return coco.export_coco(project, out, ids=selected, source=source, ocr_options=ocr_options,
+                            **options)
 
 
 def _documents(project: Any, ids, source: str, report: ExportReport) -> Iterator[tuple[str, tuple]]:

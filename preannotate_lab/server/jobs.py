@@ -169,7 +169,9 @@ class Job:
         self._finished_event = threading.Event()
         self._lock = threading.Lock()
         self._callbacks: list[ProgressCallback] = [on_progress] if on_progress else []
-        self._counts = {"done": 0, "predicted": 0, "skipped": 0, "errors": 0}
+        self._counts = {"done": 0, "predicted": 0, "skipped": 0, "errors": 0, "read": 0}
+        # the document being read now: {"task", "page", "pages"} (None between documents)
+        self._reading: dict[str, int] | None = None
         # refined when the job starts: ids of deleted tasks are not counted
         self.total = len(set(self.task_ids)) if self.task_ids is not None else None
         self.task_errors: dict[int, str] = {}  # task id -> message, for this run
@@ -182,9 +184,12 @@ class Job:
     @property
     def progress(self) -> dict[str, Any]:
         """done (tasks handled: predicted, skipped or failed), total, predicted, skipped,
-        errors, rate (tasks/s), state, elapsed (s)."""
+        errors, rate (tasks/s), state, elapsed (s); ``read``: tasks whose document is built
+        (OCR done) and ``reading``: the document task being read now, ``{"task", "page",
+        "pages"}`` (pages read so far), so progress moves during OCR, before a chunk is written."""
         with self._lock:
             counts = dict(self._counts)
+            reading = dict(self._reading) if self._reading else None
         elapsed = self.elapsed
         return {
             **counts,
@@ -195,6 +200,7 @@ class Job:
             "server": self.server.name,
             "job": self.id,
             "error": self.error,
+            "reading": reading,
         }
 
     @property
@@ -355,7 +361,7 @@ class Job:
                     self._count(done=1, skipped=1)
                     continue
                 try:
-                    document = build_document(task, self.ocr_options, project=self.project)
+                    document = self._build(task)
                 except Exception as exc:  # DocumentError and friends: record on the task, go on
                     writes.put(("error", task.id, f"cannot read the document: {exc}"))
                     continue
@@ -370,6 +376,27 @@ class Job:
         finally:
             self._put(items, _DONE)
             release_connection(self.project)
+
+    def _build(self, task: Task) -> Document:
+        """Build one task's document, reporting progress per document and, while OCR runs,
+        per page (a chunk of scans can take minutes before its predictions are written)."""
+        if task.kind != "document":
+            document = build_document(task, self.ocr_options, project=self.project)
+            self._count(read=1)
+            return document
+
+        def on_page(done: int, pages: int) -> None:
+            with self._lock:
+                self._reading = {"task": int(task.id or 0), "page": done, "pages": pages}
+            self._notify()
+
+        try:
+            return build_document(task, self.ocr_options, project=self.project, on_page=on_page)
+        finally:
+            with self._lock:
+                self._reading = None
+                self._counts["read"] += 1
+            self._notify()
 
     def _put(self, items: queue.Queue, value: Any) -> None:
         while not self._stop_reading:
