@@ -20,6 +20,10 @@ document, a real PDF shipped by Debian's ``shared-mime-info`` package:
   (target >= 50);
 * ``cache_speedup``: seconds of the first OCR read over a cached read of the same pages
   (target >= 100).
+* ``rss_mb_6_pages`` / ``rss_mb_72_pages``: peak resident memory (MB) of a fresh process
+  that OCRs one image-only PDF of 6 and of 72 copies of the real scanned test page
+  (``tests/data/ocr/scanned-page.png``, pages ~8 x 4 inches, rendered at ``--dpi``), side by
+  side in this run; ``rss_growth_mb`` is their difference (target <= 30: pages stream).
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from preannotate_lab.ocr.tesseract import ocr_pages, ocr_words, tesseract_config
 
 # ocr_cpu_ratio_vs_cli: the same comparison in CPU seconds, which a busy shared machine
 # disturbs far less than wall-clock time (see load_average_1min in the output)
+SCANNED_PAGE = Path(__file__).resolve().parent.parent / "tests" / "data" / "ocr" / "scanned-page.png"
 TARGETS = {"ocr_ratio_vs_cli": 0.95, "ocr_cpu_ratio_vs_cli": 0.95, "pipeline_cpu_ratio_vs_cli": 0.9,
            "textlayer_speedup": 50.0, "cache_speedup": 100.0}
 
@@ -121,6 +126,30 @@ def page_pairs(pngs: list[str], options: OcrOptions, rounds: int) -> list[tuple[
     return pairs
 
 
+def rss_child(pages: int, dpi: int) -> None:
+    """(In a fresh process) OCR an image-only PDF of ``pages`` scanned pages; print peak RSS MB."""
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory(prefix="ocr-rss-") as tmp:
+        page = Image.open(SCANNED_PAGE).convert("L")
+        pdf = Path(tmp) / "scanned.pdf"
+        # 48 dpi: the small photo becomes a page of about 8 x 4 inches, rendered at ``dpi``
+        page.save(pdf, "PDF", resolution=48.0, save_all=True, append_images=[page] * (pages - 1))
+        del page
+        doc = load_document(pdf, OcrOptions(dpi=dpi), cache=PageCache(Path(tmp) / "cache"),
+                            force_ocr=True)
+        assert len(doc.pages) == pages
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def rss_mb(pages: int, dpi: int) -> float:
+    """Peak RSS (MB) of :func:`rss_child` run in a fresh interpreter."""
+    out = subprocess.run([sys.executable, "-m", "benchmarks.ocr", "--rss-child", str(pages),
+                          "--dpi", str(dpi)], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    return round(float(out.stdout.strip().splitlines()[-1]), 1)
+
+
 def timed(fn) -> tuple[float, float, object]:
     """(wall seconds, CPU seconds of this process and its children, value)."""
     before = _cpu()
@@ -151,7 +180,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="rounds of page-by-page CLI/ours pairs (default 3)")
     parser.add_argument("--batch-repeat", type=int, default=None,
                         help="interleaved rounds of whole-batch runs (default 3)")
+    parser.add_argument("--rss-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--no-memory", action="store_true", help="skip the 6 vs 72 page memory runs (--quick skips them too)")
     args = parser.parse_args(argv)
+    if args.rss_child:
+        rss_child(args.rss_child, args.dpi)
+        return 0
     if shutil.which("tesseract") is None:
         sys.exit("tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-eng)")
     n_pages = args.pages or (2 if args.quick else 4)
@@ -190,6 +224,11 @@ def main(argv: list[str] | None = None) -> int:
         textlayer_s, _, text_doc = timed(lambda: load_document(pdf, options, cache=text_cache))
         assert {p.source for p in text_doc.pages} == {"textlayer"}, "benchmark PDF lost its text layer"
 
+    memory: dict[str, float] = {}
+    if not (args.no_memory or args.quick):  # --quick is a smoke test: ~1 min less
+        memory = {"rss_mb_6_pages": rss_mb(6, args.dpi), "rss_mb_72_pages": rss_mb(72, args.dpi)}
+        memory["rss_growth_mb"] = round(memory["rss_mb_72_pages"] - memory["rss_mb_6_pages"], 1)
+
     def ratio(name: str, i: int) -> float:  # median over pairs of CLI time / our time
         return statistics.median(c[i] / o[i] for c, o in zip(runs["cli"], runs[name], strict=True))
 
@@ -221,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
                         for name, rs in runs.items()}
         | {"textlayer": round(textlayer_s, 4), "cached": round(cached_s, 5)},
         "tokens": {"ocr": len(cached_doc.tokens), "textlayer": len(text_doc.tokens)},
+        **memory,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "load_average_1min": round(os.getloadavg()[0], 2)},
     }
@@ -228,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
         name: {"target": f">= {goal}", "value": result[name], "pass": result[name] >= goal}
         for name, goal in TARGETS.items()
     }
+    if memory:
+        result["targets"]["rss_growth_mb"] = {"target": "<= 30", "value": memory["rss_growth_mb"],
+                                              "pass": memory["rss_growth_mb"] <= 30}
     print(json.dumps(result, indent=None if args.json else 2))
     return 0
 

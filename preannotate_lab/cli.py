@@ -43,6 +43,7 @@ def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
     with _open_project(args.project) as project:
+        _allow_roots(project, args)
         report = project.read_tasks([Path(p) for p in args.inputs],
                                     on_duplicate=args.on_duplicate, text_column=args.text_column)
         return {
@@ -90,6 +91,7 @@ def cmd_run(args: argparse.Namespace) -> dict[str, Any]:
     from .server import servers
 
     with _open_project(args.project) as project:
+        _allow_roots(project, args)
         if args.model:
             project.set_config(_config_from_models(args.model, None), force=args.force_config)
         if project.config is None:
@@ -100,7 +102,10 @@ def cmd_run(args: argparse.Namespace) -> dict[str, Any]:
         server = servers.get(args.server) if args.server and args.server in _server_names() else None
         if server is None:
             server = servers.deploy(project, name=args.server)
-        job = server.run(project=project, force=args.force, batch_size=args.batch_size, wait=True)
+        job = server.run(project=project, force=args.force, batch_size=args.batch_size,
+                         ocr_options=_ocr_options(args), on_progress=_progress_printer(args))
+        job.wait()
+        _say_progress_done(args)
         progress = dict(job.progress)
         failed = [{"task": t.id, "error": t.error} for t in project.iter_tasks() if t.error]
         return {"server": server.name, **progress, "project": str(project.path),
@@ -108,7 +113,7 @@ def cmd_run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
-    options: dict[str, Any] = {"source": args.source}
+    options: dict[str, Any] = {"source": args.source, "ocr_options": _ocr_options(args)}
     if args.format in ("labelstudio", "genailab", "jsonl"):
         options |= {
             "only_ground_truth": args.only_ground_truth,
@@ -116,6 +121,7 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
             "include_predictions": not args.no_predictions,
         }
     with _open_project(args.project) as project:
+        _allow_roots(project, args)
         report = project.export(args.format, Path(args.out), **options)
         return {
             "format": report.format,
@@ -176,6 +182,50 @@ def _open_project(path: str):
     if not Path(path).exists():
         raise CliError(f"no project at {path}; create it with `preannotate init {path}`")
     return Project.open(Path(path))
+
+
+def _allow_roots(project, args: argparse.Namespace) -> None:
+    """``--allow-root DIR``: folders the project may read document files from, recorded."""
+    for folder in getattr(args, "allow_root", None) or []:
+        try:
+            project.allow_root(folder)
+        except ValueError as exc:
+            raise CliError(f"--allow-root: {exc}") from None
+
+
+def _ocr_options(args: argparse.Namespace) -> dict[str, Any] | None:
+    """``--password`` for encrypted PDFs (never stored, never part of a prediction's provenance)."""
+    password = getattr(args, "password", None)
+    if password is None and getattr(args, "password_env", None):
+        password = os.environ.get(args.password_env)
+        if password is None:
+            raise CliError(f"--password-env: the environment variable {args.password_env} is not set")
+    return {"password": password} if password is not None else None
+
+
+def _progress_printer(args: argparse.Namespace) -> Callable[[dict[str, Any]], None] | None:
+    """A one-line progress bar on stderr (a terminal only, and not with --json): tasks done,
+    documents read and, during OCR of a long document, its page."""
+    if args.json or not sys.stderr.isatty():
+        return None
+
+    def show(progress: dict[str, Any]) -> None:
+        total = progress.get("total") or 0
+        done = progress.get("done", 0)
+        width = 30
+        filled = int(width * done / total) if total else 0
+        line = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total or '?'} done"
+        reading = progress.get("reading")
+        if reading:
+            line += f", reading task {reading['task']} page {reading['page']}/{reading['pages']}"
+        print(f"\r{line[:110]:<110}", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _say_progress_done(args: argparse.Namespace) -> None:
+    if not args.json and sys.stderr.isatty():
+        print(file=sys.stderr)
 
 
 def _read_xml(path: str):
@@ -281,12 +331,25 @@ def _workers_text(backend: dict[str, Any]) -> str:
 # --- argument parsing -----------------------------------------------------------------------
 
 
+def _password_options(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--password", help="password of encrypted PDFs (visible to other users "
+                                          "in the process list: prefer --password-env)")
+    group.add_argument("--password-env", metavar="VAR",
+                       help="read the PDF password from environment variable VAR")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="preannotate", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"preannotate_lab {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON object")
     common.add_argument("--debug", action="store_true", help="show tracebacks")
+    # for the commands that read task files (import, run, export)
+    roots = argparse.ArgumentParser(add_help=False)
+    roots.add_argument("--allow-root", action="append", metavar="DIR",
+                       help="let document tasks name files under DIR (besides the folders "
+                            "imported from); recorded in the project; repeatable")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("init", parents=[common], help="create a project file")
@@ -294,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--xml", help="labeling config XML file")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("import", parents=[common], help="import tasks from files or folders")
+    p = sub.add_parser("import", parents=[common, roots], help="import tasks from files or folders")
     p.add_argument("project")
     p.add_argument("inputs", nargs="+", metavar="FILE_OR_FOLDER")
     p.add_argument("--on-duplicate", choices=["skip", "overwrite"], default="skip")
@@ -311,16 +374,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="allow removing labels that completions use")
     p.set_defaults(func=cmd_config)
 
-    p = sub.add_parser("run", parents=[common], help="pre-annotate the project's tasks")
+    p = sub.add_parser("run", parents=[common, roots], help="pre-annotate the project's tasks")
     p.add_argument("project")
     p.add_argument("--server", help="name of the server to deploy or reuse")
     p.add_argument("--model", help="set the config from this hub resource's labels first")
     p.add_argument("--force", action="store_true", help="re-run tasks that are up to date")
     p.add_argument("--force-config", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--batch-size", type=int, default=64)
+    _password_options(p)
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("export", parents=[common], help="export tasks, predictions, completions")
+    p = sub.add_parser("export", parents=[common, roots], help="export tasks, predictions, completions")
     p.add_argument("project")
     p.add_argument("--format", required=True,
                    choices=["labelstudio", "genailab", "jsonl", "conll", "spacy", "coco"])
@@ -330,6 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only-ground-truth", action="store_true")
     p.add_argument("--exclude-without-completions", action="store_true")
     p.add_argument("--no-predictions", action="store_true")
+    _password_options(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("status", parents=[common], help="summarize a project")

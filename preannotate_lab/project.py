@@ -61,11 +61,14 @@ def read_tasks(project: ProjectLike,
                **options: Any) -> ImportReport:
     """Import tasks into ``project``: a file, a folder, a list of those, or a DataFrame.
 
-    Options go to the reader (``on_duplicate``, ``format``, ``text_column``, ...).
+    Options go to the reader (``on_duplicate``, ``format``, ``text_column``, ...). A file
+    that cannot be read at all is reported in ``report.errors`` while the other files import
+    (``on_bad_file="report"``; pass ``"fail"`` for all or nothing).
     """
     store = as_project(project, who="read_tasks")
     if _is_dataframe(source):
         return formats.import_dataframe(store, source, **options)
+    options.setdefault("on_bad_file", "report")
     return formats.import_path(store, source, **options)
 
 

@@ -119,8 +119,8 @@ def export_coco(
     task's Document (cached OCR); ``render_pages`` makes sure every page has an image (a page
     without one is named in the JSON but not copied, and the report says so).
     """
-    from ..documents import document_for  # the OCR layer, loaded only for visual exports
-    from ..ocr import DocumentError, apply_boxes, page_image
+    from ..documents import document_for, readable_path  # the OCR layer, only for visual exports
+    from ..ocr import DocumentError, OcrOptions, apply_boxes, page_image
     from .annotations import pick_results
 
     report = ExportReport(format="coco", path=None)
@@ -139,12 +139,15 @@ def export_coco(
             report.notes.append(f"task {task.id} has no {source}; not exported")
             continue
         try:
-            document = document_for(task, ocr_options=ocr_options, cache=cache)
+            document = document_for(task, ocr_options=ocr_options, cache=cache, project=project)
             pages = list(document.pages)
             if render_pages:
                 dpi = pages[0].dpi if pages else None
+                # not ``source``: that names where the results come from
+                document_file = readable_path(project, task)
+                password = OcrOptions.coerce(ocr_options).password
                 pages = [p if p.image_path else _with_image(p, page_image(
-                    task.source_path or "", p.index, dpi=p.dpi or dpi or 200, cache=cache))
+                    document_file, p.index, dpi=p.dpi or dpi or 200, cache=cache, password=password))
                     for p in pages]
         except DocumentError as exc:
             report.n_skipped += 1

@@ -75,13 +75,13 @@ def _ls_tasks(project: ProjectStore, ids, *, flavor: str, only_ground_truth: boo
             continue
         predictions = project.predictions(stored_id(task)) if include_predictions else []
         if token_level and task.kind == "document":
-            predictions, completions = _token_boxes(task, predictions, completions, ocr_options, report)
+            predictions, completions = _token_boxes(project, task, predictions, completions, ocr_options, report)
         report.n_tasks += 1
         yield task_to_ls(task, predictions, completions, flavor=flavor, to_name=to_name,
                          image_to_name=image_to_name, assertion_labels=assertions or None)
 
 
-def _token_boxes(task, predictions, completions, ocr_options, report: ExportReport):
+def _token_boxes(project, task, predictions, completions, ocr_options, report: ExportReport):
     """Spans with one box per token instead of one per line (Generative AI Lab's token-level
     Visual NER export); the boxes come from the task's document (OCR is cached)."""
     from dataclasses import replace
@@ -90,7 +90,7 @@ def _token_boxes(task, predictions, completions, ocr_options, report: ExportRepo
     from ..ocr.chunks import token_boxes
 
     try:
-        document = document_for(task, ocr_options=ocr_options)
+        document = document_for(task, ocr_options=ocr_options, project=project)
     except DocumentError as exc:
         report.notes.append(f"task {task.id}: kept line boxes, its document cannot be read: {exc}")
         return predictions, completions
@@ -181,7 +181,8 @@ def export_project(
         return _export_docbin(project, selected, source, out, lang, report)
     from . import coco
 
-    return coco.export_coco(project, out, ids=selected, source=source, **options)
+    return coco.export_coco(project, out, ids=selected, source=source, ocr_options=ocr_options,
+                            **options)
 
 
 def _documents(project: ProjectStore, ids, source: str, report: ExportReport) -> Iterator[tuple[Task, tuple]]:

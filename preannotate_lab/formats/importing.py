@@ -18,7 +18,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..model import stored_id
+from ..model import document_path, stored_id
+from ..paths import DocumentPathError, allowed_path, is_url
 from ..store.checks import result_problems
 from ..store.errors import InvalidRecordError
 from ..store.keys import content_key
@@ -37,11 +38,13 @@ from .readers import (
     read_txt,
 )
 from .sniff import DOCUMENT_EXTENSIONS
+from .values import value_problems
 
 if TYPE_CHECKING:
     from ..store import Project as ProjectStore
 
 DUPLICATE_POLICIES = ("skip", "overwrite")
+BAD_FILE_POLICIES = ("fail", "report")
 CONTENT_KEY_PREFIX = "content:"
 """How a task without a source id is named in ``skipped_duplicates`` / ``overwritten``."""
 IMPORT_FORMATS = ("json", "jsonl", "csv", "tsv", "txt", "conll", "document")
@@ -111,6 +114,12 @@ def _read_folder(folder: Path) -> tuple[list[ParsedTask], list[ItemError], list[
         name = str(path.relative_to(folder))
         suffix = path.suffix.lower()
         try:
+            # a symlink in the folder may point anywhere: read only what lies inside it
+            allowed_path([folder], path)
+        except DocumentPathError as exc:
+            errors.append(ItemError(folder.name, name, f"not read: {exc}"))
+            continue
+        try:
             if suffix == ".txt":
                 tasks.append(read_txt(path))
             elif suffix in DOCUMENT_EXTENSIONS:
@@ -136,6 +145,7 @@ def import_path(
     text_column: str = "text",
     assertion_labels: Sequence[str] | None = None,
     check_labels: bool = True,
+    on_bad_file: str = "fail",
 ) -> ImportReport:
     """Import files or folders into ``project``; see the module docstring for the policy.
 
@@ -165,7 +175,15 @@ def import_path(
     their task out as an item error, as the store refuses them (``check_labels=False`` only
     skips the readers' own label check); a span whose text is not the text at its offsets
     is kept with a warning (the readers' policy).
+
+    A task holding a value no store can keep (a non-finite score, a lone surrogate) is left
+    out as an item error naming the field (:func:`values.value_problems`). ``on_bad_file``:
+    ``"fail"`` (default) raises TaskImportError for a file that cannot be read at all and writes
+    nothing; ``"report"`` lists such a file in ``report.errors`` (position ``"file"``) and
+    imports the other inputs — TaskImportError only when no input could be read.
     """
+    if on_bad_file not in BAD_FILE_POLICIES:
+        raise ValueError(f"on_bad_file must be one of {BAD_FILE_POLICIES}, not {on_bad_file!r}")
     if on_duplicate not in DUPLICATE_POLICIES:
         raise ValueError(f"on_duplicate must be one of {DUPLICATE_POLICIES}, not {on_duplicate!r}")
     if isinstance(path_or_paths, (str, os.PathLike)):
@@ -176,16 +194,73 @@ def import_path(
     assertions = list(config_assertions if assertion_labels is None else assertion_labels)
     report = ImportReport(inputs=[p.name or str(p) for p in paths])
     parsed: list[tuple[str, ParsedTask]] = []
+    roots: list[Path] = []
+    failed: list[TaskImportError] = []
     for path in paths:
-        tasks, errors, warnings = read_path(
-            path, format=format, text_column=text_column, assertion_labels=assertions,
-            known_labels=known if check_labels else None,
-        )
+        try:
+            tasks, errors, warnings = read_path(
+                path, format=format, text_column=text_column, assertion_labels=assertions,
+                known_labels=known if check_labels else None,
+            )
+        except TaskImportError as exc:
+            if on_bad_file == "fail":
+                raise
+            failed.append(exc)
+            report.errors.append(ItemError(path.name or str(path), "file", f"not read: {exc}"))
+            continue
+        # the folder imported from: the files its tasks name must lie under it (or under a
+        # folder the project already allows); it is recorded with the tasks
+        root = path if path.is_dir() else path.parent
+        roots.append(root)
+        tasks = gate_documents(project, tasks, path.name, report, extra_roots=[root], base=root)
+        tasks = gate_values(tasks, path.name, report)
         parsed.extend((path.name, t) for t in tasks)
         report.errors.extend(errors)
         report.warnings.extend(warnings)
-    store_parsed(project, parsed, report, on_duplicate=on_duplicate)
+    if failed and len(failed) == len(paths):
+        raise failed[0] if len(failed) == 1 else TaskImportError(
+            "no input could be read:\n- " + "\n- ".join(map(str, failed)))
+    store_parsed(project, parsed, report, on_duplicate=on_duplicate, roots=roots)
     return report
+
+
+def gate_values(tasks: list[ParsedTask], source: str, report: ImportReport) -> list[ParsedTask]:
+    """The tasks every value of which can be stored and exported; the others become item errors."""
+    kept = []
+    for t in tasks:
+        problems = value_problems(t)
+        if problems:
+            report.errors.append(ItemError(source, t.position, "not imported: " + "; ".join(problems)))
+        else:
+            kept.append(t)
+    return kept
+
+
+def gate_documents(
+    project: ProjectStore, tasks: list[ParsedTask], source: str, report: ImportReport, *,
+    extra_roots: Sequence[Path] = (), base: Path | None = None,
+) -> list[ParsedTask]:
+    """The tasks whose document file the project may read; the others become item errors.
+
+    Every path goes through :func:`paths.allowed_path` with the project's folders plus
+    ``extra_roots`` (the folder being imported); a relative path is checked from ``base``
+    and stored as written, so an export gives it back unchanged. URLs pass: they are never
+    opened as files (reading such a task says to download it).
+    """
+    roots: list[str | Path] = [*project.document_roots(), *extra_roots]
+    kept = []
+    for t in tasks:
+        path = document_path(t.task.data) if t.task.kind == "document" else None
+        if path is None or is_url(path):
+            kept.append(t)
+            continue
+        try:
+            allowed_path(roots, path, base=base)
+        except DocumentPathError as exc:
+            report.errors.append(ItemError(source, t.position, f"not imported: {exc}"))
+            continue
+        kept.append(t)
+    return kept
 
 
 def import_dataframe(
@@ -212,6 +287,7 @@ def import_dataframe(
     if is_span_frame(columns):
         tasks, errors = span_frame_tasks(records, columns, as_=as_, text_column=text_column, name=name)
         report.errors.extend(errors)
+        tasks = gate_values(tasks, name, report)
         report.warnings.extend(f"{name}, {t.position}: {w}" for t in tasks for w in t.warnings)
         store_parsed(project, [(name, t) for t in tasks], report, on_duplicate=on_duplicate)
         return report
@@ -224,14 +300,19 @@ def import_dataframe(
             "name the text column with text_column="
         )
     parsed: list[tuple[str, ParsedTask]] = []
+    tasks = []
     for i, record in enumerate(records):
         position = f"row {i}"
         record = {k: v for k, v in record.items() if v is not None or k == text_column}
         try:
-            parsed.append((name, flat_task(record, position, text_column=text_column)))
+            tasks.append(flat_task(record, position, text_column=text_column))
         except TaskProblem as exc:
             report.errors.append(ItemError(name, position, str(exc)))
-    store_parsed(project, parsed, report, on_duplicate=on_duplicate)
+    # a DataFrame's relative paths are read from the current folder, so that is its root
+    tasks = gate_values(tasks, name, report)
+    parsed = [(name, t) for t in gate_documents(project, tasks, name, report,
+                                                extra_roots=[Path.cwd()])]
+    store_parsed(project, parsed, report, on_duplicate=on_duplicate, roots=[Path.cwd()])
     return report
 
 
@@ -255,8 +336,12 @@ def _plain(value: Any) -> Any:
 
 def store_parsed(
     project: ProjectStore, parsed: list[tuple[str, ParsedTask]], report: ImportReport, *, on_duplicate: str,
+    roots: Sequence[Path] = (),
 ) -> None:
     """Write parsed tasks, their predictions and completions in one transaction.
+
+    ``roots``: the folders imported from, recorded as folders the project may read documents
+    from (the tasks' paths were checked against them by :func:`gate_documents`).
 
     The duplicate check runs inside that transaction, so an import of the same file running
     at the same time elsewhere cannot store the same source ids in between.
@@ -273,6 +358,9 @@ def store_parsed(
                 return
             ids, stored = _write(project, keep, report)
             _update(project, updates, report)
+            if any(t.task.kind == "document" for _, t in parsed):
+                for root in roots:
+                    project.allow_root(root, by="import")
     except InvalidRecordError as exc:
         raise TaskImportError(
             f"{', '.join(report.inputs)}: nothing was imported (the project is unchanged): {exc}"
@@ -363,7 +451,7 @@ def _sort_duplicates(
 
 def _write(project: ProjectStore, keep: list[tuple[str, ParsedTask]], report: ImportReport):
     n_completions = 0
-    ids = project.add_tasks([t.task for _, t in keep])
+    ids = project.add_tasks([t.task for _, t in keep], allow_files=False)
     predictions = [replace(p, task_id=tid) for tid, (_, t) in zip(ids, keep, strict=True) for p in t.predictions]
     stored = project.add_predictions(predictions) if predictions else []
     position = 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -45,11 +46,13 @@ def load_document(
     options: OcrOptions | dict[str, Any] | None = None,
     *,
     cache: CacheLike = None,
+    on_page: Callable[[int, int], None] | None = None,
     **overrides: Any,
 ) -> Document:
     """Read a PDF or image into a Document whose tokens carry page, box (pixels) and line.
 
     ``options`` or keyword overrides (``dpi=300, password="..."``) are :class:`OcrOptions`.
+    ``on_page(done, pages)`` is called as each page joins the Document (for progress).
     Raises :class:`DocumentError` naming the file for anything unreadable.
     """
     opts = OcrOptions.coerce(options)
@@ -61,7 +64,7 @@ def load_document(
     sha = pages.file_digest(name)
     workers = opts.workers or os.cpu_count() or 1
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr")
-    reader = _Assembler(pages, lookahead=2 * workers)
+    reader = _Assembler(pages, lookahead=2 * workers, on_page=on_page)
     try:
         if kind == "pdf":
             _read_pdf(name, sha, opts, pages, pool, reader)
@@ -82,9 +85,13 @@ class _Assembler:
     ``lookahead`` pages wait for OCR, so rendering does not run far ahead of tesseract.
     """
 
-    def __init__(self, pages: PageCache, lookahead: int) -> None:
+    def __init__(self, pages: PageCache, lookahead: int,
+                 on_page: Callable[[int, int], None] | None = None) -> None:
         self.pages = pages
         self.lookahead = lookahead
+        self.on_page = on_page
+        self.total = 0  # pages of the document, set once it is opened
+        self.done = 0
         self.builder = DocumentBuilder()
         self.slots: deque[tuple[PageReading, PageKey | None, Future[PageOcr] | None]] = deque()
 
@@ -111,6 +118,9 @@ class _Assembler:
             self.builder.add(reading)
             reading.words = []
             self.slots.popleft()
+            self.done += 1
+            if self.on_page is not None:
+                self.on_page(self.done, self.total)
 
 
 def _submit_ocr(pool: ThreadPoolExecutor, image_path: Path, image_key: PageKey, opts: OcrOptions,
@@ -145,6 +155,8 @@ def _read_pdf(name: str, sha: str, opts: OcrOptions, pages: PageCache,
     try:
         if len(pdf) == 0:
             raise DocumentError(f"{name}: the PDF has no pages")
+        check_pages(name, len(pdf), opts.max_pages)
+        reader.total = len(pdf)
         ocr_reader = None
         for index in range(len(pdf)):
             page = pdf[index]
@@ -188,6 +200,14 @@ def _read_pdf(name: str, sha: str, opts: OcrOptions, pages: PageCache,
         pdf.close()
 
 
+def check_pages(name: str, pages: int, max_pages: int) -> None:
+    """Refuse a document longer than ``max_pages`` before any page is rendered or read."""
+    if pages > max_pages:
+        raise DocumentError(
+            f"{name}: has {pages} pages, over the limit of {max_pages} (OcrOptions.max_pages); "
+            "split the document, or raise max_pages if it is trusted and really that long")
+
+
 def _textlayer_words(page: Any, key: PageKey, opts: OcrOptions,
                      pages: PageCache) -> list[dict[str, Any]] | None:
     """The page's text-layer words if there are enough of them, else None (OCR the page)."""
@@ -204,6 +224,8 @@ def _read_image(name: str, sha: str, opts: OcrOptions, pages: PageCache,
     image = rasterize.open_image(name, opts.max_pixels)
     frames = rasterize.image_frame_count(image)
     image.close()
+    check_pages(name, frames, opts.max_pages)
+    reader.total = frames
     ocr_reader = reader_key(opts)
     for index in range(frames):
         image_key = PageKey(sha, index, None, "")

@@ -11,6 +11,8 @@ from typing import Any, Literal
 # Pillow's own decompression-bomb threshold; an A0 page at 200 dpi is ~62 million pixels.
 DEFAULT_MAX_PIXELS = 89_478_485
 
+DEFAULT_MAX_PAGES = 2_000
+
 THRESHOLDING = {"otsu": 0, "adaptive-otsu": 1, "sauvola": 2}
 
 
@@ -35,6 +37,8 @@ class OcrOptions:
     ``osd.traineddata``; without it pages are read as they are.
     ``rasterizer``: ``"pypdfium2"`` (default, fast) or ``"pdf2image"`` (poppler).
     ``max_pixels``: pages or images larger than this are refused before rendering.
+    ``max_pages``: documents with more pages (PDF pages, TIFF frames) are refused before any
+    page is read, so one hostile or mistaken file cannot keep a job busy for hours.
     ``min_text_chars``: a PDF page whose text layer has fewer non-space characters is OCRed.
     ``workers``: tesseract processes run at once (default: the number of CPUs).
     ``grayscale``: render PDF pages that are OCRed in grayscale — what tesseract reads anyway,
@@ -51,6 +55,7 @@ class OcrOptions:
     thresholding: Literal["otsu", "adaptive-otsu", "sauvola"] = "sauvola"
     rasterizer: Literal["pypdfium2", "pdf2image"] = "pypdfium2"
     max_pixels: int = DEFAULT_MAX_PIXELS
+    max_pages: int = DEFAULT_MAX_PAGES
     min_text_chars: int = 20
     workers: int | None = None
     grayscale: bool = True
@@ -69,6 +74,8 @@ class OcrOptions:
             raise ValueError(f"unknown rasterizer {self.rasterizer!r}; use 'pypdfium2' or 'pdf2image'")
         if self.max_pixels <= 0:
             raise ValueError("max_pixels must be positive")
+        if self.max_pages < 1:
+            raise ValueError(f"max_pages={self.max_pages} must be at least 1")
         if self.page_timeout is not None and not self.page_timeout > 0:
             raise ValueError(f"page_timeout={self.page_timeout} must be positive seconds or None")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -30,7 +30,7 @@ class Backend:
     needs_local_pipeline = True
 
     def map(self, pipeline: Pipeline | None, spec: PipelineSpec, chunks: Iterable[Chunk], *,
-            batch_size: int = 64) -> Iterator[Outputs]:
+            batch_size: int = 64) -> Generator[Outputs, None, None]:
         raise NotImplementedError
 
     def describe(self) -> dict[str, Any]:
@@ -46,7 +46,7 @@ class InlineBackend(Backend):
     name = "inline"
 
     def map(self, pipeline: Pipeline | None, spec: PipelineSpec, chunks: Iterable[Chunk], *,
-            batch_size: int = 64) -> Iterator[Outputs]:
+            batch_size: int = 64) -> Generator[Outputs, None, None]:
         if pipeline is None:
             raise ValueError("the inline backend needs the server's loaded pipeline")
         for chunk in chunks:
@@ -99,7 +99,7 @@ class _FutureBackend(Backend):
             return _failed(items, exc)
 
     def map(self, pipeline: Pipeline | None, spec: PipelineSpec, chunks: Iterable[Chunk], *,
-            batch_size: int = 64) -> Iterator[Outputs]:
+            batch_size: int = 64) -> Generator[Outputs, None, None]:
         in_flight = max(2, 2 * self.workers)  # enough to keep every worker busy, bounded memory
         batches: dict[Any, list[tuple[int, str]]] = {}  # future -> its (task id, text) items
         source = iter(chunks)

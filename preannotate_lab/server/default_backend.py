@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing
 from itertools import chain
 from typing import Any
@@ -140,7 +140,7 @@ class DefaultBackend(Backend):
         return True
 
     def map(self, pipeline: Pipeline | None, spec: PipelineSpec, chunks: Iterable[Chunk], *,
-            batch_size: int = 64) -> Iterator[Outputs]:
+            batch_size: int = 64) -> Generator[Outputs, None, None]:
         if not self._pool_ready(spec) or self._pool is None:
             yield from self._inline.map(pipeline, spec, chunks, batch_size=batch_size)
             return

@@ -15,7 +15,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +33,7 @@ _DONE = object()  # end-of-stream marker on the job's queues
 
 
 # OCR options that change neither what is read nor how: how many processes, how long to wait
-_OCR_OPTIONS_NOT_HASHED = ("workers", "page_timeout", "password")
+_OCR_OPTIONS_NOT_HASHED = ("workers", "page_timeout", "password", "max_pages")
 
 
 def ocr_settings(ocr_options: Any = None) -> dict[str, Any]:
@@ -100,8 +100,12 @@ def release_connection(project: ProjectStore) -> None:
             log.debug("releasing the store connection failed", exc_info=True)
 
 
-def build_document(task: Task, ocr_options: dict[str, Any] | None = None) -> Document:
-    """The Document of a task (text directly; PDFs and images through the documents module)."""
+def build_document(task: Task, ocr_options: dict[str, Any] | None = None, *, project: Any = None,
+                   on_page: Callable[[int, int], None] | None = None) -> Document:
+    """The Document of a task (text directly; PDFs and images through the documents module).
+
+    A document task's file is read only if ``project`` allows its folder (see paths.py).
+    """
     if task.kind == "text":
         text = task.text
         if text is None:
@@ -109,7 +113,20 @@ def build_document(task: Task, ocr_options: dict[str, Any] | None = None) -> Doc
         return Document(text)
     from ..documents import document_for  # heavy (OCR); only for document tasks
 
-    return document_for(task, ocr_options=ocr_options)
+    return document_for(task, ocr_options=ocr_options, project=project, on_page=on_page)
+
+
+def check_document_path(project: Any, task: Task) -> None:
+    """Raise DocumentPathError if a document task names a file its project may not read.
+
+    Asked before the file is even hashed: hashing reads it too.
+    """
+    path = task.source_path
+    if task.kind == "document" and path is not None:
+        from ..paths import allowed_path, is_url
+
+        if not is_url(path):
+            allowed_path(project, path)
 
 
 @dataclass
@@ -149,7 +166,9 @@ class Job(BackgroundWork):
         self.backend = backend
         self.ocr_options = ocr_options
         self.created_at = time.time()
-        self._counts = {"done": 0, "predicted": 0, "skipped": 0, "errors": 0}
+        self._counts = {"done": 0, "predicted": 0, "skipped": 0, "errors": 0, "read": 0}
+        # the document being read now: {"task", "page", "pages"} (None between documents)
+        self._reading: dict[str, int] | None = None
         # refined when the job starts: ids of deleted tasks are not counted
         self.total = len(set(self.task_ids)) if self.task_ids is not None else None
         self.task_errors: dict[int, str] = {}  # task id -> message, for this run
@@ -162,9 +181,12 @@ class Job(BackgroundWork):
     @property
     def progress(self) -> dict[str, Any]:
         """done (tasks handled: predicted, skipped or failed), total, predicted, skipped,
-        errors, rate (tasks/s), state, elapsed (s)."""
+        errors, rate (tasks/s), state, elapsed (s); ``read``: tasks whose document is built
+        (OCR done) and ``reading``: the document task being read now, ``{"task", "page",
+        "pages"}`` (pages read so far), so progress moves during OCR, before a chunk is written."""
         with self._lock:
             counts = dict(self._counts)
+            reading = dict(self._reading) if self._reading else None
         elapsed = self.elapsed
         return {
             **counts,
@@ -175,6 +197,7 @@ class Job(BackgroundWork):
             "server": self.server.name,
             "job": self.id,
             "error": self.error,
+            "reading": reading,
         }
 
     def cancel(self) -> None:
@@ -293,12 +316,17 @@ class Job(BackgroundWork):
             for task in self.project.iter_tasks(self.task_ids, chunk_size=self.chunk_size):
                 if self._stop_reading or self._cancel.is_set():
                     break
+                try:
+                    check_document_path(self.project, task)
+                except ValueError as exc:
+                    writes.put(("error", task.id, f"cannot read the document: {exc}"))
+                    continue
                 doc_hash = document_hash(task, self.ocr_options)
                 if already_predicted(index, task.id, doc_hash):
                     self._count(done=1, skipped=1)
                     continue
                 try:
-                    document = build_document(task, self.ocr_options)
+                    document = self._build(task)
                 except Exception as exc:  # DocumentError and friends: record on the task, go on
                     writes.put(("error", task.id, f"cannot read the document: {exc}"))
                     continue
@@ -313,6 +341,27 @@ class Job(BackgroundWork):
         finally:
             self._put(items, _DONE)
             release_connection(self.project)
+
+    def _build(self, task: Task) -> Document:
+        """Build one task's document, reporting progress per document and, while OCR runs,
+        per page (a chunk of scans can take minutes before its predictions are written)."""
+        if task.kind != "document":
+            document = build_document(task, self.ocr_options, project=self.project)
+            self._count(read=1)
+            return document
+
+        def on_page(done: int, pages: int) -> None:
+            with self._lock:
+                self._reading = {"task": int(task.id or 0), "page": done, "pages": pages}
+            self._notify()
+
+        try:
+            return build_document(task, self.ocr_options, project=self.project, on_page=on_page)
+        finally:
+            with self._lock:
+                self._reading = None
+                self._counts["read"] += 1
+            self._notify()
 
     def _put(self, items: queue.Queue, value: Any) -> None:
         while not self._stop_reading:

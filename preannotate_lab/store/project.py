@@ -12,6 +12,7 @@ from .db import BUSY_TIMEOUT_MS, PATIENCE_S, Database
 from .errors import ProjectFileError
 from .grid import GridMixin
 from .predictions import PredictionMixin
+from .roots import RootsMixin, seed_legacy_roots
 from .schema import prepare
 from .tasks import TaskMixin
 
@@ -32,7 +33,7 @@ def _set_meta(conn, key: str, value: str) -> None:
     )
 
 
-class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin):
+class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin, RootsMixin):
     """A project store: tasks, immutable predictions, editable completions, the config.
 
     ``Project(path)`` opens the file or creates it; :meth:`create` and :meth:`open` insist
@@ -73,6 +74,7 @@ class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin):
         try:
             prepare(self._db, may_create=not exists)
             with self._db.write() as conn:
+                seed_legacy_roots(conn)
                 if _meta(conn, "created_at") is None:
                     _set_meta(conn, "created_at", now_iso())
                     _set_meta(conn, "name", name or self.path.stem)

@@ -22,8 +22,9 @@ from .codec import (
     to_iso,
 )
 from .db import Database
-from .errors import InvalidRecordError, TaskNotFound
+from .errors import InvalidRecordError, PredictionNotFound, TaskNotFound
 from .keys import content_key
+from .roots import add_roots, task_folders
 
 _WRITE_CHUNK = 5_000
 _LOOKUP_CHUNK = 5_000
@@ -52,13 +53,18 @@ def bump_search_generation(conn: sqlite3.Connection) -> None:
 class TaskMixin:
     _db: Database
 
-    def add_tasks(self, tasks: Iterable[Task]) -> list[int]:
+    def add_tasks(self, tasks: Iterable[Task], *, allow_files: bool = True) -> list[int]:
         """Store tasks and return their new ids, in input order.
 
         All or nothing: the whole call is one transaction, so a bad task (named by its
         position) leaves the project as it was. Ids of the given tasks are ignored. The
         write lock is held while ``tasks`` is consumed, so hand over ready-made tasks, not a
         generator that does slow work per task.
+
+        ``allow_files``: the folders of the files document tasks name (by absolute path)
+        become folders the project may read (see :meth:`allow_root`): the Python caller
+        chose those files. Import passes False: it checked every path against the folders
+        the project allows and records the folders it imported from itself.
         """
         ids: list[int] = []
         iterator = iter(tasks)
@@ -74,6 +80,8 @@ class TaskMixin:
                     search.append((task_id, rows[-1][2], search_body(task.kind, task.data)))
                     ids.append(task_id)
                     position += 1
+                if allow_files:
+                    add_roots(conn, task_folders(chunk), "add_tasks")
                 conn.executemany(
                     "INSERT INTO tasks (id, kind, title, error, created_at, source_id, content_key)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -311,12 +319,46 @@ class TaskMixin:
             conn.execute("DELETE FROM task_data WHERE task_id = ?", (task_id,))
             conn.execute("DELETE FROM tasks WHERE id = ?", (task_id,))
 
+    def delete_prediction(self, prediction_id: int, *, by: str = "user", reason: str = "") -> None:
+        """Delete one prediction (say, one with a bad score), keeping a record of it.
+
+        Recorded like a task deletion (see :meth:`deletions`, ``what == "prediction"``): who,
+        when, why, the prediction and a snapshot of its task, which stays. Completions copied
+        from it keep their results and lose only the link (``copied_from``); the record lists
+        them under ``copied_into``.
+        """
+        with self._db.write() as conn:
+            row = conn.execute("SELECT * FROM predictions WHERE id = ?", (prediction_id,)).fetchone()
+            if row is None:
+                raise PredictionNotFound(f"no prediction with id {prediction_id!r} in this project")
+            prediction = prediction_from_row(row)
+            task = task_from_row(conn.execute(f"{TASK_SELECT} WHERE t.id = ?",
+                                              (prediction.task_id,)).fetchone())
+            copies = [r[0] for r in conn.execute(
+                "SELECT id FROM completions WHERE copied_from = ? ORDER BY id", (prediction_id,))]
+            record = _prediction_record(prediction) | {"copied_into": copies}
+            conn.execute(
+                "INSERT INTO deletions (task_id, deleted_by, deleted_at, reason, task, predictions,"
+                " completions) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (task.id, by, now_iso(), reason,
+                 json.dumps(_task_record(task) | {"kept": True}, ensure_ascii=False, sort_keys=True),
+                 json.dumps([record], ensure_ascii=False, sort_keys=True), "[]"))
+            conn.execute("UPDATE completions SET copied_from = NULL WHERE copied_from = ?",
+                         (prediction_id,))
+            conn.execute("DELETE FROM predictions WHERE id = ?", (prediction_id,))
+            conn.execute(
+                "UPDATE tasks SET n_predictions = n_predictions - 1, last_preannotated = "
+                "(SELECT max(created_at) FROM predictions WHERE task_id = ?) WHERE id = ?",
+                (task.id, task.id))
+
     def deletions(self) -> list[dict]:
-        """The record of every deleted task, oldest first (JSON parts parsed, times aware)."""
+        """The record of every deleted task or prediction, oldest first (JSON parts parsed,
+        times aware); ``what`` is ``"task"`` or ``"prediction"`` (its task was kept)."""
         rows = self._db.read(lambda c: c.execute("SELECT * FROM deletions ORDER BY id").fetchall())
         return [
             {
                 "task_id": r["task_id"],
+                "what": "prediction" if json.loads(r["task"]).get("kept") else "task",
                 "deleted_by": r["deleted_by"],
                 "deleted_at": from_iso(r["deleted_at"]),
                 "reason": r["reason"],

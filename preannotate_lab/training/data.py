@@ -69,13 +69,13 @@ def tasks_with_completions(project: ProjectStore) -> Iterator[int]:
         offset += len(rows)
 
 
-def _text_of(task: Task, notes: list[str]) -> str | None:
+def _text_of(project: Any, task: Task, notes: list[str]) -> str | None:
     if task.text is not None:
         return task.text
     from ..documents import DocumentError, document_for
 
     try:  # a document task: the text its spans index into (OCR is cached from pre-annotation)
-        return document_for(task).text
+        return document_for(task, project=project).text
     except DocumentError as exc:
         notes.append(f"task {task.id}: left out, its document cannot be read: {exc}")
         return None
@@ -134,7 +134,7 @@ def collect(project: ProjectStore, kind: Kind, *, labels: Iterable[str] | None =
         if chosen is None:
             continue
         task = project.get_task(task_id)
-        text = _text_of(task, notes)
+        text = _text_of(project, task, notes)
         if text is None:
             continue
         if kind == "ner":

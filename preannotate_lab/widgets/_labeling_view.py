@@ -102,7 +102,7 @@ class LabelingView(AnnotationEdits, RpcWidget):
     def _document(self, task: Any) -> Document:
         if task.kind == "text":
             return Document(task.text or "")
-        return import_module("preannotate_lab.documents").document_for(task)
+        return import_module("preannotate_lab.documents").document_for(task, project=self.project)
 
     def _config_defs(self) -> None:
         """Labels, choices, assertion values and relations of the project's config, for the view."""
@@ -297,8 +297,9 @@ class LabelingView(AnnotationEdits, RpcWidget):
         path = info.image_path
         if not path or not Path(path).is_file():
             task = self.project.get_task(self._require_task())
+            source = import_module("preannotate_lab.documents").readable_path(self.project, task)
             path = import_module("preannotate_lab.ocr").page_image(
-                task.source_path, index, dpi=info.dpi or self.dpi, cache=None)
+                source, index, dpi=info.dpi or self.dpi, cache=None)
         data = Path(path).read_bytes()
         tokens = [
             {"i": i, "text": t.text, "start": t.start, "end": t.end,
