@@ -55,13 +55,13 @@ images, or a pandas DataFrame (`pl.import_dataframe`)."""),
     ("code", f"""\
 {CHECK}
 sample = Path(str(files("preannotate_lab") / "data" / "sample_tasks.jsonl"))
-report = pl.import_path(project, sample)
+report = project.read_tasks(sample)
 ids = report.task_ids
 print(report.n_tasks, "tasks imported;", project.count_tasks(), "in the project")"""),
     ("md", """\
 PDFs and images become *document* tasks: their words are read from the PDF's text layer or by
 OCR (tesseract), and every word keeps its box on the page. Here a small memo drawn with Pillow
-stands in for a scan; point `pl.import_path` at your own PDFs, images or folders the same way."""),
+stands in for a scan; point `project.read_tasks` at your own PDFs, images or folders the same way."""),
     ("code", """\
 from PIL import Image, ImageDraw, ImageFont
 
@@ -75,7 +75,7 @@ for row, line in enumerate([
 ]):
     draw.text((50, 50 + 110 * row), line, fill="black", font=font)
 memo.save("quickstart_scan.png")
-[scan_id] = pl.import_path(project, "quickstart_scan.png").task_ids
+[scan_id] = project.read_tasks("quickstart_scan.png").task_ids
 print(project.get_task(scan_id).kind, "task", scan_id)"""),
     ("md", """\
 ## 2. The labeling config
@@ -104,7 +104,7 @@ Here: the first ten sentences and the scan."""),
     ("code", f"""\
 {CHECK}
 server = pl.servers.deploy(project, name="quickstart")
-job = server.run(project, ids[:10] + [scan_id], wait=True)
+job = server.run(ids[:10] + [scan_id], wait=True)
 progress = job.progress
 print(progress["state"], progress["done"], "of", progress["total"], "tasks,", progress["errors"], "errors")"""),
     ("code", """\
@@ -150,7 +150,7 @@ print([(r.text, r.label) for r in completion.results], "| earlier versions:", le
 Label Studio JSON with predictions and completions (`"genailab"` writes the Generative AI Lab
 flavour; `"conll"`, `"spacy"`, `"jsonl"` and `"coco"` are there too)."""),
     ("code", """\
-report = pl.export_project(project, "labelstudio", "quickstart_export.json")
+report = project.export("labelstudio", "quickstart_export.json")
 exported = json.loads(Path("quickstart_export.json").read_text())
 print(report)
 print(sum(len(t.get("annotations", [])) for t in exported), "task(s) with a completion")"""),

@@ -46,7 +46,7 @@ _EXPORTS: dict[str, str] = {
     "FormatError": "formats", "TaskImportError": "formats", "ExportError": "formats",
     "ResourceError": "resources", "ResourceConfigError": "resources",
     "ServerError": "server", "CapacityError": "server", "JobError": "server",
-    "DocumentError": "documents", "PageTimeout": "ocr",
+    "DocumentError": "documents", "PageTimeout": "ocr", "DocumentPathError": "paths",
 }
 
 # old public name -> (module, name that implements it, what to write instead); kept for one
@@ -98,6 +98,7 @@ if TYPE_CHECKING:
         Token,
     )
     from .ocr import PageTimeout
+    from .paths import DocumentPathError
     from .project import Project, read_tasks
     from .resources import ResourceConfigError, ResourceError, hub
     from .resources.rules import Rule, RuleSet

@@ -17,8 +17,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
+from .errors import PreannotateError
 
-class DocumentPathError(ValueError):
+
+class DocumentPathError(PreannotateError, ValueError):
     """A task names a file outside the folders its project allows (the message says how to allow it)."""
 
 

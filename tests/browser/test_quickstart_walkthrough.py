@@ -51,7 +51,7 @@ def test_quickstart_walkthrough(jupyter_lab, page):
     assert wait_notebook_ready(page) == NOTEBOOK
     wait_kernel_idle(page)
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    export_cell = _cell(page, "pl.export_project(")
+    export_cell = _cell(page, "project.export(")
     export_cell.locator(".jp-OutputArea-output", has_text="task(s) with a completion").wait_for(
         timeout=120_000
     )
