@@ -69,3 +69,17 @@ def browser() -> Iterator[Any]:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def german(tmp_path: Path) -> Iterator[str]:
+    """The hub name of a tiny German pipeline folder added with hub.add_model_path (removed after)."""
+    from gate_fixtures import make_german_pipeline
+
+    from preannotate_lab.resources import hub
+
+    info = hub.add_model_path(make_german_pipeline(tmp_path / "de_pipeline"))
+    try:
+        yield info.name
+    finally:
+        hub.remove(info.name)
