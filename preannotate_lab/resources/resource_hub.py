@@ -98,7 +98,8 @@ class Hub:
         return dict(self._problems)
 
     def refresh(self) -> None:
-        """Forget cached discovery (after installing a pipeline with pip in this session)."""
+        """Forget cached discovery: pipelines pip-installed and model folders changed since
+        start appear in the next :meth:`infos` (spaCy's own list never updates in a session)."""
         clear_caches()
 
     # -- public API -------------------------------------------------------------------------
