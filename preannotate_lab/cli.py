@@ -37,6 +37,10 @@ def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
     if path.exists():
         raise CliError(f"{path} already exists; use it as it is, or choose another path")
     config = _read_xml(args.xml) if args.xml else None
+    if config is not None:  # the config gate before the file exists: a refusal leaves nothing
+        from .config_gate import require_valid_config
+
+        require_valid_config(config, what=f"{path} was not created: {args.xml} is refused")
     with Project.create(path, config=config) as project:
         return {"project": str(project.path), "tasks": 0, "config": config is not None}
 

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import formats
+from .config_gate import require_valid_config
+from .labeling import LabelingConfig
 from .store import Project as ProjectStore
 
 if TYPE_CHECKING:
@@ -40,6 +42,20 @@ class Project(ProjectStore):
     ``Project(path)`` opens the file or creates it; :meth:`create` and :meth:`open` insist on
     one or the other.
     """
+
+    def set_config(self, config: LabelingConfig | str, *, force: bool = False) -> None:
+        """Store the labeling config after the one config gate (:mod:`.config_gate`) passed it.
+
+        Beyond the store's own checks (structure; labels that completions use), the gate refuses
+        with a ConfigError a config that gives one server more resources than
+        ``pl.servers.max_models_per_server``, a label whose ``model=`` resource does not predict
+        it (a label without ``model=`` is manual and fine), a resource of the wrong kind, and
+        resources that cannot share a server (another language or spaCy runtime).
+        """
+        new = LabelingConfig.from_xml(config) if isinstance(config, str) else config
+        if isinstance(new, LabelingConfig):
+            require_valid_config(new, what=f"the config was not saved to {self.path.name}")
+        super().set_config(new, force=force)
 
     def read_tasks(self, source: PathLike | Iterable[PathLike] | pandas.DataFrame,
                    **options: Any) -> ImportReport:

@@ -76,5 +76,19 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+@pytest.fixture
+def german(tmp_path: Path) -> Iterator[str]:
+    """The hub name of a tiny German pipeline folder added with hub.add_model_path (removed after)."""
+    from gate_fixtures import make_german_pipeline
+
+    from preannotate_lab.resources import hub
+
+    info = hub.add_model_path(make_german_pipeline(tmp_path / "de_pipeline"))
+    try:
+        yield info.name
+    finally:
+        hub.remove(info.name)
+
+
 # the real Label Studio of the bridge tests (session-wide; started on first use)
 from labelstudio_fixtures import label_studio  # noqa: E402,F401

@@ -32,12 +32,18 @@ ControlKind = Literal["labels", "choices", "relations", "other"]
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """What validation needs to know of a model: two models with different compat_key cannot share a server."""
+    """What validation needs to know of a model.
+
+    Two models with different ``compat_key`` (the runtime they need) cannot share a server, nor
+    can two whose ``language`` differs (None or "xx": language-neutral, e.g. rules). ``labels``:
+    what the model predicts; None or empty when it takes its labels from the config.
+    """
 
     name: str
     kind: str = "ner"
     language: str | None = None
     compat_key: str = ""
+    labels: tuple[str, ...] | None = None
 
 
 ModelInfoSource = Mapping[str, ModelInfo] | Callable[[str], ModelInfo]

@@ -171,6 +171,7 @@ def _models(config: LabelingConfig, limit: int,
         return out
     infos = {name: _lookup(model_info, name) for name in models}
     out += _kinds(config, infos)
+    out += _unpredicted(config, infos)
     for name, info in infos.items():
         if info is None:
             out.append(_problem(
@@ -179,26 +180,76 @@ def _models(config: LabelingConfig, limit: int,
                 "can share a server was not checked; install it or fix the model= attribute",
                 models[name], severity="warning",
             ))
-    if len(models) < 2:
-        return out
     known = [(n, i) for n, i in infos.items() if i is not None]
-    if not known:
-        return out
+    return out + _sharing(known, models)
+
+
+def _specific(language: str | None) -> bool:
+    """A language that matters: "xx" (spaCy's multi-language code) and None go with any."""
+    return bool(language) and language != "xx"
+
+
+def _sharing(known: list[tuple[str, ModelInfo]],
+             models: Mapping[str, list[str]]) -> list[ConfigProblem]:
+    """Models that cannot share one server: another runtime, or another language."""
+    if len(known) < 2:
+        return []
+    out = []
     first_name, first = known[0]
-    reported: set[str] = {first.compat_key}
+    # the language check anchors on the first model with a language: rules ("xx") go anywhere
+    speaker = next(((n, i) for n, i in known if _specific(i.language)), None)
+    reported: set[tuple[str, str | None]] = set()
     for name, info in known[1:]:
-        if info.compat_key in reported:
-            continue
-        reported.add(info.compat_key)
-        if first.language and info.language and first.language != info.language:
-            why = f"{first_name} is for language {first.language!r} and {name} for {info.language!r}"
+        if info.compat_key != first.compat_key:
+            if ("runtime", info.compat_key) in reported:
+                continue
+            reported.add(("runtime", info.compat_key))
+            other_name, other = first_name, first
+        elif (speaker is not None and _specific(info.language)
+              and info.language != speaker[1].language):
+            if ("language", info.language) in reported:
+                continue
+            reported.add(("language", info.language))
+            other_name, other = speaker
         else:
-            why = f"they need different runtimes ({first.compat_key!r} and {info.compat_key!r})"
+            continue
+        if _specific(other.language) and _specific(info.language) and other.language != info.language:
+            why = f"{other_name} is for language {other.language!r} and {name} for {info.language!r}"
+        else:
+            why = f"they need different runtimes ({other.compat_key!r} and {info.compat_key!r})"
         out.append(_problem(
             "incompatible_models",
-            f"models {first_name} and {name} cannot share one server: {why}. Put their labels in "
+            f"models {other_name} and {name} cannot share one server: {why}. Put their labels in "
             "separate configs and deploy one server for each",
-            models[first_name] + models[name],
+            models[other_name] + models[name],
+        ))
+    return out
+
+
+def _unpredicted(config: LabelingConfig, infos: Mapping[str, ModelInfo | None]) -> list[ConfigProblem]:
+    """A value with model= that its model cannot predict: it would silently never be predicted.
+
+    A label without model= is manual (annotated by hand), so it is never a problem here.
+    """
+    out = []
+    for use in config.resource_uses:
+        info = infos.get(use.resource)
+        if info is None or not info.labels or (info.kind and info.kind != use.kind):
+            continue  # unknown, open-ended (labels from the config) or the wrong kind: reported apart
+        # a relation rule without its own label is named after its resource (see resources.configs)
+        can = set(info.labels) | ({info.name} if use.role == "relations" else set())
+        missing = [v for v in use.values if v not in can]
+        if not missing:
+            continue
+        noun = "label" if len(missing) == 1 else "labels"
+        out.append(_problem(
+            "unpredicted_label",
+            f"{noun} {', '.join(map(repr, missing))} name{'s' if len(missing) == 1 else ''} "
+            f"model={use.resource!r}, which does not predict {'it' if len(missing) == 1 else 'them'}; "
+            f"{use.resource} predicts: {', '.join(info.labels)}. Drop model= to annotate "
+            f"{'it' if len(missing) == 1 else 'them'} by hand, or name a resource that predicts "
+            f"{'it' if len(missing) == 1 else 'them'} (hub.infos('{use.kind}'))",
+            missing,
         ))
     return out
 

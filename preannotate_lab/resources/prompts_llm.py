@@ -18,6 +18,7 @@ import json
 import os
 import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +39,7 @@ from .base import (
     content_hash,
 )
 from .prompts import label_descriptions
+from .registry import refuse_inline_secrets
 
 DEFAULT_PROMPT = (
     "You are an annotator. Find every entity of these types in the text.\n{labels}\n"
@@ -98,6 +100,30 @@ def _occurrences(phrase: str, text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or {"http": 80, "https": 443}.get(scheme)
+
+
+class _SameOriginAuthRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows redirects like urllib, but the key goes only to the origin it was meant for.
+
+    urllib copies every header to the redirected request, so a 302 to another host would
+    receive the bearer key.
+    """
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
+                         headers: Any, newurl: str) -> urllib.request.Request | None:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and _origin(newurl) != _origin(req.full_url):
+            new.remove_header("Authorization")
+        return new
+
+
+_OPENER = urllib.request.build_opener(_SameOriginAuthRedirects)
+
+
 class LLMNER(Resource):
     """Entities from an external LLM (OpenAI-compatible chat completions)."""
 
@@ -113,15 +139,8 @@ class LLMNER(Resource):
         "prompt": ConfigField(str, DEFAULT_PROMPT, "instructions; {labels} lists the labels"),
     }
 
-    @classmethod
-    def checked_config(cls, name: str, config: Mapping[str, Any]) -> dict[str, Any]:
-        # a key in the config would be saved, fingerprinted and shown: say so, not "unknown key"
-        if "api_key" in config:
-            raise ResourceError(f"resource {name!r}: do not put an API key in the config; set "
-                                "'api_key_env' to the name of an environment variable holding it")
-        return super().checked_config(name, config)
-
     def __init__(self, name: str, config: Mapping[str, Any]) -> None:
+        refuse_inline_secrets(name, config)  # also when built without the hub
         opts = self.checked_config(name, config)
         self.name = name
         self.descriptions = label_descriptions(name, config)
@@ -171,7 +190,7 @@ class LLMNER(Resource):
         request = urllib.request.Request(self.url, json.dumps(self.request_body(text)).encode(),
                                          headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with _OPENER.open(request, timeout=self.timeout) as response:
                 reply = json.loads(response.read().decode("utf-8"))
             content = reply["choices"][0]["message"]["content"]
             return parse_spans(content or "", text, self.labels, self.name)

@@ -45,8 +45,46 @@ def get_factory(name: str) -> type[Resource]:
     return _FACTORIES[name]
 
 
+# config keys that hold a secret itself (the config is saved as JSON, fingerprinted and shown);
+# a key ending in "_env" names an environment variable instead and is fine
+_SECRET_KEYS = frozenset({"api_key", "apikey", "key", "token", "access_token", "secret", "password",
+                          "authorization", "bearer", "auth"})
+_SECRET_SUFFIXES = ("api_key", "apikey", "access_key", "private_key", "secret_key", "_token", "_secret",
+                    "_password")
+
+
+def _secret_keys(config: Mapping[str, Any], where: str = "") -> list[str]:
+    found = []
+    for key, value in config.items():
+        path = f"{where}{key}"
+        lowered = str(key).lower().replace("-", "_")
+        if not lowered.endswith("_env") and (lowered in _SECRET_KEYS or lowered.endswith(_SECRET_SUFFIXES)):
+            found.append(path)
+        # only HTTP headers are searched inside: a label map may well name a label "PASSWORD"
+        if lowered == "headers" and isinstance(value, Mapping):
+            found += _secret_keys(value, f"{path}.")
+    return found
+
+
+def refuse_inline_secrets(name: str, config: Mapping[str, Any]) -> None:
+    """ResourceError if ``config`` holds an API key, token or password in plain text.
+
+    Every factory's config passes here before anything is built, described or saved: a key in
+    a config would be written to ``resources/<name>.json``. The fix is an environment variable.
+    """
+    found = _secret_keys(config)
+    if found:
+        raise ResourceError(
+            f"resource {name!r}: do not put an API key or other secret in the config "
+            f"({', '.join(map(repr, found))}); it would be saved in plain text. Put it in an "
+            "environment variable and give that variable's NAME instead, e.g. "
+            "'api_key_env': 'MY_LLM_KEY'"
+        )
+
+
 def build_resource(factory: str, name: str, config: Mapping[str, Any], *, hub: Any = None) -> Resource:
     """Build resource ``name`` with ``factory`` from a config checked against its declared keys."""
+    refuse_inline_secrets(name, config)
     cls = get_factory(factory)
     cls.checked_config(name, config)
     return cls.from_config(name, dict(config), hub=hub)
@@ -55,6 +93,7 @@ def build_resource(factory: str, name: str, config: Mapping[str, Any], *, hub: A
 def describe_resource(factory: str, name: str, config: Mapping[str, Any], *,
                       hub: Any = None) -> ResourceInfo:
     """Metadata of resource ``name`` (nothing loaded), its config checked first."""
+    refuse_inline_secrets(name, config)
     cls = get_factory(factory)
     cls.checked_config(name, config)
     return cls.describe(name, config, hub=hub)

@@ -98,7 +98,8 @@ class Hub:
         return dict(self._problems)
 
     def refresh(self) -> None:
-        """Forget cached discovery (after installing a pipeline with pip in this session)."""
+        """Forget cached discovery: pipelines pip-installed and model folders changed since
+        start appear in the next :meth:`infos` (spaCy's own list never updates in a session)."""
         clear_caches()
 
     # -- public API -------------------------------------------------------------------------
@@ -145,10 +146,15 @@ class Hub:
         return config_for(self, [names] if isinstance(names, str) else names, labels)
 
     def model_info(self, name: str) -> ModelInfo:
-        """The facts config validation needs: kind, language and what may share a server."""
+        """The facts config validation needs: kind, labels, language and what may share a server.
+
+        The language comes from a pipeline's meta (``lang``), the runtime key from the spaCy
+        version range its meta asks for; rules and other language-neutral resources say "xx".
+        """
         info = self.info(name)
         return ModelInfo(
-            name=info.name, kind=info.kind, language=info.language, compat_key=_compat_key(info)
+            name=info.name, kind=info.kind, language=info.language, compat_key=_compat_key(info),
+            labels=tuple(info.labels),
         )
 
     def add(self, spec: ResourceSpec | Mapping[str, Any], *, overwrite: bool = False) -> ResourceInfo:

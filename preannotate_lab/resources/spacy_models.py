@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.metadata
 import json
 import os
 from dataclasses import dataclass
@@ -60,6 +62,7 @@ def _read_meta(folder: str, mtime: float) -> dict[str, Any]:
 
 
 def clear_caches() -> None:
+    importlib.invalidate_caches()  # the import system's view of site-packages, too
     _installed.cache_clear()
     _read_meta.cache_clear()
     _folder_mb.cache_clear()
@@ -103,7 +106,10 @@ def meta_of_folder(folder: Path, *, name: str | None = None, model: str | None =
 def _installed() -> tuple[str, ...]:
     import spacy.util
 
-    return tuple(sorted(spacy.util.get_installed_models()))
+    # spaCy's own list reads the entry points once, when spaCy is imported, so a pipeline
+    # pip-installed into a running kernel would never appear; read them again here
+    fresh = {ep.name for ep in importlib.metadata.entry_points(group="spacy_models")}
+    return tuple(sorted(fresh | set(spacy.util.get_installed_models())))
 
 
 def installed_pipelines() -> list[PipelineMeta]:

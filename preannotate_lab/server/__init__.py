@@ -30,6 +30,8 @@ def __getattr__(name: str) -> Any:
         global _servers
         with _lock:
             if _servers is None:
-                _servers = ServerManager()
+                from ..settings import SERVERS
+
+                _servers = ServerManager(settings=SERVERS)
         return _servers
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+from ..config_gate import check_config, errors_of
 from ..labeling import LabelingConfig, ResourceUse
 from ..project import ProjectLike, as_project
 from ..resources.base import ResourceError, content_hash
+from ..settings import DEFAULT_MAX_MODELS, ServerSettings, check_limit
 from ..store import Project as ProjectStore
 from .backends import Backend, backend_from
 from .cache import CacheEntry, ResourceCache
@@ -22,7 +24,6 @@ from .server import USAGES, Server
 
 _RENAMED = {"list": "deployed"}
 DEFAULT_MAX_SERVERS = 3
-DEFAULT_MAX_MODELS = 5
 BUDGET_SHARE = 0.5  # of the memory available when the manager starts
 
 
@@ -42,9 +43,15 @@ class ServerManager:
 
     def __init__(self, *, max_servers: int = DEFAULT_MAX_SERVERS,
                  memory_budget_mb: float | None = None,
-                 max_models_per_server: int = DEFAULT_MAX_MODELS, hub: Any = None) -> None:
+                 max_models_per_server: int | None = None, hub: Any = None,
+                 settings: ServerSettings | None = None) -> None:
         self.max_servers = max_servers
-        self.max_models_per_server = max_models_per_server
+        # settings: shared with the config gate for the kernel's manager (pl.servers), so a
+        # limit set on it is the one every saved config is checked against
+        self._settings = settings if settings is not None else ServerSettings()
+        if max_models_per_server is not None or settings is None:
+            self.max_models_per_server = (DEFAULT_MAX_MODELS if max_models_per_server is None
+                                          else max_models_per_server)
         self.cache = ResourceCache(memory_budget_mb if memory_budget_mb is not None
                                    else default_memory_budget_mb())
         self._hub = hub
@@ -60,6 +67,14 @@ class ServerManager:
 
             self._hub = hub
         return self._hub
+
+    @property
+    def max_models_per_server(self) -> int:
+        return self._settings.max_models_per_server
+
+    @max_models_per_server.setter
+    def max_models_per_server(self, value: int) -> None:
+        self._settings.max_models_per_server = check_limit("max_models_per_server", value)
 
     @property
     def memory_budget_mb(self) -> float:
@@ -152,15 +167,8 @@ class ServerManager:
                     f"{self.max_servers}). Delete one on the servers panel or with "
                     f"servers.delete(name): {self._deletable()}"
                 )
-            if len(models) > self.max_models_per_server:
-                raise CapacityError(
-                    f"the config names {len(models)} models (for labels, choices and relations) "
-                    f"({', '.join(models)}); one server holds at most "
-                    f"{self.max_models_per_server}. Split the labels over two configs and deploy "
-                    "two servers"
-                )
+            self._check_config(config, models)
             planned = [self._plan_stage(model, group) for model, group in uses.items()]
-            _check_compatible(self.hub, planned)
             self._check_memory(name, planned)
             self._deploying.add(name)
         try:
@@ -177,6 +185,23 @@ class ServerManager:
             self._deploying.discard(name)
             self._servers[name] = server
         return server
+
+    def _check_config(self, config: Any, models: dict[str, list[str]]) -> None:
+        """The one config gate, with this manager's hub and limit (see :mod:`..config_gate`)."""
+        if not isinstance(config, LabelingConfig):
+            return  # a config-like object from a plug-in: its resources are checked when planned
+        errors = errors_of(check_config(config, hub=self.hub,
+                                        max_models_per_server=self.max_models_per_server))
+        if any(p.code == "too_many_models" for p in errors):
+            raise CapacityError(
+                f"the config names {len(models)} models (for labels, choices and relations) "
+                f"({', '.join(models)}); one server holds at most "
+                f"{self.max_models_per_server}. Split the labels over two configs and deploy "
+                "two servers"
+            )
+        if errors:
+            raise ServerError("the config cannot be deployed:\n- "
+                              + "\n- ".join(p.message for p in errors))
 
     def _check_name(self, name: str | None, models: dict[str, list[str]]) -> str:
         if name is None:
@@ -350,19 +375,3 @@ def _from_names(config: Any) -> tuple[tuple[str, str], ...]:
 def _config_hash(config: Any) -> str | None:
     digest = getattr(config, "hash", None)
     return digest() if callable(digest) else None
-
-
-def _check_compatible(hub: Any, planned: list[StageSpec]) -> None:
-    """Models built for different runtimes cannot share one server process."""
-    keys: dict[str, list[str]] = {}
-    for stage in planned:
-        try:
-            key = hub.model_info(stage.name).compat_key
-        except (ResourceError, AttributeError, ImportError):
-            continue
-        keys.setdefault(key, []).append(stage.name)
-    if len(keys) > 1:
-        groups = "; ".join(f"{', '.join(v)} ({k})" for k, v in keys.items())
-        raise ServerError(
-            f"these models cannot share one server: {groups}. Deploy one server per group"
-        )

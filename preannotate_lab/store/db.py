@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import random
+import shlex
 import sqlite3
 import threading
 import time
@@ -24,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import StoreBusyError, StoreError
+from .errors import ProjectFileError, StoreBusyError, StoreError
 
 T = TypeVar("T")
 
@@ -38,6 +39,49 @@ def is_busy(exc: BaseException) -> bool:
         return False
     message = str(exc).lower()
     return "locked" in message or "busy" in message
+
+
+def is_damaged(exc: BaseException) -> bool:
+    """True for SQLite's "database disk image is malformed" and "file is not a database"."""
+    if not isinstance(exc, sqlite3.DatabaseError) or isinstance(
+            exc, (sqlite3.IntegrityError, sqlite3.ProgrammingError)):
+        return False  # a constraint or a trigger's refusal, not damage
+    code = getattr(exc, "sqlite_errorname", "") or ""
+    message = str(exc).lower()
+    return (code.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+            or "malformed" in message or "not a database" in message)
+
+
+def damaged_file_error(path: Path, exc: BaseException) -> ProjectFileError:
+    """The error for a damaged project file: which file, what SQLite said, how to recover."""
+    fixed = path.with_name(f"{path.stem}-recovered{path.suffix or '.sqlite'}")
+    return ProjectFileError(
+        f"project file {path} is damaged (SQLite: {exc}). Recover what it holds into a new "
+        f"file with the sqlite3 command-line tool: sqlite3 {shlex.quote(str(path))} \".recover\" "
+        f"| sqlite3 {shlex.quote(str(fixed))} ; then open {fixed.name} (or restore a backup "
+        f"of {path.name})"
+    )
+
+
+@contextmanager
+def _naming_damage(path: Path) -> Iterator[None]:
+    """Turn SQLite's damage errors, wherever they surface, into one that names the file."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        # "not a database" for a file that never was SQLite (notes.txt) is not damage: the
+        # schema check says "not a project" for it
+        if is_damaged(exc) and _starts_like_sqlite(path):
+            raise damaged_file_error(path, exc) from exc
+        raise
+
+
+def _starts_like_sqlite(path: Path) -> bool:
+    try:
+        with open(path, "rb") as file:
+            return file.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 def retry_busy(fn: Callable[[], T], path: Path, patience: float = PATIENCE_S) -> T:
@@ -113,7 +157,8 @@ class Database:
         if self._closed:
             raise StoreError(f"project {self.path} is closed; open it again with Project.open")
         self._prune_dead_threads()
-        conn = retry_busy(self.connect_raw, self.path, self.patience)
+        with _naming_damage(self.path):
+            conn = retry_busy(self.connect_raw, self.path, self.patience)
         self._local.conn = conn
         with self._lock:
             self._connections.append((threading.current_thread(), conn))
@@ -158,19 +203,25 @@ class Database:
         if conn.in_transaction:
             yield conn
             return
-        retry_busy(lambda: conn.execute("BEGIN IMMEDIATE"), self.path, self.patience)
-        try:
-            yield conn
-        except BaseException:
-            conn.rollback()
-            raise
-        retry_busy(conn.commit, self.path, self.patience)
+        with _naming_damage(self.path):
+            retry_busy(lambda: conn.execute("BEGIN IMMEDIATE"), self.path, self.patience)
+            try:
+                yield conn
+            except BaseException:
+                try:
+                    conn.rollback()
+                except sqlite3.DatabaseError as exc:  # a damaged file may refuse the rollback too
+                    if not is_damaged(exc):
+                        raise
+                raise
+            retry_busy(conn.commit, self.path, self.patience)
 
     def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` in one read transaction (a consistent snapshot); retried while busy."""
         conn = self.connection()
         if conn.in_transaction:
-            return fn(conn)
+            with _naming_damage(self.path):
+                return fn(conn)
 
         def attempt() -> T:
             conn.execute("BEGIN")
@@ -182,7 +233,8 @@ class Database:
             conn.commit()  # nothing to write to the file; keeps what fn put in temp tables
             return result
 
-        return retry_busy(attempt, self.path, self.patience)
+        with _naming_damage(self.path):
+            return retry_busy(attempt, self.path, self.patience)
 
     def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """Every row of one query, read in one snapshot."""

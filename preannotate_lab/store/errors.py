@@ -10,7 +10,7 @@ class StoreError(PreannotateError):
 
 
 class ProjectFileError(StoreError):
-    """The project file is missing, is not SQLite, or is not a preannotate_lab project."""
+    """The project file is missing, is not SQLite, is damaged, or is not a preannotate_lab project."""
 
 
 class SchemaVersionError(ProjectFileError):

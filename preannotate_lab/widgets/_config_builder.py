@@ -10,6 +10,7 @@ from typing import Any
 
 import traitlets
 
+from ..config_gate import check_config
 from ..project import ProjectLike, as_project
 from ._rpc import RpcWidget, css, esm, request
 from ._servers import jsonable
@@ -246,15 +247,13 @@ class ConfigBuilder(RpcWidget):
             return
         try:
             used = self.project.completion_labels()
-            problems = self.draft.validate(model_info=self._model_info, used_labels=used)
+            # the one config gate: the live hub and pl.servers.max_models_per_server
+            problems = check_config(self.draft, hub=self.hub, used_labels=used)
         except Exception as exc:  # validation itself failed: show it as a problem, never lose it
             self.problems = [{"code": "validation_failed", "message": str(exc), "severity": "error",
                               "labels": [], "tasks": []}]
             return
         self.problems = [jsonable(asdict(p)) for p in problems]
-
-    def _model_info(self, name: str) -> Any:
-        return self.hub.model_info(name)
 
 
 def _predicted_by(model: str | None) -> dict[str, str]:

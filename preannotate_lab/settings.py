@@ -1,0 +1,29 @@
+"""Settings the kernel's parts read live (a leaf: it imports nothing of the package).
+
+``pl.servers.max_models_per_server`` is stored here, so that the config gate (below the server
+layer) checks a config against the limit the servers will apply, not against a constant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_MAX_MODELS = 5
+
+
+@dataclass
+class ServerSettings:
+    """Limits of one server manager; the kernel's manager (``pl.servers``) uses :data:`SERVERS`."""
+
+    max_models_per_server: int = DEFAULT_MAX_MODELS
+
+
+# the kernel's live settings: pl.servers writes them, every config gate reads them
+SERVERS = ServerSettings()
+
+
+def check_limit(name: str, value: object) -> int:
+    """``value`` as a limit (a whole number >= 1), else ValueError naming the setting."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return value
