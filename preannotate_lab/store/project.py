@@ -11,6 +11,7 @@ from .completions import CompletionMixin
 from .db import BUSY_TIMEOUT_MS, PATIENCE_S, Database
 from .errors import ProjectFileError
 from .grid import GridMixin
+from .ls_links import LabelStudioLinksMixin
 from .predictions import PredictionMixin
 from .schema import prepare
 from .tasks import TaskMixin
@@ -32,7 +33,7 @@ def _set_meta(conn, key: str, value: str) -> None:
     )
 
 
-class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin):
+class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin, LabelStudioLinksMixin):
     """A project store: tasks, immutable predictions, editable completions, the config.
 
     ``Project(path)`` opens the file or creates it; :meth:`create` and :meth:`open` insist
