@@ -180,6 +180,19 @@ def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
 # --- helpers --------------------------------------------------------------------------------
 
 
+def cmd_labelstudio(args: argparse.Namespace) -> dict[str, Any]:
+    """``labelstudio push`` / ``labelstudio pull``: a live sync through label-studio-sdk."""
+    with _open_project(args.project) as project:
+        sync = project.labelstudio
+        if args.ls_command == "push":
+            report = sync.push(url=args.url, ls_project=args.ls_project, title=args.title)
+        else:
+            report = sync.pull(url=args.url, ls_project=args.ls_project)
+        if not args.json:
+            print(report.summary())
+        return report.to_dict()
+
+
 def _open_project(path: str):
     from .project import Project
 
@@ -301,6 +314,8 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
             print(f"error        task {err['task']}: {err['error']}")
         for what, how in result.get("next", {}).items():
             print(f"{what:<12} {how}")
+    elif command == "labelstudio":
+        pass  # cmd_labelstudio printed its report's summary
     elif command == "config" and "xml" in result:
         print(result["xml"])
     elif command == "run":
@@ -401,6 +416,21 @@ def build_parser() -> argparse.ArgumentParser:
     _password_options(p)
     p.set_defaults(func=cmd_export)
 
+    p = sub.add_parser("labelstudio", help="push to or pull from a running Label Studio "
+                       "($LABEL_STUDIO_URL, $LABEL_STUDIO_API_KEY)")
+    ls_sub = p.add_subparsers(dest="ls_command", required=True)
+    for name, text in (("push", "create or update the Label Studio project: config, tasks, "
+                                "predictions, completions (only what changed)"),
+                       ("pull", "bring the annotations made there back as completions")):
+        q = ls_sub.add_parser(name, parents=[common], help=text)
+        q.add_argument("project")
+        q.add_argument("--url", help="Label Studio's URL (default: $LABEL_STUDIO_URL)")
+        q.add_argument("--ls-project", type=int, metavar="ID",
+                       help="the Label Studio project's id (default: the one synced last)")
+        if name == "push":
+            q.add_argument("--title", help="title of the Label Studio project it creates")
+        q.set_defaults(func=cmd_labelstudio)
+
     p = sub.add_parser("status", parents=[common], help="summarize a project")
     p.add_argument("project")
     p.set_defaults(func=cmd_status)
@@ -433,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `preannotate config p.sqlite | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     # a partial import stored the good items but still must not look like a clean success
-    if result.get("errors") and args.command == "import":
+    if result.get("errors") and args.command in ("import", "labelstudio"):
         for line in result["errors"]:
             print(f"error: {line}", file=sys.stderr)
         return 1

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import pandas
 
     from .formats import ExportReport, ImportReport
+    from .sync import LabelStudioSync
 
 PathLike = str | os.PathLike[str]
 # what every entry point accepts where it needs a project (see as_project)
@@ -70,6 +71,13 @@ class Project(ProjectStore):
     def to_dataframe(self, kind: str = "tasks", **options: Any) -> pandas.DataFrame:
         """Tasks, predictions or completions as a pandas DataFrame (``kind=``)."""
         return formats.to_dataframe(self, kind=kind, **options)
+
+    @property
+    def labelstudio(self) -> LabelStudioSync:
+        """Push to and pull from a running Label Studio: ``project.labelstudio.push()``."""
+        from .sync import LabelStudioSync
+
+        return LabelStudioSync(self)
 
 
 def read_tasks(project: ProjectLike,

@@ -15,6 +15,7 @@ from preannotate_lab.server import ServerManager
 from preannotate_lab.widgets import (
     ConfigBuilder,
     LabelingView,
+    LabelStudioPanel,
     PreannotateDialog,
     ServersPanel,
     TaskGrid,
@@ -192,3 +193,19 @@ def test_config_builder_and_servers_panel_render(page, project, browser):
     assert manager.list() == [] and panel.errors == []
     other.close()
     manager.close()
+
+
+def test_labelstudio_panel_renders_its_fields_and_shows_a_failed_push(page, project, monkeypatch):
+    monkeypatch.setenv("LABEL_STUDIO_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "kept-in-the-kernel")
+    panel = LabelStudioPanel(project)
+    rendered = Rendered(page, panel)
+    page.wait_for_selector("[data-testid=pl-ls-push]")
+    assert page.input_value("[data-testid=pl-ls-url]") == "http://127.0.0.1:9"
+    assert page.get_attribute("[data-testid=pl-ls-key]", "placeholder") == "from LABEL_STUDIO_API_KEY"
+    assert page.input_value("[data-testid=pl-ls-key]") == ""
+    page.click("[data-testid=pl-ls-push]")
+    page.wait_for_function("document.querySelector('[data-testid=pl-message]').textContent.includes('127.0.0.1:9')")
+    assert "push:" in page.locator("[data-testid=pl-message]").inner_text()
+    assert not page.is_disabled("[data-testid=pl-ls-push]")
+    assert rendered.errors == []

@@ -39,8 +39,8 @@ def _code(text: str) -> str:
 
 
 def test_there_is_one_module_per_widget():
-    assert set(WIDGETS) == {"config_builder", "labeling_view", "preannotate_dialog",
-                            "servers_panel", "task_grid"}
+    assert set(WIDGETS) == {"config_builder", "labeling_view", "labelstudio_panel",
+                            "preannotate_dialog", "servers_panel", "task_grid"}
 
 
 @pytest.mark.parametrize("path", JS_FILES, ids=lambda p: p.name)

@@ -11,6 +11,7 @@ from .completions import CompletionMixin
 from .db import BUSY_TIMEOUT_MS, PATIENCE_S, Database
 from .errors import ProjectFileError
 from .grid import GridMixin
+from .ls_links import LabelStudioLinksMixin
 from .predictions import PredictionMixin
 from .roots import RootsMixin, seed_legacy_roots
 from .schema import prepare
@@ -33,7 +34,8 @@ def _set_meta(conn, key: str, value: str) -> None:
     )
 
 
-class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin, RootsMixin):
+class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin, RootsMixin,
+              LabelStudioLinksMixin):
     """A project store: tasks, immutable predictions, editable completions, the config.
 
     ``Project(path)`` opens the file or creates it; :meth:`create` and :meth:`open` insist

@@ -216,6 +216,34 @@ def _v6_completion_meta(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE completions ADD COLUMN meta TEXT NOT NULL DEFAULT '{}'")
 
 
+def _v7_labelstudio_links(conn: sqlite3.Connection) -> None:
+    # a live Label Studio project this one is synced with (server URL + its project id), and
+    # which of our records is which record there; ``digest`` is what the record said when it
+    # was last synced, so push and pull see what changed on either side since then
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS labelstudio_targets (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        url TEXT NOT NULL,
+        ls_project INTEGER NOT NULL,
+        config_hash TEXT,
+        synced_at TEXT NOT NULL,
+        UNIQUE (url, ls_project))"""
+    )
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS labelstudio_links (
+        target_id INTEGER NOT NULL REFERENCES labelstudio_targets (id),
+        kind TEXT NOT NULL CHECK (kind IN ('task', 'prediction', 'completion')),
+        local_id INTEGER NOT NULL,
+        remote_id INTEGER NOT NULL,
+        digest TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (target_id, kind, local_id))"""
+    )
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS labelstudio_links_remote "
+        "ON labelstudio_links (target_id, kind, remote_id)"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_core_tables,
     _v2_history_deletions_grid,
@@ -223,6 +251,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v4_source_id,
     _v5_content_key_task_history,
     _v6_completion_meta,
+    _v7_labelstudio_links,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

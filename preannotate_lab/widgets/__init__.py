@@ -10,8 +10,10 @@ from __future__ import annotations
 from ._config_builder import ConfigBuilder
 from ._lab import Lab
 from ._labeling_view import LabelingView
+from ._labelstudio_panel import LabelStudioPanel
 from ._preannotate_dialog import PreannotateDialog
 from ._servers_panel import ServersPanel
 from ._task_grid import TaskGrid
 
-__all__ = ["ConfigBuilder", "Lab", "LabelingView", "PreannotateDialog", "ServersPanel", "TaskGrid"]
+__all__ = ["ConfigBuilder", "Lab", "LabelStudioPanel", "LabelingView", "PreannotateDialog",
+           "ServersPanel", "TaskGrid"]

@@ -9,19 +9,21 @@ import ipywidgets
 from ..project import ProjectLike, as_project
 from ._config_builder import ConfigBuilder
 from ._labeling_view import LabelingView
+from ._labelstudio_panel import LabelStudioPanel
 from ._preannotate_dialog import PreannotateDialog
 from ._servers_panel import ServersPanel
 from ._task_grid import TaskGrid
 
-TABS = ("Tasks", "Labeling", "Config", "Servers")
+TABS = ("Tasks", "Labeling", "Config", "Servers", "Label Studio")
 
 
 class Lab(ipywidgets.VBox):
-    """Tabs Tasks (grid + pre-annotate dialog), Labeling, Config, Servers, wired together.
+    """Tabs Tasks (grid + pre-annotate dialog), Labeling, Config, Servers, Label Studio
+    (push and pull), wired together.
 
     Pre-Annotate in the grid opens the dialog on the selection; a finished job refreshes the
     grid and the servers panel; opening a task shows it in the Labeling tab; saving a config
-    updates the labeling view's colours.
+    updates the labeling view's colours; a pull refreshes the grid and the open task.
     """
 
     def __init__(self, project: ProjectLike, *, servers: Any = None, hub: Any = None, by: str = "user") -> None:
@@ -33,9 +35,10 @@ class Lab(ipywidgets.VBox):
         self.view = LabelingView(project, by=by)
         self.config_builder = ConfigBuilder(project, hub)
         self.servers_panel = ServersPanel(self.dialog.servers)
+        self.labelstudio_panel = LabelStudioPanel(project)
         self.tabs = ipywidgets.Tab(children=[
             ipywidgets.VBox([self.grid, self.dialog]), self.view, self.config_builder,
-            self.servers_panel,
+            self.servers_panel, self.labelstudio_panel,
         ])
         for index, title in enumerate(TABS):
             self.tabs.set_title(index, title)
@@ -50,6 +53,7 @@ class Lab(ipywidgets.VBox):
         # the job starts right after ``running`` turns on: the panel follows it until idle
         self.dialog.observe(lambda c: c["new"] and self.servers_panel.watch(), names="running")
         self.servers_panel.on_deleted(lambda _name: self.dialog.refresh())
+        self.labelstudio_panel.on_synced(self._synced)
 
     def _preannotate(self, ids: list[int]) -> None:
         self.dialog.show_for(ids)
@@ -64,6 +68,12 @@ class Lab(ipywidgets.VBox):
         self.servers_panel.refresh()
         if self.view.task_id is not None and not self.view.dirty:
             self.view.load(self.view.task_id)
+
+    def _synced(self, report: Any) -> None:
+        if report.action == "pull" and report.changed:
+            self.grid.refresh()
+            if self.view.task_id is not None and not self.view.dirty:
+                self.view.load(self.view.task_id)
 
     def _config_saved(self, change: Any) -> None:
         if change["new"] is False and self.view.task_id is not None and not self.view.dirty:
