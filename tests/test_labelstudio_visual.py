@@ -10,6 +10,7 @@ a subfolder of that root, which also shows the prefix option against the real se
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from visual_ner_fixtures import our_rectangles, rectangles, visual_project
@@ -102,3 +103,44 @@ def test_an_annotation_made_there_comes_back_onto_the_original_task(tmp_path, la
     assert project.get_task(ids["pdf"]).data["document"].endswith(".pdf")  # not a URL
     again = import_path(project, path)
     assert again.n_tasks == 0 and again.n_completions == 0
+
+
+@pytest.mark.browser
+def test_its_task_page_shows_our_predicted_boxes(browser, label_studio, one_page):
+    """Log in as the fixture's user, open the scan's task and screenshot it (the prediction
+    pre-labels the task, so its rectangles are drawn over the page image)."""
+    from pathlib import Path
+
+    from labelstudio_fixtures import PASSWORD, USER
+
+    ls_project, _, _ = one_page
+    (task,) = label_studio.tasks(ls_project)
+    artifacts = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(label_studio.url + "/user/login/")
+        page.fill("input[name=email]", USER)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/user/login" not in url)  # logged in: its home page
+        page.goto(f"{label_studio.url}/projects/{ls_project}/data?task={task['id']}")
+        # the page image, loaded through the local-files URL
+        image = page.locator("img[src*='local-files']").first
+        image.wait_for(state="attached")
+        page.wait_for_function(
+            "() => [...document.images].some(i => i.src.includes('local-files') && i.naturalWidth > 0)")
+        # the regions list holds our predicted rectangles once the prediction is drawn
+        listed = page.locator(".lsf-tree__node_type_rectangleregion .lsf-outliner-item__title")
+        listed.nth(2).wait_for()
+        page.wait_for_timeout(1500)  # the canvas draws after the list
+        page.screenshot(path=str(artifacts / "labelstudio-visual-ner.png"))
+        labels = sorted(re.findall(r"TITLE|TERM", " ".join(listed.all_inner_texts())))
+        assert labels == ["TERM", "TERM", "TITLE"], labels  # the title's box, the two line boxes
+    except Exception:
+        page.screenshot(path=str(artifacts / "labelstudio-visual-ner-FAILED.png"))
+        raise
+    finally:
+        context.close()

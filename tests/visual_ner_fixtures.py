@@ -12,7 +12,7 @@ from preannotate_lab.model import Prediction, Span, Task
 
 CONFIG = """<View>
   <RectangleLabels name="label" toName="image">
-    <Label value="TITLE"/><Label value="TERM"/>
+    <Label value="TITLE" background="#e6194b"/><Label value="TERM" background="#4363d8"/>
   </RectangleLabels>
   <Image name="image" value="$image"/>
 </View>"""
