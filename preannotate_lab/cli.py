@@ -124,6 +124,8 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
             "exclude_without_completions": args.exclude_without_completions,
             "include_predictions": not args.no_predictions,
         }
+    if args.image_url_prefix is not None:
+        options["image_url_prefix"] = args.image_url_prefix
     with _open_project(args.project) as project:
         _allow_roots(project, args)
         report = project.export(args.format, Path(args.out), **options)
@@ -414,6 +416,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exclude-without-completions", action="store_true")
     p.add_argument("--no-predictions", action="store_true")
     _password_options(p)
+    p.add_argument("--image-url-prefix", metavar="URL",
+                   help="labelstudio/jsonl: name page images of document tasks URL<file> (pages "
+                        "hosted there) instead of Label Studio's local-files URL")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("labelstudio", help="push to or pull from a running Label Studio "

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTALLER = ROOT / "scripts" / "label_studio.sh"
 TOKEN = "preannotate-lab-test-token-0123456789abcdef"
 USER = "tester@example.com"
+PASSWORD = "preannotate-test-password"  # of USER: the browser tests log in with it
 START_TIMEOUT = 240.0
 
 
@@ -159,7 +160,7 @@ def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabelStud
         **os.environ,
         "LABEL_STUDIO_BASE_DATA_DIR": str(base / "data"),
         "LABEL_STUDIO_USERNAME": USER,
-        "LABEL_STUDIO_PASSWORD": "preannotate-test-password",
+        "LABEL_STUDIO_PASSWORD": PASSWORD,
         "LABEL_STUDIO_USER_TOKEN": TOKEN,
         "LABEL_STUDIO_LOCAL_FILES_SERVING_ENABLED": "true",
         "LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT": str(files_root),

@@ -19,6 +19,7 @@ from .errors import ExportError, ExportReport
 from .frames import to_dataframe
 from .importing import config_labels
 from .ls_export import task_to_ls
+from .ls_pages import PageWriter
 from .parsed import SOURCE_ID_KEY
 
 if TYPE_CHECKING:
@@ -63,7 +64,8 @@ def _strict_json(item: dict[str, Any]) -> str:
 
 def _ls_tasks(project: ProjectStore, ids, *, flavor: str, only_ground_truth: bool,
               exclude_without_completions: bool, include_predictions: bool,
-              token_level: bool, ocr_options: Any, report: ExportReport) -> Iterator[dict]:
+              token_level: bool, ocr_options: Any, report: ExportReport,
+              pages: PageWriter | None = None) -> Iterator[dict]:
     _, assertions = config_labels(project)
     to_name, image_to_name = _to_names(project)
     for task in project.iter_tasks(ids):
@@ -74,11 +76,32 @@ def _ls_tasks(project: ProjectStore, ids, *, flavor: str, only_ground_truth: boo
             report.n_skipped += 1
             continue
         predictions = project.predictions(stored_id(task)) if include_predictions else []
+        page_urls = None
+        if pages is not None and task.kind == "document":
+            found = pages.add(task, report)
+            if found is not None:
+                document, page_urls = found
+                predictions, completions = _with_boxes(document, predictions, completions, pages)
         if token_level and task.kind == "document":
             predictions, completions = _token_boxes(project, task, predictions, completions, ocr_options, report)
         report.n_tasks += 1
         yield task_to_ls(task, predictions, completions, flavor=flavor, to_name=to_name,
-                         image_to_name=image_to_name, assertion_labels=assertions or None)
+                         image_to_name=image_to_name, assertion_labels=assertions or None,
+                         page_urls=page_urls)
+
+
+def _with_boxes(document, predictions, completions, pages: PageWriter):
+    """Spans of a document task with boxes (from its Document where they have none), so each
+    leaves as rectangles on the page images; their labels are noted for the config."""
+    from dataclasses import replace
+
+    from ..ocr import apply_boxes
+
+    predictions = [replace(p, results=tuple(apply_boxes(document, p.results))) for p in predictions]
+    completions = [replace(c, results=apply_boxes(document, c.results)) for c in completions]
+    for results in [p.results for p in predictions] + [c.results for c in completions]:
+        pages.labels.update((r.label, None) for r in results if isinstance(r, Span) and r.boxes)
+    return predictions, completions
 
 
 def _token_boxes(project, task, predictions, completions, ocr_options, report: ExportReport):
@@ -129,6 +152,8 @@ def export_project(
     lang: str = "en",
     token_level: bool = False,
     ocr_options: Any = None,
+    page_images: bool = True,
+    image_url_prefix: str | None = None,
     **options: Any,
 ) -> ExportReport:
     """Write the project (or the tasks ``ids``) to ``out`` (a path or a text file object).
@@ -140,20 +165,31 @@ def export_project(
     by ``formats.coco``). Imported tasks get back the ``id`` they had in their file.
     ``token_level=True``: Visual NER spans leave as one rectangle per word instead of one per
     line (boxes read from the task's document with ``ocr_options``; cached OCR is reused).
+
+    Visual NER (``labelstudio``/``jsonl`` to a path): document tasks also get their page
+    images written to ``pages/`` beside the file, referenced by Label Studio's local-files
+    URL (or ``image_url_prefix`` + file name for pages hosted elsewhere), and the labeling
+    config that shows them to ``config.xml``; the report's notes say how to set up Label
+    Studio (see ``formats.ls_pages``). ``page_images=False`` leaves document tasks as they are.
     """
     fmt = _ALIASES.get(format, format)
-    if options and fmt != "coco":
-        raise TypeError(f"export_project() got unexpected keyword arguments for {fmt}: {', '.join(sorted(options))}")
+    # coco takes its own options; the Label Studio formats take the page cache (Visual NER)
+    unexpected = set(options) - ({"cache"} if fmt in ("labelstudio", "jsonl") else set())
+    if unexpected and fmt != "coco":
+        raise TypeError(f"export_project() got unexpected keyword arguments for {fmt}: {', '.join(sorted(unexpected))}")
     if fmt not in EXPORT_FORMATS:
         raise ExportError(f"unknown export format {format!r}; use one of {', '.join(EXPORT_FORMATS)}")
     report = ExportReport(format=fmt, path=None)
     selected = None if ids is None else list(ids)
+    if image_url_prefix is not None and fmt not in ("labelstudio", "jsonl"):
+        raise ExportError(f"image_url_prefix is for the labelstudio and jsonl formats, not {fmt}")
     if fmt in ("labelstudio", "genailab", "jsonl"):
+        pages = _page_writer(fmt, out, page_images, image_url_prefix, ocr_options, options, report)
         tasks = _ls_tasks(project, selected, flavor="genailab" if fmt == "genailab" else "labelstudio",
                           only_ground_truth=only_ground_truth,
                           exclude_without_completions=exclude_without_completions,
                           include_predictions=include_predictions, token_level=token_level,
-                          ocr_options=ocr_options, report=report)
+                          ocr_options=ocr_options, report=report, pages=pages)
         if fmt == "genailab":
             # measured: Label Studio imports such a file but ignores its "completions"
             report.notes.append("the genailab format writes completions for Generative AI Lab; "
@@ -168,6 +204,8 @@ def export_project(
                 for i, item in enumerate(tasks):
                     fh.write(("\n" if i == 0 else ",\n") + _strict_json(item))
                 fh.write("\n]\n")
+        if pages is not None:
+            pages.finish(getattr(project, "config", None), report)
         return report
     if fmt == "conll":
         # _documents yields text tasks only
@@ -183,6 +221,20 @@ def export_project(
 
     return coco.export_coco(project, out, ids=selected, source=source, ocr_options=ocr_options,
                             **options)
+
+
+def _page_writer(fmt: str, out: Any, page_images: bool, prefix: str | None, ocr_options: Any,
+                 options: dict[str, Any], report: ExportReport) -> PageWriter | None:
+    """Where the page images of document tasks go: beside the file, for Label Studio (the
+    genailab format leaves document tasks as they are)."""
+    cache = options.pop("cache", None)
+    if fmt == "genailab" or not page_images:
+        return None
+    if hasattr(out, "write"):
+        report.notes.append("page images of document tasks need a folder: export to a path "
+                            "(e.g. export/tasks.json) for Label Studio to show them")
+        return None
+    return PageWriter(Path(out).parent, image_url_prefix=prefix, ocr_options=ocr_options, cache=cache)
 
 
 def _documents(project: ProjectStore, ids, source: str, report: ExportReport) -> Iterator[tuple[Task, tuple]]:

@@ -23,7 +23,14 @@ from ..model import (
     result_to_dict,
     utcnow,
 )
-from .ls_meta import annotation_record, author_from, from_label_studio, marker_of, results_digest
+from .ls_meta import (
+    annotation_record,
+    author_from,
+    from_label_studio,
+    marker_of,
+    restore_data,
+    results_digest,
+)
 from .ls_min import from_json_min
 from .ls_results import ResultProblem, parse_results, to_float
 from .parsed import SOURCE_ID_KEY, ParsedTask, TaskProblem, parse_time
@@ -67,11 +74,11 @@ def parse_task(
     data = obj.get("data")
     if not isinstance(data, dict):
         raise TaskProblem("has no 'data' object")
-    data = dict(data)
+    marker = marker_of(obj)
+    data = restore_data(dict(data), marker)  # a Visual NER task of ours: its file, not its URLs
     kind = _kind(data)
     if kind == "document" and not isinstance(data.get("document"), str) and isinstance(data.get("pdf"), str):
         data["document"] = data["pdf"]
-    marker = marker_of(obj)
     if marker is not None:  # our export, back from Label Studio: the id it had with us
         if marker.get("source_id") is not None and SOURCE_ID_KEY not in data:
             data[SOURCE_ID_KEY] = str(marker["source_id"])

@@ -6,19 +6,87 @@ What real Label Studio (1.23) imports whole: ``completed_by`` must be a user id 
 credits the importing user) and keeps each author in ``meta["preannotate"]``, where our
 import reads it back (see :mod:`formats.ls_meta`). The task's id in the project goes there
 too, as Label Studio gives tasks new ids.
+
+Visual NER (document tasks): Label Studio shows images, not PDFs, so a document task leaves
+with the URLs of its page images in ``data`` (``image`` for one page, ``images`` for all its
+pages; see :func:`page_data`), and the keys it replaced are kept in ``meta["preannotate"]``
+so that an import restores the task's own data (its local PDF) and finds the task again.
+:func:`task_page_images` gives the page images a task needs, for any way of serving them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from ..model import Completion, Prediction, Task
-from .ls_meta import MARKER, task_meta
+from ..model import Completion, Document, Prediction, Task
+from .ls_meta import MARKER, REPLACED_DATA, task_meta
 from .ls_results import results_to_ls
 from .parsed import SOURCE_ID_KEY, iso
 
 FLAVORS = ("labelstudio", "genailab")
+# the data keys Label Studio's <Image value="$image"> / <Image valueList="$images"> read
+IMAGE_KEY, IMAGES_KEY = "image", "images"
+
+
+@dataclass(frozen=True)
+class PageImage:
+    """One page image of a document task: the rendered PNG (in the page cache) and the file
+    name it gets when exported (``task-<id>-page-<n>.png``, n from 1)."""
+
+    index: int  # 0-based: the ``item_index`` of its rectangles
+    path: str
+    name: str
+    width: int  # pixels: the ``original_width``/``original_height`` of its rectangles
+    height: int
+
+
+def task_page_images(
+    task: Task,
+    document: Document | None = None,
+    *,
+    ocr_options: Any = None,
+    cache: Any = None,
+) -> list[PageImage]:
+    """Every page image of a document task, rendered (and cached) if missing.
+
+    These are the pixels the task's boxes refer to: a page OCR turned upright is given as
+    turned. ``document`` is the task's Document when the caller has it already. Raises
+    ``DocumentError`` (naming the task) when the task's file cannot be read.
+    """
+    from ..documents import document_for  # the OCR layer, loaded only for document tasks
+    from ..ocr import page_image
+
+    if document is None:
+        document = document_for(task, ocr_options=ocr_options, cache=cache)
+    first_dpi = document.pages[0].dpi if document.pages else None
+    out = []
+    for page in document.pages:
+        path = page.image_path or page_image(task.source_path or "", page.index,
+                                             dpi=page.dpi or first_dpi or 200, cache=cache)
+        suffix = Path(path).suffix or ".png"
+        out.append(PageImage(index=page.index, path=os.fspath(path), width=page.width,
+                             height=page.height, name=f"task-{task.id}-page-{page.index + 1}{suffix}"))
+    return out
+
+
+def page_data(data: Mapping[str, Any], urls: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the task's data with its page URLs, the values those keys had before: None = absent).
+
+    Every document task gets ``images`` (all its pages, for a config with
+    ``valueList="$images"``); a one-page task also gets ``image`` (for ``value="$image"``),
+    so one file serves either config, whatever mix of page counts it holds.
+    """
+    if not urls:
+        raise ValueError("a document task needs at least one page URL")
+    added: dict[str, Any] = {IMAGES_KEY: list(urls)}
+    if len(urls) == 1:
+        added[IMAGE_KEY] = urls[0]
+    replaced = {key: data.get(key) for key in added}
+    return {**data, **added}, replaced
 
 
 def task_to_ls(
@@ -31,19 +99,26 @@ def task_to_ls(
     image_to_name: str = "image",
     assertion_labels: Iterable[str] | None = None,
     prediction_source_ids: Mapping[int, str] | None = None,
+    page_urls: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """One exported task: ``id`` (the source id when imported), ``data``, ``meta``,
-    predictions, completions."""
+    predictions, completions. ``page_urls`` (a document task's page images, in page order)
+    go into ``data`` as :func:`page_data` says."""
     if flavor not in FLAVORS:
         raise ValueError(f"flavor must be one of {FLAVORS}, not {flavor!r}")
     completions = list(completions)
     data = {k: v for k, v in task.data.items() if k != SOURCE_ID_KEY}
+    replaced = None
+    if page_urls is not None:
+        data, replaced = page_data(data, page_urls)
     source_id = task.data.get(SOURCE_ID_KEY)
     out: dict[str, Any] = {"id": _id(source_id) if source_id is not None else task.id, "data": data}
     meta: dict[str, Any] = {}
     if task.title and "title" not in data:
         meta["title"] = task.title
     meta[MARKER] = task_meta(task.id, source_id, completions)
+    if replaced is not None:
+        meta[MARKER][REPLACED_DATA] = replaced
     out["meta"] = meta
     out["created_at"] = iso(task.created_at)
     labels = None if assertion_labels is None else list(assertion_labels)

@@ -17,6 +17,9 @@ from typing import Any
 from ..model import Completion, result_to_dict
 
 MARKER = "preannotate"
+# in the marker: the data keys our export set for Label Studio (page image URLs) and the
+# values they had in the task (None: absent), so an import restores the task's own data
+REPLACED_DATA = "replaced_data"
 # keys only Label Studio's own exports write on a task: such a task's id is Label Studio's,
 # not one a person gave it, so an import that finds no task by it falls back to content
 LS_EXPORT_KEYS = frozenset({
@@ -58,6 +61,22 @@ def marker_of(obj: Mapping[str, Any]) -> dict[str, Any] | None:
     meta = obj.get("meta")
     found = meta.get(MARKER) if isinstance(meta, dict) else None
     return found if isinstance(found, dict) else None
+
+
+def restore_data(data: dict[str, Any], marker: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The task's data as it was before our export set its page image URLs (in place).
+
+    Without this a Visual NER task back from Label Studio would hold URLs where its local
+    file was: another content key (so a double) and a document that OCR cannot read.
+    """
+    replaced = marker.get(REPLACED_DATA) if marker else None
+    if isinstance(replaced, dict):
+        for key, value in replaced.items():
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
+    return data
 
 
 def from_label_studio(obj: Mapping[str, Any]) -> bool:
