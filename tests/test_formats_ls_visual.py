@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import pytest
 from visual_ner_fixtures import our_rectangles, rectangles, visual_project
@@ -58,6 +59,12 @@ def test_the_export_imports_back_onto_its_tasks(tmp_path, visual):
     from preannotate_lab.store import Project
 
     fresh = Project.create(tmp_path / "fresh.sqlite")
+    originals = [project.get_task(t).data["document"] for t in ids.values()]
+    # the files lie outside the export's folder: a new project reads them only once allowed
+    refused = import_path(fresh, tmp_path / "tasks.json")
+    assert fresh.count_tasks() == 0 and len(refused.errors) == len(originals)
+    for folder in {Path(p).parent for p in originals}:
+        fresh.allow_root(folder)
     import_path(fresh, tmp_path / "tasks.json")
     paths = sorted(fresh.get_task(t).data.get("document") for t in fresh.task_ids())
     assert paths == sorted(project.get_task(t).data["document"] for t in ids.values())
