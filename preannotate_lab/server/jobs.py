@@ -180,6 +180,7 @@ class Job(BackgroundWork):
         # document tasks also record how they were read (also part of their document hash)
         self._document_provenance: dict[str, Any] | None = None
         self.owns_backend = False  # close the backend when the job ends
+        self.fit: Any = None  # how the server fit the project's config when the run began
 
     # -- public ---------------------------------------------------------------------------
     @property
@@ -188,7 +189,8 @@ class Job(BackgroundWork):
         errors, warnings (tasks stored without the results of a resource that failed on them,
         see ``task_warnings``), rate (tasks/s), state, elapsed (s); ``read``: tasks whose document is built
         (OCR done) and ``reading``: the document task being read now, ``{"task", "page",
-        "pages"}`` (pages read so far), so progress moves during OCR, before a chunk is written."""
+        "pages"}`` (pages read so far), so progress moves during OCR, before a chunk is written;
+        ``missing_labels``: what the config asks for that this server does not predict."""
         with self._lock:
             counts = dict(self._counts)
             reading = dict(self._reading) if self._reading else None
@@ -203,6 +205,8 @@ class Job(BackgroundWork):
             "job": self.id,
             "error": self.error,
             "reading": reading,
+            # labels the project's config asks for that this server does not predict
+            "missing_labels": list(self.fit.missing_labels) if self.fit is not None else [],
         }
 
     def cancel(self) -> None:
