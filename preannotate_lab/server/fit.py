@@ -106,10 +106,17 @@ def server_fit(server: Server, project: ProjectStore) -> Fit:
     other = _other_project(server.project, project)
     status: FitStatus = "other project" if other is not None else (
         "stale" if missing or extra or changed or config_changed else "fits")
-    return Fit(server=server.name, project=project.name, status=status,
+    return Fit(server=server.name, project=_name(project), status=status,
                missing_labels=tuple(missing), extra_labels=tuple(extra),
                changed_resources=tuple(changed), config_changed=config_changed,
                deployed_from=other)
+
+
+def _name(project: ProjectStore) -> str:
+    try:
+        return str(project.name)
+    except Exception:  # a closed project: its file's name says which one
+        return os.path.splitext(os.path.basename(str(project.path)))[0]
 
 
 def _model_values(config: Any) -> list[str]:

@@ -16,7 +16,7 @@ from ..project import ProjectLike, as_project
 from ..resources.base import content_hash
 from ..store import Project as ProjectStore
 from .backends import Backend, InlineBackend, backend_from
-from .errors import ServerError
+from .errors import ServerError, ServerWarning
 from .fit import Fit, server_fit
 from .jobs import Job, ProgressCallback, already_predicted, document_hash
 from .pipeline import Pipeline, PipelineSpec
@@ -27,10 +27,6 @@ if TYPE_CHECKING:
 STATUSES = ("idle", "busy", "stopped", "error")
 USAGES = ("preannotation", "training", "ocr")
 MAX_JOB_HISTORY = 20
-
-
-class ServerWarning(UserWarning):
-    """A run goes ahead but will not give everything the project's config asks for."""
 
 
 def missing_labels_warning(fit: Fit) -> str:
