@@ -12,6 +12,7 @@ import pytest
 
 from preannotate_lab.model import Document
 from preannotate_lab.resources import Hub, ItemError, ResourceError
+from preannotate_lab.resources.base import ItemWarning
 from preannotate_lab.resources.rules import Rule, RuleSet, trie_pattern
 
 DATA = Path(__file__).parent / "data" / "resources"
@@ -82,6 +83,15 @@ def test_hostile_regex_times_out_on_that_task_only(hub: Hub) -> None:
     assert isinstance(outs[1], ItemError)
     assert outs[1].message == "rule 'x' timed out after 0.2 s on this task; simplify the pattern"
     assert [s.text for s in outs[2]] == ["aa"]
+
+
+def test_a_rule_that_times_out_drops_only_its_own_matches(hub: Hub) -> None:
+    hub.rules.save(RuleSet("mixed", (Rule.regex("slow", r"(a+)+$", "A"),
+                                     Rule.regex("money", r"\$\d+", "MONEY")), timeout=0.2))
+    (out,) = list(hub.load("mixed").pipe([(Document("$5 for " + "a" * 5000 + "b"), ())]))
+    assert isinstance(out, ItemWarning) and isinstance(out, ItemError)
+    assert out.message == "rule 'slow' timed out after 0.2 s on this task; simplify the pattern"
+    assert [(s.text, s.label) for s in out.results] == [("$5", "MONEY")]
 
 
 def test_library_round_trip_import_export_and_fingerprint(hub: Hub, tmp_path: Path) -> None:

@@ -184,3 +184,59 @@ def test_list_and_describe_answer_while_a_deploy_loads_its_models():
         t.join(60)
     assert [s.name for s in manager.list()] == ["slow"] and done[0].name == "slow"
     manager.close()
+
+
+def test_a_resource_larger_than_the_budget_asks_for_a_larger_budget_not_a_delete(rules):
+    # issue 10: the refusal blamed running jobs (none ran) and asked to delete a small server
+    manager = ServerManager(memory_budget_mb=30)
+    try:
+        manager.deploy(config_for({rules: ["TICKET"]}), name="tickets")
+        check = manager.check_deploy(config_for({MODEL: ["PERSON"]}))
+        assert not check.can_deploy
+        assert check.servers_used == 1 and check.max_servers == 3
+        assert check.memory_budget_mb == 30 and check.planned_mb > 30
+        assert check.resources[0]["name"] == MODEL and not check.resources[0]["loaded"]
+        with pytest.raises(CapacityError) as caught:
+            manager.deploy(config_for({MODEL: ["PERSON"]}), name="people")
+        message = str(caught.value)
+        assert message == check.reason.replace("the new server", "server 'people'")
+        assert "which alone exceeds the memory budget of 30 MB" in message
+        assert "servers.memory_budget_mb = " in message and "ServerManager(memory_budget_mb=" in message
+        assert "tickets" not in message and "running jobs" not in message
+        manager.memory_budget_mb = check.planned_mb + 10
+        assert manager.check_deploy(config_for({MODEL: ["PERSON"]})).can_deploy
+        assert manager.deploy(config_for({MODEL: ["PERSON"]}), name="people").name == "people"
+        with pytest.raises(ValueError, match="memory_budget_mb must be"):
+            manager.memory_budget_mb = 0
+    finally:
+        manager.close()
+
+
+def test_memory_refusal_names_only_servers_whose_deletion_makes_room(rules):
+    save_rules("codes", [{"name": "code", "label": "CODE", "type": "regex", "pattern": r"C-\d+"}])
+    manager = ServerManager(memory_budget_mb=61)
+    try:
+        big = manager.deploy(config_for({MODEL: ["PERSON"]}), name="people")
+        manager.deploy(config_for({"codes": ["CODE"]}), name="codes")  # idle, unpinned
+        with big.acquire():
+            check = manager.check_deploy(config_for({rules: ["TICKET"]}))
+            assert not check.can_deploy and check.needed_mb > 0
+            with pytest.raises(CapacityError) as caught:
+                manager.deploy(config_for({rules: ["TICKET"]}), name="tickets")
+        message = str(caught.value)
+        assert "delete people" in message and "codes" not in message
+        assert manager.check_deploy(config_for({rules: ["TICKET"]})).can_deploy
+    finally:
+        manager.close()
+
+
+def test_check_deploy_reports_a_full_manager_before_the_click(rules):
+    manager = ServerManager(max_servers=1)
+    try:
+        manager.deploy(config_for({rules: ["TICKET"]}), name="only")
+        check = manager.check_deploy(config_for({rules: ["TICKET"]}))
+        assert not check.can_deploy and check.servers_used == check.max_servers == 1
+        assert "1 servers are deployed (max 1)" in check.reason and "only (idle)" in check.reason
+        assert check.describe()["planned_mb"] == check.resources[0]["memory_mb"]
+    finally:
+        manager.close()

@@ -116,22 +116,27 @@ def test_rule_change_makes_predicted_tasks_stale_until_rerun(manager, sample_tex
     assert all("Tokyo" not in {r.text for r in project.predictions(t)[0].results} for t in tokyo)
 
 
-def test_hostile_regex_is_recorded_on_its_task_and_the_job_goes_on(manager, sample_texts,
-                                                                    project_path):
+def test_hostile_regex_is_a_warning_on_its_task_and_the_other_results_stay(manager, sample_texts,
+                                                                           project_path):
+    # issue 10: a rule that timed out used to drop that task's spaCy entities too
     save_rules("hostile", [{"name": "backtrack", "label": "TRAP", "type": "regex",
                             "pattern": r"(a|aa)+$"}], timeout=0.2)
-    texts = sample_texts[:6] + ["a" * 40 + "!"] + sample_texts[6:10]
+    texts = sample_texts[:6] + ["John Smith wrote from Paris: " + "a" * 40 + "!"] + sample_texts[6:10]
     project = make_project(project_path, texts)
     server = manager.deploy(config_for({MODEL: NER_LABELS, "hostile": ["TRAP"]}), name="trap")
     job = server.run(project, wait=True, chunk_size=4)
     progress = job.progress
     bad = project.task_ids()[6]
     assert progress["state"] == "done"
-    assert progress["errors"] == 1 and progress["predicted"] == len(texts) - 1
-    error = project.get_task(bad).error
-    assert "backtrack" in error and "timed out" in error and "hostile" in error
-    assert project.latest_prediction(bad) is None
-    assert all(project.latest_prediction(t) is not None for t in project.task_ids() if t != bad)
+    assert progress["errors"] == 0 and progress["predicted"] == len(texts)
+    assert progress["warnings"] == 1 and list(job.task_warnings) == [bad]
+    assert project.get_task(bad).error is None  # a warning, not an error
+    kept = project.latest_prediction(bad)
+    assert {r.text for r in kept.results} >= {"John Smith", "Paris"}
+    (warning,) = kept.provenance["warnings"]
+    assert "backtrack" in warning and "timed out" in warning and warning.startswith("hostile: ")
+    assert all("warnings" not in project.latest_prediction(t).provenance
+               for t in project.task_ids() if t != bad)
 
 
 def test_a_successful_rerun_clears_an_old_task_error(manager, sample_texts, project_path):

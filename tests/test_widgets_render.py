@@ -161,9 +161,10 @@ def test_dialog_deploys_and_reports_refusals(page, project):
     page.wait_for_selector("[data-testid=pl-dialog-server][data-server]")
     assert "PERSON" in page.locator("[data-testid=pl-dialog-server-labels]").inner_text()
     assert page.locator("[data-testid=pl-dialog-start]").is_enabled()
-    page.click("[data-testid=pl-dialog-deploy]")
-    page.wait_for_selector("[data-testid=pl-message].pl-message-error")
-    assert "servers panel" in page.locator("[data-testid=pl-message]").inner_text()
+    # max_servers=1: Deploy is disabled before the click, with the refusal's reason
+    page.wait_for_function("document.querySelector('[data-testid=pl-dialog-deploy]').disabled")
+    assert "servers panel" in page.locator("[data-testid=pl-dialog-deploy]").get_attribute("title")
+    assert "cannot deploy" in page.locator("[data-testid=pl-dialog-capacity]").inner_text()
     assert rendered.errors == []
     manager.close()
 

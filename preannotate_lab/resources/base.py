@@ -57,6 +57,18 @@ class ItemError:
         return f"{self.resource}: {self.message}" if self.resource else self.message
 
 
+@dataclass(frozen=True)
+class ItemWarning(ItemError):
+    """An item that failed in part: one rule of a rule set timed out, the others matched.
+
+    ``results`` holds what the other parts found; a server keeps them and records ``message``
+    as a warning on the task's prediction. Callers that only know :class:`ItemError` treat it
+    as a failed item (it is one), so nothing is kept silently.
+    """
+
+    results: tuple[Result, ...] = ()
+
+
 # The contract calls the per-item error mechanism "ResultError"; both names are the same class.
 ResultError = ItemError
 # a Sequence, not a list: a resource may return list[Span] (lists are invariant)

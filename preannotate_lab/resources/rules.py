@@ -3,7 +3,7 @@
 A :class:`RuleSet` (:mod:`.ruleset`) is plain data (JSON), validated when created: a pattern
 that does not compile is refused with the rule's name. Every match runs with the ``regex`` package's
 ``timeout=``, so a catastrophic pattern (``(a+)+$`` on ``aaaa...ab``) costs one task an
-:class:`~.base.ItemError` and the job goes on.
+:class:`~.base.ItemWarning` (the other rules' matches are kept) and the job goes on.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from .base import (
     ConfigField,
     ItemError,
     ItemOutput,
+    ItemWarning,
     Resource,
     ResourceInfo,
 )
@@ -30,23 +31,35 @@ __all__ = ["Rule", "RuleSet", "RulesLibrary", "RulesResource", "DEFAULT_TIMEOUT"
 
 def find_spans(rules: Iterable[tuple[Rule, regex.Pattern[str]]], text: str, *, timeout: float,
                source: str) -> list[Span] | ItemError:
-    """Every match of every rule in ``text`` (deduplicated, sorted by offset)."""
+    """Every match of every rule in ``text`` (deduplicated, sorted by offset).
+
+    A rule that times out loses only its own matches on this text: the others still run and
+    their spans come back in an :class:`ItemWarning` that names the slow rule(s).
+    """
     found: dict[tuple[int, int, str], Span] = {}
+    slow: list[str] = []
     for rule, compiled in rules:
         group = rule.group if rule.type == "regex" else 0
+        matched: dict[tuple[int, int, str], Span] = {}
         try:
             for match in compiled.finditer(text, timeout=timeout):
                 start, end = match.span(group)
                 if start < 0 or end <= start:
                     continue  # empty match or a group that did not take part
                 key = (start, end, rule.label)
-                if key not in found:
-                    found[key] = Span(start, end, rule.label, text[start:end], source=source)
+                if key not in found and key not in matched:
+                    matched[key] = Span(start, end, rule.label, text[start:end], source=source)
         except TimeoutError:
-            return ItemError(
-                f"rule {rule.name!r} timed out after {timeout:g} s on this task; simplify the pattern",
-                source)
-    return [found[k] for k in sorted(found)]
+            slow.append(repr(rule.name))
+            continue  # matches found before the timeout are dropped too: they may be partial
+        found.update(matched)
+    spans = [found[k] for k in sorted(found)]
+    if slow:
+        which = f"rule {slow[0]}" if len(slow) == 1 else f"rules {', '.join(slow)}"
+        return ItemWarning(
+            f"{which} timed out after {timeout:g} s on this task; simplify the pattern",
+            source, tuple(spans))
+    return spans
 
 
 class RulesResource(Resource):

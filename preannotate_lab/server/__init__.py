@@ -11,14 +11,16 @@ from typing import Any
 
 from .backends import Backend, DaskBackend, InlineBackend, ProcessPoolBackend
 from .default_backend import DefaultBackend
-from .errors import CapacityError, JobError, ServerError
+from .errors import CapacityError, JobError, ServerError, ServerWarning
+from .fit import Fit
 from .jobs import Job
 from .manager import ServerManager
 from .server import Server
 
 __all__ = [
-    "Backend", "CapacityError", "DaskBackend", "DefaultBackend", "InlineBackend", "Job", "JobError",
-    "ProcessPoolBackend", "Server", "ServerError", "ServerManager", "servers",
+    "Backend", "CapacityError", "DaskBackend", "DefaultBackend", "Fit", "InlineBackend", "Job",
+    "JobError", "ProcessPoolBackend", "Server", "ServerError", "ServerManager", "ServerWarning",
+    "servers",
 ]
 
 _servers: ServerManager | None = None

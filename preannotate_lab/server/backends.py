@@ -9,7 +9,9 @@ parent; remote workers only run pipelines on text and keep their own pipeline ca
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
+import time
 import weakref
 from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -159,6 +161,26 @@ def _discard(executor: ProcessPoolExecutor) -> None:
     executor.shutdown(wait=False, cancel_futures=True)
 
 
+PARENT_POLL_SECONDS = 0.5
+
+
+def exit_with_parent(parent_pid: int, interval: float = PARENT_POLL_SECONDS) -> None:
+    """Worker initializer: end this worker when the process that started it is gone.
+
+    A pool's workers outlive a parent killed with ``kill -9`` (each holds a loaded pipeline,
+    ~165 MB). A daemon thread polls ``os.getppid()``: once the parent died the worker has been
+    re-parented and exits at once. Linux's parent-death signal (``PR_SET_PDEATHSIG``) is not
+    used: it fires when the parent *thread* that started the worker ends, and the pool starts
+    workers from a job thread that ends long before the kernel does.
+    """
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(interval)
+        os._exit(1)  # no cleanup: the parent that would receive the results is gone
+
+    threading.Thread(target=watch, name="pl-exit-with-parent", daemon=True).start()
+
+
 def _default_context() -> multiprocessing.context.BaseContext:
     # forking a kernel that runs threads (jobs, widgets, zmq) can deadlock the child; spawn is safe
     return multiprocessing.get_context("spawn")
@@ -192,7 +214,9 @@ class ProcessPoolBackend(_FutureBackend):
                 self._executor = None
                 _discard(stale)
             if self._executor is None:
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=self._context)
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=self._context,
+                                                     initializer=exit_with_parent,
+                                                     initargs=(os.getpid(),))
             return self._executor
 
     def _submit(self, spec: PipelineSpec, items: list[tuple[int, str]], batch_size: int) -> Future:

@@ -15,3 +15,8 @@ class CapacityError(ServerError):
 
 class JobError(ServerError):
     """A pre-annotation job failed as a whole (per-task problems are recorded on the tasks)."""
+
+
+class ServerWarning(PreannotateError, UserWarning):
+    """A run goes ahead but will not give everything the project's config asks for (a
+    warning, issued with ``warnings.warn``; rooted like every error of the package)."""

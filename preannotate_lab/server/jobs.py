@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..lifecycle import BackgroundWork, ProgressCallback
 from ..model import Document, Prediction, Span, Task
 from .errors import JobError
+from .pipeline import Partial
 
 if TYPE_CHECKING:
     from ..store import Project as ProjectStore
@@ -166,24 +167,30 @@ class Job(BackgroundWork):
         self.backend = backend
         self.ocr_options = ocr_options
         self.created_at = time.time()
-        self._counts = {"done": 0, "predicted": 0, "skipped": 0, "errors": 0, "read": 0}
+        self._counts = {"done": 0, "predicted": 0, "skipped": 0, "errors": 0, "read": 0,
+                        "warnings": 0}
         # the document being read now: {"task", "page", "pages"} (None between documents)
         self._reading: dict[str, int] | None = None
         # refined when the job starts: ids of deleted tasks are not counted
         self.total = len(set(self.task_ids)) if self.task_ids is not None else None
         self.task_errors: dict[int, str] = {}  # task id -> message, for this run
+        # task id -> what some resources failed on (the others' results were stored)
+        self.task_warnings: dict[int, str] = {}
         self._stop_reading = False
         # document tasks also record how they were read (also part of their document hash)
         self._document_provenance: dict[str, Any] | None = None
         self.owns_backend = False  # close the backend when the job ends
+        self.fit: Any = None  # how the server fit the project's config when the run began
 
     # -- public ---------------------------------------------------------------------------
     @property
     def progress(self) -> dict[str, Any]:
         """done (tasks handled: predicted, skipped or failed), total, predicted, skipped,
-        errors, rate (tasks/s), state, elapsed (s); ``read``: tasks whose document is built
+        errors, warnings (tasks stored without the results of a resource that failed on them,
+        see ``task_warnings``), rate (tasks/s), state, elapsed (s); ``read``: tasks whose document is built
         (OCR done) and ``reading``: the document task being read now, ``{"task", "page",
-        "pages"}`` (pages read so far), so progress moves during OCR, before a chunk is written."""
+        "pages"}`` (pages read so far), so progress moves during OCR, before a chunk is written;
+        ``missing_labels``: what the config asks for that this server does not predict."""
         with self._lock:
             counts = dict(self._counts)
             reading = dict(self._reading) if self._reading else None
@@ -198,6 +205,8 @@ class Job(BackgroundWork):
             "job": self.id,
             "error": self.error,
             "reading": reading,
+            # labels the project's config asks for that this server does not predict
+            "missing_labels": list(self.fit.missing_labels) if self.fit is not None else [],
         }
 
     def cancel(self) -> None:
@@ -382,12 +391,20 @@ class Job(BackgroundWork):
             if isinstance(out, str):
                 errors.append((task_id, out))
                 continue
+            warnings: tuple[str, ...] = ()
+            if isinstance(out, Partial):  # some resources failed here: keep the others' results
+                warnings, out = out.warnings, out.results
             if item.document.is_visual:
                 out = _with_boxes(item.document, out)
             confidences = [r.confidence for r in out if getattr(r, "confidence", None) is not None]
             fields = common
             if item.task.kind == "document":
                 fields = {**common, "provenance": self._with_ocr(common["provenance"])}
+            if warnings:
+                fields = {**fields, "provenance": {**fields["provenance"], "warnings": list(warnings)}}
+                with self._lock:
+                    self.task_warnings[task_id] = "; ".join(warnings)
+                    self._counts["warnings"] += 1
             predictions.append(Prediction(
                 task_id=task_id, results=tuple(out), document_hash=item.document_hash,
                 score=round(sum(confidences) / len(confidences), 4) if confidences else None,

@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..config_gate import check_config, errors_of
+from ..errors import PreannotateError
 from ..labeling import LabelingConfig, ResourceUse
 from ..project import ProjectLike, as_project
 from ..resources.base import ResourceError, content_hash
@@ -17,6 +18,7 @@ from ..settings import DEFAULT_MAX_MODELS, ServerSettings, check_limit
 from ..store import Project as ProjectStore
 from .backends import Backend, backend_from
 from .cache import CacheEntry, ResourceCache
+from .capacity import DeployCheck, memory_problem
 from .default_backend import DefaultBackend, pool_blocker
 from .errors import CapacityError, ServerError
 from .pipeline import KIND_ORDER, PipelineSpec, StageSpec
@@ -78,7 +80,14 @@ class ServerManager:
 
     @property
     def memory_budget_mb(self) -> float:
+        """MB the loaded resources may take; settable (``servers.memory_budget_mb = 800``)."""
         return self.cache.budget_mb
+
+    @memory_budget_mb.setter
+    def memory_budget_mb(self, value: float) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ValueError(f"memory_budget_mb must be a number of MB > 0, not {value!r}")
+        self.cache.budget_mb = float(value)
 
     # -- servers --------------------------------------------------------------------------------
     def deployed(self) -> list[Server]:
@@ -129,6 +138,7 @@ class ServerManager:
             "max_models_per_server": self.max_models_per_server,
             "memory_budget_mb": round(self.memory_budget_mb, 1),
             "memory_used_mb": round(self.cache.used_mb, 1),
+            "servers_used": len(self._servers) + len(self._deploying),
             "cache": self.cache.describe(),
         }
 
@@ -160,16 +170,14 @@ class ServerManager:
         # then register under it
         with self._lock:
             name = self._check_name(name, models)
-            if len(self._servers) + len(self._deploying) >= self.max_servers:
-                deploying = f" ({len(self._deploying)} being deployed)" if self._deploying else ""
-                raise CapacityError(
-                    f"{len(self._servers)} servers are deployed{deploying} (max "
-                    f"{self.max_servers}). Delete one on the servers panel or with "
-                    f"servers.delete(name): {self._deletable()}"
-                )
+            problem = self._servers_problem()
+            if problem:
+                raise CapacityError(problem)
             self._check_config(config, models)
             planned = [self._plan_stage(model, group) for model, group in uses.items()]
-            self._check_memory(name, planned)
+            problem = memory_problem(name, planned, self.cache, list(self._servers.values()))
+            if problem:
+                raise CapacityError(problem)
             self._deploying.add(name)
         try:
             spec = self._spec(config, planned)
@@ -202,6 +210,45 @@ class ServerManager:
         if errors:
             raise ServerError("the config cannot be deployed:\n- "
                               + "\n- ".join(p.message for p in errors))
+
+    def check_deploy(self, config_or_project: LabelingConfig | ProjectLike) -> DeployCheck:
+        """Whether ``deploy(config_or_project)`` would be accepted now, and the numbers behind
+        it (servers used/max, memory used/budget, the planned server's estimated memory).
+
+        Nothing is loaded. The reason is the message ``deploy`` would refuse with.
+        """
+        reason: str | None = None
+        planned: list[StageSpec] = []
+        with self._lock:
+            try:
+                config = _config_of(_project_of(config_or_project) or config_or_project)
+                uses = _uses_of(config)
+                models = {n: [v for u in group for v in u.values] for n, group in uses.items()}
+                reason = self._servers_problem()
+                self._check_config(config, models)
+                planned = [self._plan_stage(model, group) for model, group in uses.items()]
+                reason = reason or memory_problem(None, planned, self.cache,
+                                                  list(self._servers.values()))
+            except PreannotateError as exc:  # the config gate's, a resource's, capacity's refusals
+                reason = reason or str(exc)
+            resources = tuple({"name": s.name, "memory_mb": round(s.memory_mb, 1),
+                               "loaded": s.key in self.cache} for s in planned)
+            return DeployCheck(
+                can_deploy=reason is None, reason=reason,
+                servers_used=len(self._servers) + len(self._deploying),
+                max_servers=self.max_servers, memory_used_mb=self.cache.used_mb,
+                memory_budget_mb=self.memory_budget_mb,
+                planned_mb=sum(s.memory_mb for s in planned),
+                needed_mb=sum(s.memory_mb for s in planned if s.key not in self.cache),
+                resources=resources)
+
+    def _servers_problem(self) -> str | None:
+        if len(self._servers) + len(self._deploying) < self.max_servers:
+            return None
+        deploying = f" ({len(self._deploying)} being deployed)" if self._deploying else ""
+        return (f"{len(self._servers)} servers are deployed{deploying} (max "
+                f"{self.max_servers}). Delete one on the servers panel or with "
+                f"servers.delete(name): {self._deletable()}")
 
     def _check_name(self, name: str | None, models: dict[str, list[str]]) -> str:
         if name is None:
@@ -262,21 +309,6 @@ class ServerManager:
         blocker = pool_blocker([self.hub.spec(s.name).factory for s in planned],
                                self.hub is default_hub)
         return DefaultBackend(blocker)
-
-    def _check_memory(self, name: str, planned: list[StageSpec]) -> None:
-        needed = sum(s.memory_mb for s in planned if s.key not in self.cache)
-        if needed and not self.cache.can_fit(needed):
-            heavy = sorted(self._servers.values(),
-                           key=lambda s: -sum(st.memory_mb for st in s.spec.stages))
-            listing = ", ".join(
-                f"{s.name} ({s.status}, ~{sum(st.memory_mb for st in s.spec.stages):.0f} MB)"
-                for s in heavy
-            )
-            raise CapacityError(
-                f"server {name!r} needs ~{needed:.0f} MB more but the memory budget is "
-                f"{self.memory_budget_mb:.0f} MB and running jobs hold the rest. Delete a server "
-                f"on the servers panel or with servers.delete(name): {listing or 'none deployed'}"
-            )
 
     def _spec(self, config: Any, planned: list[StageSpec]) -> PipelineSpec:
         stages = []

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..labeling import RelationPair
 from ..model import Choice, Document, Relation, Result, Span
-from ..resources.base import ItemError, content_hash
+from ..resources.base import ItemError, ItemWarning, content_hash
 from .errors import ServerError
 
 # stages run in this order: spans first, then what reads spans
@@ -86,6 +86,16 @@ class PipelineSpec:
         return list(seen)
 
 
+@dataclass(frozen=True)
+class Partial:
+    """A document's results when some resources failed on it: what the others found, and one
+    warning per failure (``"resource: message"``). Stored as a prediction with the warnings in
+    its provenance; the failures do not make the task an error."""
+
+    results: list[Result]
+    warnings: tuple[str, ...]
+
+
 class Pipeline:
     """Runnable stages: ``run(documents)`` gives each document its results or an error message."""
 
@@ -101,35 +111,45 @@ class Pipeline:
         self._allowed_folded = [frozenset(x.casefold() for x in s.labels) for s in spec.stages]
         self._relation_rules = [_relation_rules(s) for s in spec.stages]
 
-    def run(self, documents: Sequence[Document], *, batch_size: int = 64) -> list[list[Result] | str]:
-        """Per document (same order): its results, or an error message naming the resource."""
+    def run(self, documents: Sequence[Document], *,
+            batch_size: int = 64) -> list[list[Result] | Partial | str]:
+        """Per document (same order): its results, :class:`Partial` results with warnings, or
+        an error message naming the resources.
+
+        Each resource fails on its own: one that fails on a document (an ItemError, or an
+        exception while it runs) drops only its own results there, recorded as a warning; later
+        stages still see the earlier stages' results. A document on which every stage failed
+        gets the error message instead (there is nothing to store).
+        """
         results: list[dict[str, Result]] = [{} for _ in documents]
-        errors: list[str | None] = [None] * len(documents)
+        problems: list[list[str]] = [[] for _ in documents]
+        failed = [0] * len(documents)
         for index, (stage, resource) in enumerate(zip(self.spec.stages, self.resources, strict=True)):
-            todo = [i for i, err in enumerate(errors) if err is None]
-            if not todo:
-                break
-            items = [(documents[i], tuple(results[i].values())) for i in todo]
+            items = [(doc, tuple(res.values())) for doc, res in zip(documents, results, strict=True)]
             lock = self.locks[index]
             with lock if lock is not None else nullcontext():
-                if stage.per_region:
-                    outputs = _per_region(stage, resource, items, batch_size)
-                else:
-                    outputs = list(resource.pipe(items, batch_size=batch_size))
-            if len(outputs) != len(items):
-                raise ServerError(
-                    f"resource {stage.name!r} returned {len(outputs)} outputs for {len(items)} "
-                    "documents; it must yield exactly one per document"
-                )
-            for i, out in zip(todo, outputs, strict=True):
+                outputs = _stage_outputs(stage, resource, items, batch_size)
+            for i, out in enumerate(outputs):
                 if isinstance(out, ItemError):
-                    errors[i] = f"{stage.name}: {out.message}"
-                    continue
+                    problems[i].append(f"{stage.name}: {out.message}")
+                    if not isinstance(out, ItemWarning):
+                        failed[i] += 1
+                        continue
+                    out = out.results  # the parts that worked (other rules of a rule set)
                 kept = results[i]
                 # a result with the id of an earlier one replaces it (assertion-stamped spans)
                 for result in self._filter(index, out, kept):
                     kept[result.id] = result
-        return [err if err is not None else list(res.values()) for res, err in zip(results, errors, strict=True)]
+        stages = len(self.spec.stages)
+        outcome: list[list[Result] | Partial | str] = []
+        for res, notes, n_failed in zip(results, problems, failed, strict=True):
+            if stages and n_failed == stages:
+                outcome.append("; ".join(notes))
+            elif notes:
+                outcome.append(Partial(list(res.values()), tuple(notes)))
+            else:
+                outcome.append(list(res.values()))
+        return outcome
 
     def _filter(self, index: int, outputs: Iterable[Result], earlier: dict[str, Result]) -> list[Result]:
         """Keep only what the config assigns to this stage; stamp the owning control name."""
@@ -197,6 +217,48 @@ def _relation_allowed(rules: dict[str | None, list[RelationPair]], relation: Rel
             if relation.direction == "bi" and pair.allows(target, source):
                 return True
     return False
+
+
+def _stage_outputs(stage: StageSpec, resource: Any,
+                   items: Sequence[tuple[Document, tuple[Result, ...]]], batch_size: int) -> list[Any]:
+    """One stage's output per item. A resource that raises on a batch is run again item by
+    item, so only the items it raises on fail (as ItemErrors naming the exception)."""
+    try:
+        return _checked_outputs(stage, _pipe_stage(stage, resource, items, batch_size), len(items))
+    except ServerError:
+        raise  # a resource that breaks the one-output-per-item contract is a bug to report
+    except Exception:
+        if len(items) == 1:
+            return [_raised(stage, resource, items[0], batch_size)]
+    return [_raised(stage, resource, item, batch_size) for item in items]
+
+
+def _raised(stage: StageSpec, resource: Any, item: tuple[Document, tuple[Result, ...]],
+            batch_size: int) -> Any:
+    try:
+        return _checked_outputs(stage, _pipe_stage(stage, resource, [item], batch_size), 1)[0]
+    except ServerError:
+        raise
+    except Exception as exc:
+        return ItemError(f"raised {type(exc).__name__}: {exc}", stage.name)
+
+
+def _pipe_stage(stage: StageSpec, resource: Any,
+                items: Sequence[tuple[Document, tuple[Result, ...]]], batch_size: int) -> list[Any]:
+    if not items:
+        return []
+    if stage.per_region:
+        return _per_region(stage, resource, items, batch_size)
+    return list(resource.pipe(items, batch_size=batch_size))
+
+
+def _checked_outputs(stage: StageSpec, outputs: list[Any], expected: int) -> list[Any]:
+    if len(outputs) != expected:
+        raise ServerError(
+            f"resource {stage.name!r} returned {len(outputs)} outputs for {expected} "
+            "documents; it must yield exactly one per document"
+        )
+    return outputs
 
 
 def _per_region(stage: StageSpec, resource: Any,

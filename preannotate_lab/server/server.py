@@ -16,7 +16,8 @@ from ..project import ProjectLike, as_project
 from ..resources.base import content_hash
 from ..store import Project as ProjectStore
 from .backends import Backend, InlineBackend, backend_from
-from .errors import ServerError
+from .errors import ServerError, ServerWarning
+from .fit import Fit, server_fit
 from .jobs import Job, ProgressCallback, already_predicted, document_hash
 from .pipeline import Pipeline, PipelineSpec
 
@@ -26,6 +27,13 @@ if TYPE_CHECKING:
 STATUSES = ("idle", "busy", "stopped", "error")
 USAGES = ("preannotation", "training", "ocr")
 MAX_JOB_HISTORY = 20
+
+
+def missing_labels_warning(fit: Fit) -> str:
+    return (f"server {fit.server!r} does not predict {', '.join(fit.missing_labels)}, which the "
+            f"config of project {fit.project!r} asks for; those labels get no predictions. "
+            "Deploy an updated server from the project's config (servers.deploy(project)) to "
+            "predict them")
 
 
 class Server:
@@ -100,6 +108,8 @@ class Server:
             "memory_mb": round(sum(s.memory_mb for s in self.spec.stages), 1),
             "backend": self.backend.describe(),
             "job": job.progress if job is not None else None,
+            # against the project it was deployed from (UIs compare with their own project)
+            "fit": self.fit().describe() if self.project is not None else None,
         }
 
     def provenance(self, project: ProjectStore | None = None) -> dict[str, Any]:
@@ -138,10 +148,11 @@ class Server:
         task_ids, project = self._run_arguments(args, task_ids, project)
         if self._status == "stopped":
             raise ServerError(f"server {self.name!r} was deleted; deploy a new one with servers.deploy(...)")
-        self._check_fits(project)
+        fit = self._check_fits(project)
         job = Job(self, project, task_ids, force=force, batch_size=batch_size,
                   chunk_size=chunk_size, backend=backend_from(backend) if backend else self.backend,
                   on_progress=on_progress, ocr_options=ocr_options)
+        job.fit = fit  # its progress names the labels this server does not predict
         # a backend named by a string belongs to this job: its workers end with it
         job.owns_backend = backend is not None and not isinstance(backend, Backend)
         with self._lock:
@@ -182,35 +193,39 @@ class Server:
                 f"project to run on (server.run(task_ids, project=project))")
         return task_ids, as_project(project, who="Server.run")
 
-    def _check_fits(self, project: ProjectStore) -> None:
-        """Refuse a run whose predictions would not fit the project or would be stale.
+    def fit(self, project: ProjectLike | None = None) -> Fit:
+        """Whether this server fits ``project``'s current config (default: the project it was
+        deployed from): ``fit(...).status`` is "fits", "stale" or "other project", and the Fit
+        lists what differs (labels missing or extra, resource versions, config hash)."""
+        project = self.project if project is None else as_project(project, who="Server.fit")
+        if project is None:
+            raise ServerError(f"server {self.name!r} was deployed from a config, not a project: "
+                              "pass the project to compare with (server.fit(project))")
+        return server_fit(self, project)
+
+    def _check_fits(self, project: ProjectStore) -> Fit:
+        """Refuse a run whose predictions would not fit the project or would be stale; warn
+        when the config asks for labels this server does not predict.
 
         A server deployed from another config may predict labels this project's config lacks;
         a rule set or model edited in the hub since the deploy would be run in its old version
         while its predictions claim to be current. Both are refused with what to do instead.
         """
-        try:
-            config = project.config
-        except Exception:  # e.g. a closed project: the job itself reports that clearly
-            config = None
-        if config is not None:
-            allowed = set(config.all_values)
-            extra = [label for label in self.labels if label not in allowed]
-            if extra:
-                raise ServerError(
-                    f"server {self.name!r} predicts {', '.join(map(repr, extra))}, which the config "
-                    f"of project {project.name!r} does not have; deploy a server from this "
-                    f"project's config (servers.deploy(project)) or add those labels to it")
-        changed = []
-        for stage in self.spec.stages:
-            current = _hub_version(stage.name)
-            if current is not None and current != stage.version:
-                changed.append(f"{stage.name} ({stage.version} -> {current})")
-        if changed:
+        fit = server_fit(self, project)
+        if fit.extra_labels:
             raise ServerError(
-                f"server {self.name!r} was deployed with older versions of {', '.join(changed)}; "
+                f"server {self.name!r} predicts {', '.join(map(repr, fit.extra_labels))}, which "
+                f"the config of project {project.name!r} does not have; deploy a server from this "
+                f"project's config (servers.deploy(project)) or add those labels to it")
+        if fit.changed_resources:
+            changed = ", ".join(f"{name} ({old} -> {new})" for name, old, new in fit.changed_resources)
+            raise ServerError(
+                f"server {self.name!r} was deployed with older versions of {changed}; "
                 f"delete it and deploy again (servers.delete({self.name!r}); "
                 f"servers.deploy(project)) to pre-annotate with the current ones")
+        if fit.missing_labels:
+            warnings.warn(missing_labels_warning(fit), ServerWarning, stacklevel=4)
+        return fit
 
     def _work(self) -> None:
         while True:
@@ -316,12 +331,3 @@ def _resource_provenance(resource: Any) -> dict[str, Any]:
                         "spacy_version": getattr(meta, "spacy_version", None)}
     return out
 
-
-def _hub_version(name: str) -> str | None:
-    """The version the hub has now for ``name`` (None: not a hub resource, e.g. built inline)."""
-    from ..resources import hub
-
-    try:
-        return hub.info(name).version
-    except Exception:  # an inline resource, or one removed from the hub since the deploy
-        return None

@@ -34,7 +34,7 @@ class Lab(ipywidgets.VBox):
         self.dialog.visible = False
         self.view = LabelingView(project, by=by)
         self.config_builder = ConfigBuilder(project, hub)
-        self.servers_panel = ServersPanel(self.dialog.servers)
+        self.servers_panel = ServersPanel(self.dialog.servers, project=project)
         self.labelstudio_panel = LabelStudioPanel(project)
         self.tabs = ipywidgets.Tab(children=[
             ipywidgets.VBox([self.grid, self.dialog]), self.view, self.config_builder,

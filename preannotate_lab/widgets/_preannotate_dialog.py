@@ -32,6 +32,10 @@ class PreannotateDialog(RpcWidget):
     progress = traitlets.Dict().tag(sync=True)
     running = traitlets.Bool(False).tag(sync=True)
     visible = traitlets.Bool(True).tag(sync=True)
+    # what a deploy from the project's config would take, before the click (check_deploy)
+    capacity = traitlets.Dict().tag(sync=True)
+    # a question waiting for the user: {"action": "start" | "replace", "server", "message", ...}
+    confirm = traitlets.Dict().tag(sync=True)
 
     def __init__(self, project: ProjectLike, servers: Any = None, *, task_ids: Iterable[int] = (),
                  updates_per_second: float = 5.0, by: str = "user") -> None:
@@ -66,11 +70,23 @@ class PreannotateDialog(RpcWidget):
     @request("refresh")
     def refresh(self) -> list[dict[str, Any]]:
         """Reload the list of servers (and keep the selection if that server still exists)."""
-        self.servers_info = describe_all(self.servers)
+        self.servers_info = describe_all(self.servers, self.project)
         names = [row["name"] for row in self.servers_info]
         if self.selected_server not in names:
             self.selected_server = names[0] if len(names) == 1 else ""
+        self.capacity = self._capacity()
         return self.servers_info
+
+    def _capacity(self) -> dict[str, Any]:
+        """Servers used/max, memory used/budget, the planned server's memory, and whether (and
+        why not) Deploy can work now: the dialog disables Deploy with that reason."""
+        check = getattr(self.servers, "check_deploy", None)
+        if check is None:  # a manager-like object without the check: Deploy stays enabled
+            return {}
+        if self.project.config is None:
+            return {"can_deploy": False, "reason": "the project has no labeling config yet; "
+                    "build one in the Config tab (ConfigBuilder) before deploying a server"}
+        return jsonable(check(self.project).describe())
 
     @request("select")
     def select(self, name: str) -> str:
@@ -93,6 +109,7 @@ class PreannotateDialog(RpcWidget):
                                          usage="preannotation")
         except Exception as exc:
             self.notify(f"Cannot deploy: {exc}", "error")
+            self.refresh()
             raise
         self.refresh()
         self.selected_server = server.name
@@ -100,8 +117,14 @@ class PreannotateDialog(RpcWidget):
         return jsonable(server.describe())
 
     @request("start")
-    def start(self, force: bool | None = None) -> dict[str, Any]:
-        """Run the selected server on the tasks; returns the first progress."""
+    def start(self, force: bool | None = None, confirmed: bool = False) -> dict[str, Any]:
+        """Run the selected server on the tasks; returns the first progress.
+
+        A server that does not fit the project's current config (``Server.fit``) is not run
+        at once: ``confirm`` asks first (run anyway, when the run is allowed, or deploy an
+        updated server) and the call returns ``{"confirm": ...}``; ``confirm_start()`` or
+        ``start(confirmed=True)`` runs it.
+        """
         if not self.selected_server:
             raise ValueError("select a server (or deploy one) before starting")
         if not self.task_ids:
@@ -109,6 +132,17 @@ class PreannotateDialog(RpcWidget):
         if self.job is not None and not self.job.finished:
             raise RuntimeError(f"job {self.job.id} is still {self.job.state}; cancel it first")
         server = self.servers.get(self.selected_server)
+        fit = server.fit(self.project)
+        if not fit.fits and not confirmed:
+            what = "; ".join(fit.differences) or "deployed from another config"
+            self.confirm = {"action": "start", "server": server.name, "fit": fit.describe(),
+                            "can_run": fit.runnable, "force": force,
+                            "message": f"server {server.name!r} is {fit.status}: {what}. "
+                                       + ("Run it anyway, or deploy an updated server?"
+                                          if fit.runnable else "Deploy an updated server?")}
+            self.notify(self.confirm["message"], "warning")
+            return {"confirm": self.confirm}
+        self.confirm = {}
         throttle = Throttle(self._on_progress, rate=self.updates_per_second)
         self.running = True
         self.notify(f"pre-annotating {self.task_count} task(s) on {server.name!r}")
@@ -125,6 +159,43 @@ class PreannotateDialog(RpcWidget):
         if not self.job.finished:
             self.progress = progress
         return progress
+
+    @request("confirm_start")
+    def confirm_start(self) -> dict[str, Any]:
+        """The user's yes to "run this stale server anyway"."""
+        if self.confirm.get("action") != "start":
+            raise ValueError("nothing waits for a confirmation; press Start")
+        self.selected_server = self.confirm["server"]
+        return self.start(self.confirm.get("force"), confirmed=True)
+
+    @request("dismiss")
+    def dismiss(self) -> bool:
+        """Drop the question on screen (the user said no)."""
+        self.confirm = {}
+        return True
+
+    @request("deploy_updated")
+    def deploy_updated(self, replace: bool = False) -> dict[str, Any]:
+        """Deploy a server from the project's current config in place of the stale one.
+
+        When capacity (servers or memory) is short and deleting the stale server would help,
+        the first call asks (``confirm["action"] == "replace"``); ``replace=True`` is the
+        user's consent: the stale server is deleted (its job cancelled) and the new one
+        deployed. Returns the new server's describe() dict, or ``{"confirm": ...}``.
+        """
+        stale = self.confirm.get("server") or self.selected_server or None
+        check = self.servers.check_deploy(self.project)
+        if not check.can_deploy and stale and stale in self.servers:
+            if not replace:
+                self.confirm = {"action": "replace", "server": stale, "reason": check.reason,
+                                "message": f"Cannot deploy next to it: {check.reason}. Delete "
+                                           f"server {stale!r} and deploy an updated one?"}
+                self.notify(self.confirm["message"], "warning")
+                return {"confirm": self.confirm}
+            self.servers.delete(stale)
+            self.notify(f"deleted server {stale!r} to make room")
+        self.confirm = {}
+        return self.deploy()
 
     @request("cancel")
     def cancel(self) -> dict[str, Any]:
@@ -149,7 +220,12 @@ class PreannotateDialog(RpcWidget):
             text = f"job {state}: {done}/{total} tasks, {errors} error(s)"
             if progress.get("error"):
                 text += f" — {progress['error']}"
+            if progress.get("warnings"):
+                text += f", {progress['warnings']} with warnings (a resource failed on them)"
+            if progress.get("missing_labels"):
+                text += (f"; this server does not predict {', '.join(progress['missing_labels'])}"
+                         " (deploy an updated server)")
             self.notify(text, "error" if state == "failed" else "info")
-            self.servers_info = describe_all(self.servers)
+            self.servers_info = describe_all(self.servers, self.project)
             for callback in list(self._finished_callbacks):
                 callback(progress)

@@ -30,9 +30,19 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def describe_all(servers: Any) -> list[dict[str, Any]]:
-    """Every server's describe() dict, JSON-able, sorted by name."""
-    rows = [jsonable(server.describe()) for server in servers.deployed()]
+def describe_all(servers: Any, project: Any = None) -> list[dict[str, Any]]:
+    """Every server's describe() dict, JSON-able, sorted by name.
+
+    With ``project``, each row's ``fit`` compares the server with that project's config
+    (fits / stale / other project, see ``Server.fit``); otherwise with the project it was
+    deployed from.
+    """
+    rows = []
+    for server in servers.deployed():
+        row = server.describe()
+        if project is not None:
+            row["fit"] = server.fit(project).describe()
+        rows.append(jsonable(row))
     return sorted(rows, key=lambda row: str(row.get("name", "")))
 
 

@@ -13,7 +13,10 @@ from ._servers import default_servers, describe_all
 
 
 class ServersPanel(RpcWidget):
-    """Servers with name, resources, labels, usage, status, deployed by/at, memory; delete.
+    """Servers with name, resources, labels, usage, status, fit, deployed by/at, memory; delete.
+
+    ``fit`` marks each server fits / stale (what differs) / other project against ``project``'s
+    current config (the Lab passes its project), else against the project it was deployed from.
 
     While a server is busy the panel refreshes itself every ``poll_interval`` seconds from a
     kernel-side timer thread (``watch()``), which ends by itself once every server is idle. The
@@ -27,11 +30,14 @@ class ServersPanel(RpcWidget):
     servers_info = traitlets.List(traitlets.Dict()).tag(sync=True)
     live = traitlets.Bool(False).tag(sync=True)  # a watch thread refreshes the rows
 
-    def __init__(self, servers: Any = None, *, poll_interval: float = 1.0) -> None:
+    def __init__(self, servers: Any = None, *, poll_interval: float = 1.0,
+                 project: Any = None) -> None:
         if poll_interval <= 0:
             raise ValueError(f"poll_interval must be > 0 seconds, not {poll_interval}")
         super().__init__()
         self.servers = servers if servers is not None else default_servers()
+        # each row's fit (fits / stale / other project) is against this project's config
+        self.project = project
         self.poll_interval = poll_interval
         self._deleted_callbacks: list[Callable[[str], Any]] = []
         self._watch_lock = threading.Lock()
@@ -46,7 +52,7 @@ class ServersPanel(RpcWidget):
     @request("refresh")
     def refresh(self) -> list[dict[str, Any]]:
         """Reload the rows; a busy server starts the watch thread."""
-        self.servers_info = describe_all(self.servers)
+        self.servers_info = describe_all(self.servers, self.project)
         if _busy(self.servers_info):
             self.watch()
         return self.servers_info
@@ -71,7 +77,7 @@ class ServersPanel(RpcWidget):
         try:
             # Event.wait sleeps (no busy loop) and wakes at once when the panel closes
             while not self._stop.wait(self.poll_interval):
-                rows = describe_all(self.servers)
+                rows = describe_all(self.servers, self.project)
                 self.servers_info = rows
                 if not _busy(rows):
                     break

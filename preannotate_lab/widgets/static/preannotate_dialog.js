@@ -7,6 +7,10 @@
 //   pl-dialog-server-radio      the row's radio button (selects the server)
 //   pl-dialog-server-status     the row's status badge (idle / busy / stopped / error)
 //   pl-dialog-server-labels     the row's labels
+//   pl-dialog-server-fit        fits / stale / other project for this project (title: what differs)
+//   pl-dialog-capacity          servers used/max, memory used/budget, the new server's memory
+//   pl-dialog-confirm           a question before a stale server runs or is replaced, with
+//                               pl-dialog-confirm-run, -update, -replace, -dismiss buttons
 //   pl-dialog-server-workers    how many processes run its jobs
 //   pl-dialog-no-servers        shown when no server is deployed
 //   pl-dialog-refresh           reload the server list
@@ -45,6 +49,8 @@ function render({ model, el }) {
     onclick: () => attempt(rpc, model, "cancel") }, "Cancel");
   const close = h("button", { "data-testid": "pl-dialog-close",
     onclick: () => attempt(rpc, model, "close") }, "Close");
+  const capacity = h("div", { "data-testid": "pl-dialog-capacity", class: "pl-muted" });
+  const confirmBox = h("div", { "data-testid": "pl-dialog-confirm", class: "pl-dialog-confirm" });
   const bar = h("progress", { "data-testid": "pl-dialog-progress", max: 1, value: 0 });
   const barText = h("span", { "data-testid": "pl-dialog-progress-text", class: "pl-muted" });
 
@@ -53,6 +59,8 @@ function render({ model, el }) {
     h("div", { class: "pl-row" }, refresh),
     list,
     h("div", { class: "pl-row" }, name, deploy),
+    capacity,
+    confirmBox,
     h("div", { class: "pl-row" }, h("label", {}, force, "re-run tasks already pre-annotated"),
       start, cancel, close),
     h("div", { class: "pl-row" }, bar, barText),
@@ -78,6 +86,8 @@ function render({ model, el }) {
         radio,
         h("b", {}, server.name),
         h("span", { class: `pl-badge pl-server-${server.status}`, "data-testid": "pl-dialog-server-status" }, server.status),
+        server.fit ? h("span", { class: `pl-badge pl-fit-${server.fit.status.replace(" ", "-")}`,
+          "data-testid": "pl-dialog-server-fit", title: server.fit.summary }, server.fit.status) : "",
         h("span", { class: "pl-muted" }, resources),
         h("span", { class: "pl-badge", "data-testid": "pl-dialog-server-workers",
           title: "jobs run on this many processes" }, workers(server.backend)),
@@ -92,7 +102,13 @@ function render({ model, el }) {
     const running = model.get("running");
     start.disabled = running || !model.get("selected_server") || model.get("task_count") === 0;
     cancel.disabled = !running;
-    deploy.disabled = running;
+    const cap = model.get("capacity") || {};
+    deploy.disabled = running || cap.can_deploy === false;
+    deploy.title = cap.reason || "";
+    setText(capacity, cap.max_servers === undefined ? (cap.reason || "") :
+      `servers ${cap.servers_used}/${cap.max_servers} · memory ${cap.memory_used_mb}/${cap.memory_budget_mb} MB` +
+      ` · new server ~${cap.planned_mb} MB (${cap.needed_mb} MB to load)` +
+      (cap.can_deploy === false ? ` · cannot deploy: ${cap.reason}` : ""));
     const p = model.get("progress") || {};
     const total = p.total || 0;
     bar.max = Math.max(total, 1);
@@ -102,12 +118,29 @@ function render({ model, el }) {
       : "");
   }
 
+  function drawConfirm() {
+    clear(confirmBox);
+    const ask = model.get("confirm") || {};
+    confirmBox.hidden = !ask.action;
+    if (!ask.action) return;
+    const button = (id, text, kind, params) => h("button", { "data-testid": id,
+      onclick: () => attempt(rpc, model, kind, params) }, text);
+    confirmBox.append(h("div", {}, ask.message || ""));
+    if (ask.action === "start" && ask.can_run) confirmBox.append(button("pl-dialog-confirm-run", "Run anyway", "confirm_start", {}));
+    if (ask.action === "start") confirmBox.append(button("pl-dialog-confirm-update", "Deploy an updated server", "deploy_updated", {}));
+    if (ask.action === "replace") confirmBox.append(button("pl-dialog-confirm-replace", `Replace ${ask.server}`, "deploy_updated", { replace: true }));
+    confirmBox.append(button("pl-dialog-confirm-dismiss", "Cancel", "dismiss", {}));
+  }
+
+  model.on("change:confirm", drawConfirm);
+  model.on("change:capacity", drawState);
   model.on("change:servers_info", drawServers);
   model.on("change:selected_server", () => { drawServers(); drawState(); });
   for (const key of ["visible", "task_count", "running", "progress"]) model.on(`change:${key}`, drawState);
   model.on("change:force", () => { force.checked = model.get("force"); });
   drawServers();
   drawState();
+  drawConfirm();
   return () => rpc.dispose();
 }
 

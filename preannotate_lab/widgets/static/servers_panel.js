@@ -7,12 +7,13 @@
 //   pl-servers-empty            shown when no server is deployed
 //   pl-servers-row              one <tr> per server, attribute data-server=<name>
 //   pl-servers-status           the row's status badge
+//   pl-servers-fit              fits / stale / other project (title: what differs)
 //   pl-servers-workers          how many processes run its jobs (title: backend, or why in-kernel)
 //   pl-servers-delete           the row's Delete button (first click arms it: text "Confirm delete")
 //   pl-message                  status line
 import { h, clear, createRpc, messageLine, attempt } from "./common.js";
 
-const COLUMNS = ["Name", "Resources", "Labels", "Usage", "Status", "Workers", "Memory (MB)", "Deployed by", "Deployed at", ""];
+const COLUMNS = ["Name", "Resources", "Labels", "Usage", "Status", "Fit", "Workers", "Memory (MB)", "Deployed by", "Deployed at", ""];
 
 // "2 processes" on the worker pool, "in kernel" when the kernel runs the jobs itself
 function workersText(backend) {
@@ -61,6 +62,9 @@ function render({ model, el }) {
         h("td", {}, server.usage || ""),
         h("td", { title: server.status_reason || "" },
           h("span", { class: `pl-badge pl-server-${server.status}`, "data-testid": "pl-servers-status" }, server.status), job),
+        h("td", { title: server.fit ? server.fit.summary : "" }, server.fit
+          ? h("span", { class: `pl-badge pl-fit-${server.fit.status.replace(" ", "-")}`,
+            "data-testid": "pl-servers-fit" }, server.fit.status) : ""),
         h("td", { "data-testid": "pl-servers-workers", title: workersTitle(server.backend) },
           workersText(server.backend)),
         h("td", {}, server.memory_mb === undefined ? "" : server.memory_mb),
