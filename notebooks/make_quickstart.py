@@ -148,10 +148,13 @@ print([(r.text, r.label) for r in completion.results], "| earlier versions:", le
 ## 6. Export
 
 Label Studio JSON with predictions and completions (`"genailab"` writes the Generative AI Lab
-flavour; `"conll"`, `"spacy"`, `"jsonl"` and `"coco"` are there too)."""),
+flavour; `"conll"`, `"spacy"`, `"jsonl"` and `"coco"` are there too). The scan's page image goes
+to `pages/` beside the JSON, with the `config.xml` Label Studio needs to show it."""),
     ("code", """\
-report = project.export("labelstudio", "quickstart_export.json")
-exported = json.loads(Path("quickstart_export.json").read_text())
+out = Path("quickstart_export")
+out.mkdir(exist_ok=True)
+report = project.export("labelstudio", out / "tasks.json")
+exported = json.loads((out / "tasks.json").read_text())
 print(report)
 print(sum(len(t.get("annotations", [])) for t in exported), "task(s) with a completion")"""),
 ]
