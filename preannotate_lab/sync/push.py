@@ -7,6 +7,11 @@ predictions and completions; Label Studio gives them new ids, so they are found 
 import keeps it). Tasks pushed before get only what is new since: a prediction not yet
 linked, a completion not yet linked (created there), or one whose results changed here
 since the last sync (updated there). Every id pair is recorded in the store's links.
+
+Document tasks go as a Visual NER export writes them, their page images uploaded to Label
+Studio just before the task (see :mod:`.documents` and :mod:`.uploads`); a task pushed
+before is never uploaded again. One kind of task per Label Studio project: the report
+names the tasks of the other kind.
 """
 
 from __future__ import annotations
