@@ -142,3 +142,18 @@ def test_a_box_drawn_there_comes_back_onto_the_document_task(label_studio, pushe
     assert len(project.completions(ids["scan"])) == 1  # ours, pushed, not doubled nor changed
     again = project.labelstudio.pull(url=label_studio.url, api_key=label_studio.token)
     assert not again.changed, again.summary()
+
+
+def test_a_page_uploaded_before_is_found_again_not_uploaded_twice(label_studio, pushed):
+    """What a push that failed after uploading its pages leaves: the next one reuses them."""
+    from preannotate_lab.sync.client import connect
+    from preannotate_lab.sync.uploads import PageUploader
+
+    _, _, report = pushed
+    conn = connect(label_studio.url, label_studio.token)
+    first = PageUploader(conn, report.ls_project)
+    (url,) = first.urls([SCANNED_PNG])  # the scan's bytes under another name than the push's
+    assert first.uploaded == 1
+    later = PageUploader(conn, report.ls_project)
+    assert later.urls([SCANNED_PNG]) == [url] and later.uploaded == 0
+    assert label_studio.get_raw(url)[:2] == (200, "image/png")

@@ -64,6 +64,7 @@ class PageUploader:
         # one form field per file: Label Studio reads one file per field name
         body = {name: (name, path.read_bytes(), "image/png" if path.suffix == ".png" else None)
                 for name, path in files}
+        # the client has no call for it; its HTTP client carries the server and the key
         response = self.conn.call(what, self.conn.client._client_wrapper.httpx_client.request,
                                   f"api/projects/{self.ls_project}/import", method="POST",
                                   params={"commit_to_project": "false"}, files=body,
