@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,7 +74,7 @@ def push(project: ProjectStore, conn: Connection, *, ls_project: int | None = No
     return report
 
 
-def _note_not_pushed(report: SyncReport, kinds: dict[int, str], shown: str,
+def _note_not_pushed(report: SyncReport, kinds: Mapping[int, str], shown: str,
                      documents: Documents | None) -> None:
     """Say which tasks were not pushed, and why (a Label Studio project shows one kind)."""
     if documents is not None:
