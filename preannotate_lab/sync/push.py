@@ -7,20 +7,29 @@ predictions and completions; Label Studio gives them new ids, so they are found 
 import keeps it). Tasks pushed before get only what is new since: a prediction not yet
 linked, a completion not yet linked (created there), or one whose results changed here
 since the last sync (updated there). Every id pair is recorded in the store's links.
+
+Document tasks go as a Visual NER export writes them, their page images uploaded to Label
+Studio just before the task (see :mod:`.documents` and :mod:`.uploads`); a task pushed
+before is never uploaded again. One kind of task per Label Studio project: the report
+names the tasks of the other kind.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..formats import export_project
 from ..model import Completion, Prediction, stored_id
 from .client import Connection, LabelStudioSyncError, plain
+from .documents import Documents, export_documents, shown_kind
 from .report import SyncReport
 from .targets import check_exists, config_xml, digest, existing_target
+from .uploads import PageUploader
 
 if TYPE_CHECKING:
     from ..store import Project as ProjectStore
@@ -32,30 +41,60 @@ CHUNK = 200  # tasks per export and per bulk import
 def push(project: ProjectStore, conn: Connection, *, ls_project: int | None = None,
          title: str | None = None) -> SyncReport:
     """Create or update the Label Studio project; see the module doc."""
-    xml = config_xml(project)
-    target, report = _target(project, conn, ls_project, title, xml)
-    links = {kind: project.labelstudio_links(target.id, kind)
-             for kind in ("task", "prediction", "completion")}
-    documents = 0
-    new: list[tuple[int, dict[str, Any]]] = []
-    for tid, item in _exported(project):
-        if item is None:
-            documents += 1
-        elif tid in links["task"]:
-            _update_task(project, conn, target, tid, item, links, report)
-        else:
-            new.append((tid, item))
-        if len(new) >= CHUNK:
+    kinds = {stored_id(task): task.kind for task in project.iter_tasks()}
+    known = existing_target(project, conn, ls_project)
+    shown = shown_kind(kinds, project.labelstudio_links(known.id, "task") if known else {})
+    with tempfile.TemporaryDirectory(prefix="preannotate-push-") as tmp:
+        documents = None
+        if shown == "document":
+            documents = export_documents(project, [t for t, k in kinds.items() if k == "document"],
+                                         Path(tmp))
+            if documents.config is None:  # not one page image could be made
+                shown = "text"
+        pages = documents if shown == "document" else None
+        target, report = _target(project, conn, ls_project, title,
+                                 pages.config if pages and pages.config else config_xml(project))
+        uploader = PageUploader(conn, target.ls_project)
+        links = {kind: project.labelstudio_links(target.id, kind)
+                 for kind in ("task", "prediction", "completion")}
+        new: list[tuple[int, dict[str, Any]]] = []
+        for tid, item in _exported(project, [t for t, k in kinds.items() if k == shown], pages):
+            if tid in links["task"]:
+                _update_task(project, conn, target, tid, item, links, report)
+            else:  # a new document task's pages go up now, just before it
+                new.append((tid, pages.with_pages(item, uploader) if pages else item))
+            if len(new) >= CHUNK:
+                _import_new(project, conn, target, new, report)
+                new = []
+        if new:
             _import_new(project, conn, target, new, report)
-            new = []
-    if new:
-        _import_new(project, conn, target, new, report)
-    if documents:
-        report.notes.append(
-            f"{documents} document task(s) not pushed: pushing page images is not built yet; "
-            "export them with project.export('labelstudio', ...) instead")
+    report.pages_uploaded = uploader.uploaded
+    _note_not_pushed(report, kinds, shown, documents)
     project.save_labelstudio_target(conn.url, target.ls_project, project.config_hash)
     return report
+
+
+def _note_not_pushed(report: SyncReport, kinds: Mapping[int, str], shown: str,
+                     documents: Documents | None) -> None:
+    """Say which tasks were not pushed, and why (a Label Studio project shows one kind)."""
+    if documents is not None:
+        report.notes.extend(documents.notes)
+    other = sorted(t for t, k in kinds.items() if k != shown)
+    if not other:
+        return
+    ids = ", ".join(map(str, other[:10])) + (", ..." if len(other) > 10 else "")
+    if shown == "document":
+        why = ("a Label Studio project shows one kind of object, and this one shows the page "
+               "images of the document tasks")
+    elif documents is not None:
+        why = "not one of their page images could be made (see the notes above)"
+    else:
+        why = ("a Label Studio project shows one kind of object, and this one holds text tasks "
+               "pushed before")
+    kind = "text" if shown == "document" else "document"
+    report.notes.append(
+        f"{len(other)} {kind} task(s) not pushed ({ids}): {why}; export them with "
+        f"project.export('labelstudio', path, ids=[...]) into a Label Studio project of their own")
 
 
 def _target(project: ProjectStore, conn: Connection, ls_project: int | None, title: str | None,
@@ -86,20 +125,15 @@ def _title(name: str) -> str:
     return (name if len(name) >= 3 else f"preannotate {name}".strip())[:50]
 
 
-def _exported(project: ProjectStore) -> Iterator[tuple[int, dict[str, Any] | None]]:
-    """(task id, its Label Studio task as our export writes it), chunk by chunk; None for a
-    document task (its pages would have to be uploaded)."""
-    chunk: list[int] = []
-    for task in project.iter_tasks():
-        if task.kind != "text":
-            yield stored_id(task), None
-            continue
-        chunk.append(stored_id(task))
-        if len(chunk) >= CHUNK:
-            yield from _export_chunk(project, chunk)
-            chunk = []
-    if chunk:
-        yield from _export_chunk(project, chunk)
+def _exported(project: ProjectStore, ids: list[int],
+              documents: Documents | None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(task id, its Label Studio task as our export writes it), chunk by chunk; document
+    tasks from ``documents`` (those without page images are left out: the notes say why)."""
+    if documents is not None:
+        yield from ((tid, documents.items[tid]) for tid in ids if tid in documents.items)
+        return
+    for start in range(0, len(ids), CHUNK):
+        yield from _export_chunk(project, ids[start:start + CHUNK])
 
 
 def _export_chunk(project: ProjectStore, ids: list[int]) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -19,6 +19,7 @@ class SyncReport:
     completions_created: int = 0
     completions_updated: int = 0
     completions_unchanged: int = 0
+    pages_uploaded: int = 0  # page images of document tasks, uploaded to Label Studio
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -26,7 +27,7 @@ class SyncReport:
     def changed(self) -> bool:
         return bool(self.created_project or self.config_updated or self.tasks_created
                     or self.predictions_created or self.completions_created
-                    or self.completions_updated)
+                    or self.completions_updated or self.pages_uploaded)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "changed": self.changed}
@@ -40,6 +41,8 @@ class SyncReport:
             parts.append("updated its labeling config,")
         if self.action == "push":
             parts.append(f"{self.tasks_created} new task(s), {self.predictions_created} new prediction(s),")
+            if self.pages_uploaded:
+                parts.append(f"{self.pages_uploaded} page image(s) uploaded,")
         else:
             parts.append(f"{self.tasks_created} new task(s),")
         parts.append(f"{self.completions_created} new and {self.completions_updated} updated "
