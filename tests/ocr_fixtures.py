@@ -45,6 +45,14 @@ def scanned_pdf(folder: Path, resolution: float = 100.0) -> Path:
     return path
 
 
+def scanned_pages_pdf(path: Path, pages: int, scale: float = 0.5) -> Path:
+    """An image-only PDF of ``pages`` copies of the real scanned page (made by Pillow)."""
+    page = Image.open(SCANNED_PNG).convert("L")
+    page = page.resize((int(page.width * scale), int(page.height * scale)))
+    page.save(path, "PDF", resolution=100.0 * scale, save_all=True, append_images=[page] * (pages - 1))
+    return path
+
+
 def words(text: str) -> list[str]:
     """Comparable words: lower-case alphanumeric runs."""
     return re.findall(r"[a-z0-9]+", text.lower())

@@ -8,10 +8,9 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from ocr_fixtures import ENCRYPTED_PDF, SCANNED_PNG
+from ocr_fixtures import ENCRYPTED_PDF, SCANNED_PNG, scanned_pages_pdf
 from PIL import Image
 from server_fixtures import config_for, save_rules
 
@@ -21,14 +20,6 @@ from preannotate_lab.project import Project
 from preannotate_lab.server import ServerManager
 
 CLI = [sys.executable, "-m", "preannotate_lab.cli"]
-
-
-def scanned_pages_pdf(path: Path, pages: int, scale: float = 0.5) -> Path:
-    """An image-only PDF of ``pages`` copies of the real scanned page (made by Pillow)."""
-    page = Image.open(SCANNED_PNG).convert("L")
-    page = page.resize((int(page.width * scale), int(page.height * scale)))
-    page.save(path, "PDF", resolution=100.0 * scale, save_all=True, append_images=[page] * (pages - 1))
-    return path
 
 
 def test_a_document_over_max_pages_is_refused_before_any_page_is_read(tmp_path):

@@ -166,3 +166,32 @@ def test_servers_panel_lists_and_deletes(project, manager):
     panel.on_deleted(deleted.append)
     assert result_of(panel, "delete", name="news") == []
     assert manager.list() == [] and deleted == ["news"] and updates(panel, "servers_info")[-1] == []
+
+
+def test_the_dialog_shows_per_page_progress_while_a_scan_is_read(tmp_path, manager):
+    from ocr_fixtures import scanned_pages_pdf
+    from server_fixtures import config_for, save_rules
+
+    from preannotate_lab.model import Task
+    from preannotate_lab.project import Project
+
+    save_rules("scan-terms", [{"name": "t", "label": "TERM", "type": "dictionary", "keywords": ["coins"]}])
+    pdf = scanned_pages_pdf(tmp_path / "three.pdf", 3)
+    with Project.create(tmp_path / "scans.sqlite", config_for({"scan-terms": ["TERM"]})) as project:
+        [task_id] = project.add_tasks([Task({"document": str(pdf)}, kind="document")])
+        # updates as often as pages come: a real page takes far longer than 1/50 s to OCR
+        dialog = PreannotateDialog(project, manager, task_ids=[task_id], updates_per_second=50)
+        finished = threading.Event()
+        dialog.on_finished(lambda progress: finished.set())
+        result_of(dialog, "deploy", name="scans")
+        result_of(dialog, "start")
+        assert finished.wait(300), "the job did not finish"
+        sent = updates(dialog, "progress")
+        # (a page may be sent twice: the job also reports from its writer thread)
+        lines = list(dict.fromkeys(p["reading_text"] for p in sent if p.get("reading_text")))
+        # each page reached the browser before the task counted as done
+        assert lines == [f"reading task {task_id}: page {n} of 3" for n in (1, 2, 3)], lines
+        assert all(p["done"] == 0 for p in sent if p.get("reading_text"))
+        assert all(p["reading"]["pages"] == 3 for p in sent if p.get("reading_text"))
+        assert sent[-1]["state"] == "done" and sent[-1]["reading_text"] == ""
+        assert "job done: 1/1 tasks, 0 error(s)" in dialog.message

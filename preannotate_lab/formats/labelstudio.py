@@ -10,6 +10,7 @@ either flavor; confidences and scores always leave as numbers.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -26,10 +27,10 @@ from ..model import (
 from .ls_meta import (
     annotation_record,
     author_from,
+    author_key,
     from_label_studio,
     marker_of,
     restore_data,
-    results_digest,
 )
 from .ls_min import from_json_min
 from .ls_results import ResultProblem, parse_results, to_float
@@ -100,8 +101,9 @@ def parse_task(
             parsed.predictions.append(_prediction(p, i, text, labels, source, parsed))
     key = "completions" if "completions" in obj else "annotations"
     ground_truth_seen = False
+    digests: Counter[str] = Counter()  # completions per results digest: which author is whose
     for i, c in enumerate(obj.get(key) or []):
-        completion, parent = _completion(c, i, key, text, labels, parsed, marker, prediction_ids)
+        completion, parent = _completion(c, i, key, text, labels, parsed, marker, prediction_ids, digests)
         if completion.ground_truth:
             if ground_truth_seen:
                 parsed.warnings.append(
@@ -171,7 +173,7 @@ def _prediction(p: Any, i: int, text, labels, source: str, parsed: ParsedTask) -
 
 def _completion(c: Any, i: int, key: str, text, labels, parsed: ParsedTask,
                 marker: dict[str, Any] | None = None, prediction_ids: list[int] | None = None,
-                ) -> tuple[Completion, str | None]:
+                digests: Counter[str] | None = None) -> tuple[Completion, str | None]:
     where = f"{key[:-1]} #{i}"
     if not isinstance(c, dict):
         raise TaskProblem(f"{where} is a {type(c).__name__}, expected an object")
@@ -188,9 +190,14 @@ def _completion(c: Any, i: int, key: str, text, labels, parsed: ParsedTask,
         meta["labelstudio"] = record
     if c.get("was_cancelled"):  # the annotator skipped the task: a skip, not an annotation
         meta["skipped"] = True
+    digest = author_key(results, skipped=bool(c.get("was_cancelled")))
+    nth = 0
+    if digests is not None:
+        nth = digests[digest]
+        digests[digest] += 1
     completion = Completion(
         task_id=0, results=list(results), meta=meta,
-        created_by=(author_from(marker, results_digest(results)) or _user(c.get("created_username"))
+        created_by=(author_from(marker, digest, nth) or _user(c.get("created_username"))
                     or _user(c.get("completed_by")) or "imported"),
         created_at=(parse_time(c.get("created_at"), f"{where} created_at")
                     or parse_time(c.get("created_ago"), f"{where} created_ago") or utcnow()),

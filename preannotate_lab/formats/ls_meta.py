@@ -45,14 +45,24 @@ def results_digest(results: Iterable[Any]) -> str:
     return hashlib.sha256(annotation_key(results).encode("utf-8")).hexdigest()[:16]
 
 
+def author_key(results: Iterable[Any], *, skipped: bool = False) -> str:
+    """The key of a completion's author in ``meta["preannotate"]["authors"]``: its results'
+    digest, prefixed for a skip (a skip's author is kept too, apart from annotations)."""
+    return ("skip:" if skipped else "") + results_digest(results)
+
+
 def task_meta(task_id: int | None, source_id: Any, completions: Iterable[Completion]) -> dict[str, Any]:
     """``meta["preannotate"]`` of an exported task."""
     record: dict[str, Any] = {"task_id": task_id}
     if source_id is not None:
         record["source_id"] = str(source_id)
-    authors = {results_digest(c.results): c.created_by for c in completions if not c.skipped}
-    if authors:
-        record["authors"] = authors
+    by_digest: dict[str, list[str]] = {}
+    for c in completions:
+        by_digest.setdefault(author_key(c.results, skipped=c.skipped), []).append(c.created_by)
+    if by_digest:
+        # one author per digest as a string; several completions with the same results (two
+        # people who agree, or two empty ones) as the list of their authors, in order
+        record["authors"] = {d: names[0] if len(names) == 1 else names for d, names in by_digest.items()}
     return record
 
 
@@ -91,7 +101,10 @@ def annotation_record(c: Mapping[str, Any]) -> dict[str, Any]:
     return {k: c[k] for k in keys if c.get(k) not in (None, "")}
 
 
-def author_from(marker: Mapping[str, Any] | None, digest: str) -> str | None:
+def author_from(marker: Mapping[str, Any] | None, digest: str, nth: int = 0) -> str | None:
+    """The author of the ``nth`` completion (0-based) of a task with results of ``digest``."""
     authors = marker.get("authors") if marker else None
     found = authors.get(digest) if isinstance(authors, dict) else None
+    if isinstance(found, list):
+        found = found[nth] if nth < len(found) else None
     return str(found) if found else None

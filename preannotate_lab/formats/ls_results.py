@@ -47,6 +47,9 @@ def to_float(value: Any, what: str) -> float | None:
         raise ResultProblem(f"{what} is a boolean, expected a number")
     try:
         return float(value)
+    except OverflowError:  # an integer past any float: 1 followed by 400 digits
+        raise ResultProblem(f"{what} is an integer of {len(str(abs(value)))} digits, too large "
+                            "for a number; use a finite number or leave it out") from None
     except (TypeError, ValueError):
         raise ResultProblem(f"{what} is {value!r}, expected a number") from None
 
@@ -63,7 +66,7 @@ def _offsets(value: Mapping[str, Any], what: str) -> tuple[int, int]:
         start, end = int(value["start"]), int(value["end"])
     except KeyError as exc:
         raise ResultProblem(f"{what} has no {exc.args[0]!r} offset") from None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # int() of "x", None, NaN or infinity
         raise ResultProblem(f"{what} has offsets that are not integers") from None
     if start < 0 or end < start:
         raise ResultProblem(f"{what} has invalid offsets [{start}, {end})")
@@ -109,14 +112,15 @@ def _rectangle(item: Mapping[str, Any], what: str) -> Span:
         width, height = int(item["original_width"]), int(item["original_height"])
         x, y = float(value["x"]), float(value["y"])
         w, h = float(value["width"]), float(value["height"])
+        page = _page(item, value)
     except KeyError as exc:
         raise ResultProblem(f"{what} has no {exc.args[0]!r}") from None
-    except (TypeError, ValueError):
-        raise ResultProblem(f"{what} has a box or page size that is not a number") from None
+    except (TypeError, ValueError, OverflowError):
+        raise ResultProblem(f"{what} has a box, page size or page number that is not a number") from None
     if width <= 0 or height <= 0:
         raise ResultProblem(f"{what} has page size {width}x{height}")
     box = Box(
-        page=_page(item, value), x=x * width / 100.0, y=y * height / 100.0,
+        page=page, x=x * width / 100.0, y=y * height / 100.0,
         width=w * width / 100.0, height=h * height / 100.0, page_width=width, page_height=height,
     )
     start, end = _offsets(value, what) if "start" in value else (0, 0)

@@ -155,7 +155,7 @@ class PreannotateDialog(RpcWidget):
             self.notify(f"Cannot start: {exc}", "error")
             raise
         self._throttle = throttle
-        progress = jsonable(self.job.progress)
+        progress = shown_progress(self.job.progress)
         if not self.job.finished:
             self.progress = progress
         return progress
@@ -212,7 +212,7 @@ class PreannotateDialog(RpcWidget):
 
     def _on_progress(self, progress: dict[str, Any]) -> None:
         # runs in the job's threads; trait changes are sent to the browser from there
-        self.progress = jsonable(progress)
+        self.progress = shown_progress(progress)
         state = progress.get("state")
         if state in FINAL_STATES:
             self.running = False
@@ -229,3 +229,14 @@ class PreannotateDialog(RpcWidget):
             self.servers_info = describe_all(self.servers, self.project)
             for callback in list(self._finished_callbacks):
                 callback(progress)
+
+
+def shown_progress(progress: dict[str, Any]) -> dict[str, Any]:
+    """The job's progress as the dialog sends it: JSON-able, plus ``reading_text``, the line
+    under the bar while a document is read page by page (OCR of one long scan can take
+    minutes before any task counts as done), "" otherwise."""
+    reading = progress.get("reading") or {}
+    text = ""
+    if reading.get("pages") and progress.get("state") not in FINAL_STATES:
+        text = f"reading task {reading.get('task')}: page {reading.get('page')} of {reading['pages']}"
+    return {**jsonable(progress), "reading_text": text}

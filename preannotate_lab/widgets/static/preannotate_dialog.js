@@ -19,6 +19,7 @@
 //   pl-dialog-force             checkbox: re-run tasks already predicted by that pipeline
 //   pl-dialog-start, pl-dialog-cancel, pl-dialog-close
 //   pl-dialog-progress          <progress> bar; pl-dialog-progress-text "done/total · rate/s · errors"
+//   pl-dialog-reading           under the bar while OCR runs: "reading task 12: page 3 of 40"
 //   pl-message                  status line (deploy refusals show here, class pl-message-error)
 import { h, clear, setText, createRpc, messageLine, attempt } from "./common.js";
 
@@ -53,6 +54,7 @@ function render({ model, el }) {
   const confirmBox = h("div", { "data-testid": "pl-dialog-confirm", class: "pl-dialog-confirm" });
   const bar = h("progress", { "data-testid": "pl-dialog-progress", max: 1, value: 0 });
   const barText = h("span", { "data-testid": "pl-dialog-progress-text", class: "pl-muted" });
+  const reading = h("div", { "data-testid": "pl-dialog-reading", class: "pl-muted" });
 
   root.append(
     count,
@@ -64,6 +66,7 @@ function render({ model, el }) {
     h("div", { class: "pl-row" }, h("label", {}, force, "re-run tasks already pre-annotated"),
       start, cancel, close),
     h("div", { class: "pl-row" }, bar, barText),
+    reading,
     messageLine(model),
   );
   el.appendChild(root);
@@ -116,6 +119,9 @@ function render({ model, el }) {
     setText(barText, p.state
       ? `${p.done || 0}/${total} · ${p.rate || 0} tasks/s · ${p.errors || 0} error(s) · ${p.state}`
       : "");
+    // per page while a document is OCR'd (the kernel words it: progress.reading_text)
+    setText(reading, p.reading_text || "");
+    reading.hidden = !p.reading_text;
   }
 
   function drawConfirm() {
