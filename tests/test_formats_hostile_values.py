@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from preannotate_lab.formats import ImportError_, export_project, import_path
+from preannotate_lab.formats import TaskImportError, export_project, import_path
 from preannotate_lab.model import Completion, Prediction, Span, Task
 from preannotate_lab.project import Project
 from preannotate_lab.store import PredictionNotFound
@@ -79,9 +79,9 @@ def test_a_bad_file_is_reported_and_the_files_beside_it_import(project, tmp_path
     assert {(e.input, e.position) for e in report.errors} == {("latin1.txt", "file"), ("broken.json", "file")}
     assert "not UTF-8" in next(e.message for e in report.errors if e.input == "latin1.txt")
     # the lower-level import keeps all or nothing unless asked, and nothing readable raises
-    with pytest.raises(ImportError_, match="broken.json"):
+    with pytest.raises(TaskImportError, match="broken.json"):
         import_path(project, [good, broken])
-    with pytest.raises(ImportError_, match="no input could be read"):
+    with pytest.raises(TaskImportError, match="no input could be read"):
         project.read_tasks([latin1, broken])
 
 
@@ -124,3 +124,22 @@ def test_delete_prediction_is_recorded_and_the_task_stays(project):
         project.delete_prediction(second.id)
     project.delete_task(task_id)
     assert [r["what"] for r in project.deletions()] == ["prediction", "task"]
+
+
+@pytest.mark.parametrize("broken", [
+    {"data": {"text": "Ada"}, "predictions": [{"result": [{"type": "labels", "from_name": "label",
+                                                           "to_name": "text", "value": [1, 2]}]}]},
+    {"data": {"text": "Ada"}, "annotations": [{"result": [{"type": "labels", "value": {
+        "start": 0, "end": 3, "labels": [7]}}]}]},
+    {"data": {"text": "Ada"}, "predictions": "not a list"},
+    {"data": {"text": "Ada"}, "annotations": [["a list", "not an object"]]},
+    {"data": ["a list"]},
+])
+def test_a_task_of_an_unexpected_shape_is_reported_and_the_others_import(tmp_path, broken):
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps([{"data": {"text": "Grace Hopper wrote code."}}, broken]))
+    project = Project(tmp_path / "p.sqlite")
+    report = project.read_tasks(path)
+    assert project.count_tasks() == 1 and report.n_tasks == 1
+    assert len(report.errors) == 1 and report.errors[0].position.endswith("1")
+    project.close()

@@ -83,9 +83,7 @@ def _page(item: Mapping[str, Any], value: Mapping[str, Any]) -> int:
 def _span(item: Mapping[str, Any], text: str | None, what: str) -> list[Span]:
     value = item.get("value") or {}
     start, end = _offsets(value, what)
-    labels = value.get("labels")
-    if not labels or not isinstance(labels, list):
-        raise ResultProblem(f"{what} has no labels")
+    labels = _label_list(value.get("labels"), what, "labels")
     if text is not None and end > len(text):
         raise ResultProblem(f"{what} ends at {end}, past the end of the text ({len(text)} characters)")
     span_text = value.get("text")
@@ -103,11 +101,19 @@ def _span(item: Mapping[str, Any], text: str | None, what: str) -> list[Span]:
     ]
 
 
+def _label_list(labels: Any, what: str, key: str) -> list[str]:
+    """The item's labels: a non-empty list of non-empty strings (a number is not a label)."""
+    if not labels or not isinstance(labels, list):
+        raise ResultProblem(f"{what} has no {key}")
+    bad = [label for label in labels if not isinstance(label, str) or not label]
+    if bad:
+        raise ResultProblem(f"{what} has {key} that are not text: {bad[:3]!r}")
+    return labels
+
+
 def _rectangle(item: Mapping[str, Any], what: str) -> Span:
     value = item.get("value") or {}
-    labels = value.get("rectanglelabels") or value.get("labels")
-    if not labels:
-        raise ResultProblem(f"{what} has no rectanglelabels")
+    labels = _label_list(value.get("rectanglelabels") or value.get("labels"), what, "rectanglelabels")
     try:
         width, height = int(item["original_width"]), int(item["original_height"])
         x, y = float(value["x"]), float(value["y"])

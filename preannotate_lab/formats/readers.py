@@ -151,6 +151,13 @@ def _parse_numbered(
                                         assertion_labels=labels, known_labels=known_labels))
         except TaskProblem as exc:
             errors.append(ItemError(source, position, str(exc)))
+        except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:
+            # a shape the parser did not foresee (a list where an object belongs, a number for
+            # a label...): this task is reported, the file's other tasks still import
+            errors.append(ItemError(source, position, (
+                f"has a shape that cannot be read ({type(exc).__name__}: {exc}); a Label Studio "
+                'task looks like {"data": {...}, "predictions": [{"result": [...]}], '
+                '"annotations": [{"result": [...]}]}')))
     return tasks, errors
 
 
