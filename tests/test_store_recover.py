@@ -38,6 +38,10 @@ def make_project(path: Path) -> None:
                                                 span_of(text, "Siemens", "ORG")],
                                       by="anna", note="added the person")
         project.set_ground_truth(done.id)
+        target = project.save_labelstudio_target("http://ls.example", 7, None)
+        project.save_labelstudio_links(target.id, "task", [(t, 1000 + t, "") for t in ids])
+        project.save_labelstudio_links(target.id, "prediction",
+                                       [(p.id, 2000 + p.id, "d") for p in stored])
         project.delete_task(ids[-1], by="anna", reason="duplicate")
         project.delete_prediction(stored[0].id, by="anna", reason="bad score")
 
@@ -58,7 +62,11 @@ def snapshot(path: Path) -> dict:
         total, rows = project.task_rows(sort="id", limit=10 * N_TASKS)
         grid = [(r["id"], r["status"], r["n_predictions"], r["n_completions"]) for r in rows]
         search = project.task_rows(search="Siemens")[0]
+        target = project.labelstudio_target()
+        links = {kind: project.labelstudio_links(target.id, kind) if target else None
+                 for kind in ("task", "prediction", "completion")}
         return {"tasks": tasks, "grid": (total, grid), "search": search, "name": project.name,
+                "links": links,
                 "deletions": [(d["task_id"], d["what"], d["reason"]) for d in project.deletions()]}
 
 
@@ -135,6 +143,13 @@ def test_a_damaged_file_names_the_recover_command_which_recovers_the_rest(
         # completions keep their results and history; a lost prediction only loses the link
         assert [c[:2] + c[3:] for c in now["completions"]] == \
             [c[:2] + c[3:] for c in was["completions"]]
+    # links to the lost predictions are forgotten (a pull brings them back); the rest stay
+    assert after["links"]["task"] == before["links"]["task"]
+    assert after["links"]["prediction"] == {
+        local: link for local, link in before["links"]["prediction"].items()
+        if local not in lost_ids}
+    assert tables["labelstudio_links"]["dropped"] == len(
+        lost_ids & set(before["links"]["prediction"]))
     grid = {row[0]: row for row in after["grid"][1]}
     for task_id, now in after["tasks"].items():  # counters recounted from the recovered rows
         assert grid[task_id][2] == len(now["predictions"])

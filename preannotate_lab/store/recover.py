@@ -188,6 +188,7 @@ def _copy_all(source: sqlite3.Connection, damaged: Path, out: Path) -> RecoveryR
             names = [c for c in columns(target, rec.table) if c in set(columns(source, rec.table))]
             _copy_table(source, target, rec, names, seqs.get(rec.table))
         _drop_orphans(target, report)
+        _unlink_lost(target, report)
         _derive(target)
         _keep_sequences(target, seqs)
         for key, value in (("recovered_from", str(damaged)), ("recovered_at", now_iso())):
@@ -281,10 +282,26 @@ def _drop_orphans(conn: sqlite3.Connection, report: RecoveryReport) -> None:
                     f"UPDATE {quote(rec.table)} SET {child} = NULL WHERE {lost}").rowcount
 
 
-def _delete(conn: sqlite3.Connection, rec: TableRecovery, where: str) -> None:
+def _unlink_lost(conn: sqlite3.Connection, report: RecoveryReport) -> None:
+    """Forget Label Studio links of records lost here: a pull then brings those back."""
+    if "labelstudio_links" not in {t.table for t in report.tables}:
+        return
+    for kind, table in (("task", "tasks"), ("prediction", "predictions"),
+                        ("completion", "completions")):
+        lost = report.table(table)
+        ids = json.dumps(sorted(set(lost.unreadable + lost.dropped)))
+        # a task deleted before the damage keeps its link, so a pull does not bring it back
+        _delete(conn, report.table("labelstudio_links"),
+                "kind = ? AND local_id IN (SELECT value FROM json_each(?))"
+                + (" AND local_id NOT IN (SELECT task_id FROM deletions "
+                   "WHERE json_extract(task, '$.kept') IS NULL)" if kind == "task" else ""),
+                (kind, ids))
+
+
+def _delete(conn: sqlite3.Connection, rec: TableRecovery, where: str, params: tuple = ()) -> None:
     table = quote(rec.table)
-    rowids = [r[0] for r in conn.execute(f"SELECT rowid FROM {table} WHERE {where}")]
-    conn.execute(f"DELETE FROM {table} WHERE {where}")
+    rowids = [r[0] for r in conn.execute(f"SELECT rowid FROM {table} WHERE {where}", params)]
+    conn.execute(f"DELETE FROM {table} WHERE {where}", params)
     rec.dropped.extend(rowids)
 
 
