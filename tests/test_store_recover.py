@@ -205,3 +205,22 @@ def test_a_truncated_file_gives_back_what_is_left(project_file: Path, tmp_path: 
     for task_id, now in after["tasks"].items():
         assert now["task"] == before["tasks"][task_id]["task"]
     assert after["deletions"] == before["deletions"][: len(after["deletions"])]
+
+
+def test_a_row_that_breaks_the_schema_is_reported_and_the_rest_copied(
+        project_file: Path, tmp_path: Path) -> None:
+    # damage can read as data: a task whose kind no longer passes the table's CHECK
+    with sqlite3.connect(project_file) as conn:
+        conn.execute("PRAGMA ignore_check_constraints = ON")
+        conn.execute("UPDATE tasks SET kind = 'k\u00e4se' WHERE id = 5")
+    conn.close()
+    report = Project.recover(project_file, tmp_path / "out.sqlite")
+    tasks = report.table("tasks")
+    assert tasks.unreadable == [5] and tasks.copied == N_TASKS - 2
+    # its data, predictions and completion are left out with it, and say so
+    assert report.table("task_data").dropped == [5]
+    assert report.table("completions").dropped == [5]
+    assert report.table("completion_edits").dropped == [5]
+    assert len(report.table("predictions").dropped) == 1
+    with Project.open(report.out) as project:
+        assert 5 not in project.task_ids() and project.count_completions() == 39

@@ -46,7 +46,7 @@ class TableRecovery:
     """One table: rows now in the new file, rowids that could not be read, rows left out."""
 
     table: str
-    copied: int = 0
+    copied: int = 0  # rows of the damaged file now in the new one
     unreadable: list[int] = field(default_factory=list)
     dropped: list[int] = field(default_factory=list)  # read, but rows they need were lost
     unlinked: int = 0  # rows kept whose optional link (e.g. copied_from) pointed at a lost row
@@ -194,7 +194,7 @@ def _copy_all(source: sqlite3.Connection, damaged: Path, out: Path) -> RecoveryR
         for key, value in (("recovered_from", str(damaged)), ("recovered_at", now_iso())):
             target.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
         for rec in report.tables:
-            rec.copied = target.execute(f"SELECT count(*) FROM {quote(rec.table)}").fetchone()[0]
+            rec.copied -= len(rec.dropped)
         target.execute("COMMIT")
         problems = target.execute("PRAGMA foreign_key_check").fetchall()
         if problems:  # _drop_orphans missed a kind of link: a bug, not damage
@@ -253,6 +253,7 @@ def _insert(target: sqlite3.Connection, insert: str, rows: list[tuple], rec: Tab
     try:
         target.executemany(insert, [r[1:] for r in rows])
         target.execute("RELEASE batch")
+        rec.copied += len(rows)
         return
     except sqlite3.IntegrityError:
         target.execute("ROLLBACK TO batch")
@@ -260,6 +261,7 @@ def _insert(target: sqlite3.Connection, insert: str, rows: list[tuple], rec: Tab
     for row in rows:
         try:
             target.execute(insert, row[1:])
+            rec.copied += 1
         except sqlite3.IntegrityError:
             # what it read is not a valid row of this table: damage that read as data
             rec.unreadable.append(row[0])
