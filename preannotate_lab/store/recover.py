@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .codec import now_iso, search_body, source_id_of
+from .db import Database
 from .errors import ProjectFileError, SchemaVersionError
 from .keys import content_key
-from .project import Project
 from .salvage import TableRead, columns, iter_rows, open_read_only, quote, sequences
-from .schema import APPLICATION_ID, SCHEMA_VERSION
+from .schema import APPLICATION_ID, SCHEMA_VERSION, prepare
 from .tasks import bump_search_generation
 
 # meta keys that describe the new file rather than the project: not copied
@@ -128,7 +128,7 @@ def recover_project(damaged: str | os.PathLike[str], out: str | os.PathLike[str]
         raise ProjectFileError(f"cannot read {damaged} at all (SQLite: {exc}); restore a backup") from exc
     try:
         _check_source(source, damaged)
-        Project.create(out).close()
+        _create(out)
         try:
             return _copy_all(source, damaged, out)
         except BaseException:
@@ -146,6 +146,17 @@ def _check_paths(damaged: Path, out: Path) -> None:
         raise ProjectFileError(f"{out} already exists; recovery writes a new file: give another name")
     if not out.parent.is_dir():
         raise ProjectFileError(f"cannot create {out}: folder {out.parent} does not exist")
+
+
+def _create(out: Path) -> None:
+    """An empty project file of the current schema. Its meta (name, created_at, the folders
+    documents may be read from) comes from the damaged file; what was lost of it the first
+    open fills in, as for a project made by an older version (the folders from the tasks)."""
+    db = Database(out)
+    try:
+        prepare(db, may_create=True)
+    finally:
+        db.close()
 
 
 def _check_source(source: sqlite3.Connection, damaged: Path) -> None:
