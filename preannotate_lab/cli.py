@@ -195,6 +195,20 @@ def cmd_labelstudio(args: argparse.Namespace) -> dict[str, Any]:
         return report.to_dict()
 
 
+def cmd_recover(args: argparse.Namespace) -> dict[str, Any]:
+    """Copy what a damaged project file still holds into a new file."""
+    from .store import recover_project
+
+    report = recover_project(args.damaged, args.out)
+    if not args.json:
+        print(report.summary())
+    result = report.to_dict()
+    if not report.complete:
+        result["errors"] = [f"{report.lost} row(s) could not be recovered; {report.out} holds "
+                            "the rest (see the report above)"]
+    return result
+
+
 def _open_project(path: str):
     from .project import Project
 
@@ -316,8 +330,8 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
             print(f"error        task {err['task']}: {err['error']}")
         for what, how in result.get("next", {}).items():
             print(f"{what:<12} {how}")
-    elif command == "labelstudio":
-        pass  # cmd_labelstudio printed its report's summary
+    elif command in ("labelstudio", "recover"):
+        pass  # the command printed its report's summary
     elif command == "config" and "xml" in result:
         print(result["xml"])
     elif command == "run":
@@ -440,6 +454,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project")
     p.set_defaults(func=cmd_status)
 
+    p = sub.add_parser("recover", parents=[common],
+                       help="copy what a damaged project file still holds into a new file")
+    p.add_argument("damaged")
+    p.add_argument("out", help="the new project file (must not exist)")
+    p.set_defaults(func=cmd_recover)
+
     p = sub.add_parser("demo", parents=[common], help="run the whole flow on the bundled samples")
     p.add_argument("--project", default="demo-project/demo.sqlite")
     p.set_defaults(func=cmd_demo)
@@ -468,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `preannotate config p.sqlite | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     # a partial import stored the good items but still must not look like a clean success
-    if result.get("errors") and args.command in ("import", "labelstudio"):
+    if result.get("errors") and args.command in ("import", "labelstudio", "recover"):
         for line in result["errors"]:
             print(f"error: {line}", file=sys.stderr)
         return 1

@@ -11,7 +11,7 @@ from preannotate_lab.model import Task
 from preannotate_lab.project import Project
 from preannotate_lab.store import ProjectFileError
 
-RECOVER = '".recover" | sqlite3'
+RECOVER = "preannotate recover"
 
 
 def _project(path: Path) -> int:
@@ -42,7 +42,10 @@ def test_every_read_names_the_damaged_file_and_the_fix(tmp_path: Path, damage) -
             list(project.iter_tasks())
     message = str(caught.value)
     assert f"project file {path} is damaged" in message and "malformed" in message
-    assert f"sqlite3 {path} {RECOVER} {tmp_path / 'news-recovered.sqlite'}" in message
+    fixed = tmp_path / "news-recovered.sqlite"
+    assert f"{RECOVER} {path} {fixed}" in message
+    assert f"pl.Project.recover('{path}', '{fixed}')" in message
+    assert '".recover"' not in message  # the sqlite3 shell's .recover fails on these files
 
 
 def test_a_file_that_never_was_sqlite_is_still_not_a_project(tmp_path: Path) -> None:

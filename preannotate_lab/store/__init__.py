@@ -20,6 +20,7 @@ from .errors import (
 )
 from .grid import KINDS, SORTS, STATUSES
 from .project import Project
+from .recover import RecoveryReport, recover_project
 from .schema import SCHEMA_VERSION
 
 __all__ = [
@@ -32,8 +33,10 @@ __all__ = [
     "PredictionNotFound",
     "Project",
     "ProjectFileError",
+    "RecoveryReport",
     "SchemaVersionError",
     "StoreBusyError",
     "StoreError",
     "TaskNotFound",
+    "recover_project",
 ]

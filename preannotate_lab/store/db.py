@@ -56,10 +56,10 @@ def damaged_file_error(path: Path, exc: BaseException) -> ProjectFileError:
     """The error for a damaged project file: which file, what SQLite said, how to recover."""
     fixed = path.with_name(f"{path.stem}-recovered{path.suffix or '.sqlite'}")
     return ProjectFileError(
-        f"project file {path} is damaged (SQLite: {exc}). Recover what it holds into a new "
-        f"file with the sqlite3 command-line tool: sqlite3 {shlex.quote(str(path))} \".recover\" "
-        f"| sqlite3 {shlex.quote(str(fixed))} ; then open {fixed.name} (or restore a backup "
-        f"of {path.name})"
+        f"project file {path} is damaged (SQLite: {exc}). Copy what it still holds into a new "
+        f"file: preannotate recover {shlex.quote(str(path))} {shlex.quote(str(fixed))} (in "
+        f"Python: pl.Project.recover({str(path)!r}, {str(fixed)!r})); then open {fixed.name} "
+        f"(or restore a backup of {path.name})"
     )
 
 

@@ -19,6 +19,7 @@ from .tasks import TaskMixin
 
 if TYPE_CHECKING:
     from ..labeling import LabelingConfig
+    from .recover import RecoveryReport
 
 
 def _meta(conn, key: str) -> str | None:
@@ -103,6 +104,20 @@ class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin, RootsMixin
     def open(cls, path: str | os.PathLike[str]) -> Self:
         """Open an existing project file, migrating an older schema in place."""
         return cls(path, mode="open")
+
+    @staticmethod
+    def recover(
+        damaged: str | os.PathLike[str], out: str | os.PathLike[str]
+    ) -> RecoveryReport:
+        """Copy every row still readable in a damaged project file into a new file ``out``.
+
+        Never writes to ``damaged``; refuses to overwrite ``out``. The report says per
+        table how many rows were copied and which rowids could not be read. Then open
+        ``out`` (CLI: ``preannotate recover DAMAGED OUT``).
+        """
+        from .recover import recover_project
+
+        return recover_project(damaged, out)
 
     # -- lifecycle ------------------------------------------------------------------------
 
