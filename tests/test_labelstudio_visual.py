@@ -134,6 +134,10 @@ def test_its_task_page_shows_our_predicted_boxes(browser, label_studio, one_page
             "() => [...document.images].some(i => i.src.includes('local-files') && i.naturalWidth > 0)")
         # the regions list holds our predicted rectangles once the prediction is drawn
         listed = page.locator(".lsf-tree__node_type_rectangleregion .lsf-outliner-item__title")
+        listed.nth(1).wait_for()  # the title, and the two-line entity's group
+        # the group of the entity's two line boxes may start collapsed: open it
+        for switcher in page.locator("[class*='switcher_close']").all():
+            switcher.click()
         listed.nth(2).wait_for()
         page.wait_for_timeout(1500)  # the canvas draws after the list
         page.screenshot(path=str(artifacts / "labelstudio-visual-ner.png"))
