@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .cli_output import print_human, progress_printer, say_progress_done
 from .errors import PreannotateError
 from .model import Span
 
@@ -107,9 +108,9 @@ def cmd_run(args: argparse.Namespace) -> dict[str, Any]:
         if server is None:
             server = servers.deploy(project, name=args.server)
         job = server.run(project=project, force=args.force, batch_size=args.batch_size,
-                         ocr_options=_ocr_options(args), on_progress=_progress_printer(args))
+                         ocr_options=_ocr_options(args), on_progress=progress_printer(args))
         job.wait()
-        _say_progress_done(args)
+        say_progress_done(args)
         progress = dict(job.progress)
         failed = [{"task": t.id, "error": t.error} for t in project.iter_tasks() if t.error]
         return {"server": server.name, **progress, "project": str(project.path),
@@ -236,31 +237,6 @@ def _ocr_options(args: argparse.Namespace) -> dict[str, Any] | None:
     return {"password": password} if password is not None else None
 
 
-def _progress_printer(args: argparse.Namespace) -> Callable[[dict[str, Any]], None] | None:
-    """A one-line progress bar on stderr (a terminal only, and not with --json): tasks done,
-    documents read and, during OCR of a long document, its page."""
-    if args.json or not sys.stderr.isatty():
-        return None
-
-    def show(progress: dict[str, Any]) -> None:
-        total = progress.get("total") or 0
-        done = progress.get("done", 0)
-        width = 30
-        filled = int(width * done / total) if total else 0
-        line = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total or '?'} done"
-        reading = progress.get("reading")
-        if reading:
-            line += f", reading task {reading['task']} page {reading['page']}/{reading['pages']}"
-        print(f"\r{line[:110]:<110}", end="", file=sys.stderr, flush=True)
-
-    return show
-
-
-def _say_progress_done(args: argparse.Namespace) -> None:
-    if not args.json and sys.stderr.isatty():
-        print(file=sys.stderr)
-
-
 def _read_xml(path: str):
     """A labeling config from a file; its errors name the file."""
     from .labeling import ConfigError, LabelingConfig
@@ -312,55 +288,6 @@ def _summary(project) -> dict[str, Any]:
 def _say(args: argparse.Namespace, message: str) -> None:
     if not args.json:
         print(message, file=sys.stderr)
-
-
-def _print_human(command: str, result: dict[str, Any]) -> None:
-    if command in ("demo", "status"):
-        print(f"project      {result['project']}")
-        print(f"tasks        {result['tasks']}")
-        print(f"predictions  {result['predictions']}")
-        print(f"completions  {result['completions']}")
-        if "job" in result:
-            job = result["job"]
-            print(f"job          {job.get('done')} done, {job.get('errors')} errors, "
-                  f"{job.get('rate', 0):.1f} tasks/s on server {result['server']}")
-        found = ", ".join(f"{k} {v}" for k, v in result["labels_found"].items()) or "none"
-        print(f"labels found {found}")
-        for err in result["errors"]:
-            print(f"error        task {err['task']}: {err['error']}")
-        for what, how in result.get("next", {}).items():
-            print(f"{what:<12} {how}")
-    elif command in ("labelstudio", "recover"):
-        pass  # the command printed its report's summary
-    elif command == "config" and "xml" in result:
-        print(result["xml"])
-    elif command == "run":
-        print(f"server       {result['server']}")
-        print(f"workers      {_workers_text(result.get('backend') or {})}")
-        print(f"tasks        {result['total']} ({result['predicted']} pre-annotated, "
-              f"{result['skipped']} up to date, {result['errors']} with errors)")
-        if result.get("predicted"):
-            print(f"rate         {result['rate']:.1f} tasks/s")
-        for err in result["task_errors"][:20]:
-            print(f"error        task {err['task']}: {err['error']}")
-        if len(result["task_errors"]) > 20:
-            print(f"error        ... and {len(result['task_errors']) - 20} more (preannotate status)")
-    else:
-        for key, value in result.items():
-            if key == "errors":
-                continue  # printed on stderr
-            if isinstance(value, list):
-                value = "; ".join(map(str, value)) or "none"
-            print(f"{key}: {value}")
-
-
-def _workers_text(backend: dict[str, Any]) -> str:
-    """How many processes ran the job, e.g. '2 (process pool)' or '1 (in this process: why)'."""
-    workers = backend.get("workers", 1)
-    if backend.get("backend") == "inline":
-        reason = backend.get("reason")
-        return f"{workers} (in this process{': ' + reason if reason else ''})"
-    return f"{workers} ({str(backend.get('backend', '?')).replace('_', ' ')})"
 
 
 # --- argument parsing -----------------------------------------------------------------------
@@ -483,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             print(json.dumps(result, default=str, ensure_ascii=False))
         else:
-            _print_human(args.command, result)
+            print_human(args.command, result)
         sys.stdout.flush()
     except BrokenPipeError:  # `preannotate config p.sqlite | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
