@@ -89,7 +89,7 @@ def rss_child(project_path: str, batch_size: int) -> None:
     manager = ServerManager()
     server = manager.deploy(_config(), name="rss", backend="inline")
     with Project.open(project_path) as project:
-        progress = server.run(project, batch_size=batch_size, wait=True).progress
+        progress = server.run(project=project, batch_size=batch_size, wait=True).progress
     print(json.dumps({"peak_rss_mb": round(_peak_rss_mb(), 1), "predicted": progress["predicted"]}))
 
 
@@ -233,7 +233,7 @@ def run(n_paragraphs: int, batch_size: int, rss_sizes: tuple[int, int], rounds: 
         project = _project(work / f"run-{i}.sqlite", texts)
         projects.append(project)
         started = time.perf_counter()
-        job = server.run(project, batch_size=batch_size, wait=True)
+        job = server.run(project=project, batch_size=batch_size, wait=True)
         elapsed = time.perf_counter() - started
         if job.progress["predicted"] != len(texts):
             raise RuntimeError(f"pre-annotation predicted {job.progress['predicted']} of {len(texts)}")
@@ -242,7 +242,7 @@ def run(n_paragraphs: int, batch_size: int, rss_sizes: tuple[int, int], rounds: 
 
     # incremental: the same tasks again, unchanged -> every task is skipped
     started = time.perf_counter()
-    rerun = server.run(projects[-1], batch_size=batch_size, wait=True).progress
+    rerun = server.run(project=projects[-1], batch_size=batch_size, wait=True).progress
     rerun_s = time.perf_counter() - started
     if rerun["skipped"] != len(texts):
         raise RuntimeError(f"re-run skipped {rerun['skipped']} of {len(texts)} unchanged tasks")
@@ -257,7 +257,7 @@ def run(n_paragraphs: int, batch_size: int, rss_sizes: tuple[int, int], rounds: 
             for backend, times in ((InlineBackend(), inline_times), (pool, pool_times)):
                 with _project(work / f"par-{i}-{len(times)}-{id(times)}.sqlite", texts) as project:
                     started = time.perf_counter()
-                    server.run(project, batch_size=batch_size, backend=backend, wait=True)
+                    server.run(project=project, batch_size=batch_size, backend=backend, wait=True)
                     times.append(time.perf_counter() - started)
     finally:
         pool.close()
