@@ -95,8 +95,8 @@ def test_a_bad_backend_setting_names_the_choices(monkeypatch):
 
 
 def test_cli_run_says_how_many_processes_ran_the_job():
-    from preannotate_lab.cli import _workers_text
+    from preannotate_lab.cli_output import workers_text
 
-    assert _workers_text({"backend": "process_pool", "workers": 2}) == "2 (process pool)"
-    assert _workers_text({"backend": "inline", "workers": 1, "reason": "this machine has one core"}) \
+    assert workers_text({"backend": "process_pool", "workers": 2}) == "2 (process pool)"
+    assert workers_text({"backend": "inline", "workers": 1, "reason": "this machine has one core"}) \
         == "1 (in this process: this machine has one core)"
