@@ -23,6 +23,29 @@ from typing import Any
 
 import pytest
 
+from preannotate_lab.model import Span
+
+# the text project that the bridge and sync tests share
+NER_CONFIG = """<View>
+  <Labels name="label" toName="text">
+    <Label value="PER"/><Label value="ORG"/><Label value="GPE"/>
+  </Labels>
+  <Text name="text" value="$text"/>
+</View>"""
+
+NER_TEXTS = [
+    "Alice Smith joined Acme Corp in Paris.",
+    "Bob Jones left Globex for Berlin last spring.",
+    "Carol Diaz met Dan Wu at Initech in Tokyo.",
+]
+
+
+def span_of(text: str, word: str, label: str, **kw) -> Span:
+    """The span of the first ``word`` in ``text``."""
+    start = text.index(word)
+    return Span(start=start, end=start + len(word), label=label, text=word, **kw)
+
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTALLER = ROOT / "scripts" / "label_studio.sh"
 TOKEN = "preannotate-lab-test-token-0123456789abcdef"

@@ -11,10 +11,15 @@ from pathlib import Path
 
 import pytest
 from ocr_fixtures import SCANNED_PNG, digital_pdf
-from visual_ner_fixtures import CONFIG, our_rectangles, rectangles, title_span, two_line_span
+from visual_ner_fixtures import (
+    CONFIG,
+    add_visual_tasks,
+    our_rectangles,
+    rectangles,
+)
 
 import preannotate_lab as pl
-from preannotate_lab.model import Prediction, Task
+from preannotate_lab.model import Task
 
 pytestmark = [pytest.mark.labelstudio, pytest.mark.slow]
 
@@ -35,18 +40,11 @@ def two_page_pdf(folder: Path) -> Path:
 def pushed(tmp_path_factory, label_studio):
     """(project, {"pdf", "scan", "text": task id}, first push's report): a prediction with
     boxes on each document, a person's completion on the scan, one text task."""
-    from preannotate_lab.documents import document_for
 
     folder = tmp_path_factory.mktemp("push-documents")
     project = pl.Project.create(folder / "docs.sqlite", config=CONFIG)
     files = {"pdf": str(two_page_pdf(folder)), "scan": str(SCANNED_PNG)}
-    ids = dict(zip(files, project.add_tasks([Task({"document": f}, kind="document")
-                                              for f in files.values()]), strict=True))
-    for name, tid in ids.items():
-        document = document_for(project.get_task(tid))
-        results = (title_span(document), two_line_span(document, 1 if name == "pdf" else 0))
-        project.add_predictions([Prediction(task_id=tid, model_version="visual-v1", score=0.8,
-                                            results=results)])
+    ids = add_visual_tasks(project, files)
     project.completion_from_prediction(project.latest_prediction(ids["scan"]).id, by="maria")
     (ids["text"],) = project.add_tasks([Task({"text": "A text task among documents."})])
     report = project.labelstudio.push(url=label_studio.url, api_key=label_studio.token,

@@ -12,30 +12,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from labelstudio_fixtures import NER_CONFIG as CONFIG
+from labelstudio_fixtures import NER_TEXTS as TEXTS
+from labelstudio_fixtures import span_of
 
 import preannotate_lab as pl
 from preannotate_lab.model import Completion, Prediction, Span, Task
 
 pytestmark = [pytest.mark.labelstudio, pytest.mark.slow]
 
-CONFIG = """<View>
-  <Labels name="label" toName="text">
-    <Label value="PER"/><Label value="ORG"/><Label value="GPE"/>
-  </Labels>
-  <Text name="text" value="$text"/>
-</View>"""
-
-TEXTS = [
-    "Alice Smith joined Acme Corp in Paris.",
-    "Bob Jones left Globex for Berlin last spring.",
-    "Carol Diaz met Dan Wu at Initech in Tokyo.",
-]
-
-
-def _span(text: str, word: str, label: str, **kw) -> Span:
-    start = text.index(word)
-    return Span(start=start, end=start + len(word), label=label, text=word, **kw)
-
+_span = span_of
 
 def _value(text: str, word: str, label: str) -> dict:
     start = text.index(word)

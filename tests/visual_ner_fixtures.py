@@ -40,7 +40,6 @@ def title_span(document) -> Span:
 
 def visual_project(folder: Path, *, pdf: bool = True, scan: bool = True):
     """(project, {"pdf": task id, "scan": task id}) with a prediction with boxes on each task."""
-    from preannotate_lab.documents import document_for
     from preannotate_lab.labeling import LabelingConfig
     from preannotate_lab.store import Project
 
@@ -48,6 +47,14 @@ def visual_project(folder: Path, *, pdf: bool = True, scan: bool = True):
     files = {"pdf": str(digital_pdf())} if pdf else {}
     if scan:
         files["scan"] = str(SCANNED_PNG)
+    return project, add_visual_tasks(project, files)
+
+
+def add_visual_tasks(project, files: dict[str, str]) -> dict[str, int]:
+    """Document tasks for ``files`` ({"pdf"|"scan": path}), each with a prediction of a title
+    and a span over two lines (on the PDF's second page): name -> task id."""
+    from preannotate_lab.documents import document_for
+
     ids = dict(zip(files, project.add_tasks([Task({"document": f}, kind="document")
                                               for f in files.values()]), strict=True))
     for name, tid in ids.items():
@@ -55,7 +62,7 @@ def visual_project(folder: Path, *, pdf: bool = True, scan: bool = True):
         results = (title_span(document), two_line_span(document, 1 if name == "pdf" else 0))
         project.add_predictions([Prediction(task_id=tid, model_version="visual-v1", score=0.8,
                                             results=results)])
-    return project, ids
+    return ids
 
 
 def rectangles(items) -> list[tuple]:
