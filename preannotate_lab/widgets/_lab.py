@@ -33,6 +33,7 @@ class Lab(ipywidgets.VBox):
         self.dialog = PreannotateDialog(project, servers, by=by)
         self.dialog.visible = False
         self.view = LabelingView(project, by=by)
+        self.view.task_query = self.grid.query  # next / previous task follow the grid's order
         self.config_builder = ConfigBuilder(project, hub)
         self.servers_panel = ServersPanel(self.dialog.servers, project=project)
         self.labelstudio_panel = LabelStudioPanel(project)

@@ -13,6 +13,7 @@ from ..model import Document, Result, Span
 from ..project import ProjectLike, as_project
 from . import _labeling_edit as edit
 from ._labeling_annotations import AnnotationEdits
+from ._labeling_review import ReviewRequests
 from ._rpc import Reply, RpcWidget, css, esm, request
 from ._servers import jsonable
 from ._task_grid import task_type
@@ -20,7 +21,7 @@ from ._task_grid import task_type
 DEFAULT_COLOR = "#cccccc"
 
 
-class LabelingView(AnnotationEdits, RpcWidget):
+class LabelingView(AnnotationEdits, ReviewRequests, RpcWidget):
     """Review and edit one task of ``project``.
 
     Text tasks render as text with highlighted spans, assertion / classification badges and
