@@ -120,3 +120,28 @@ def test_resize_span_moves_boundaries_and_relations_follow(project):
     result_of(view, "save")
     stored = {r.text for r in project.completions(1)[0].results if isinstance(r, Span)}
     assert stored == {"Merkel", "Siemens", "Berlin"}
+
+
+def test_page_thumbnails_are_small_pngs_sent_as_buffers(tmp_path):
+    import io
+    import shutil
+    from pathlib import Path
+
+    from PIL import Image
+
+    from preannotate_lab.model import Task
+
+    image = tmp_path / "page.png"
+    shutil.copy(Path(__file__).parent / "data" / "ocr" / "scanned-page.png", image)
+    project = make_project(tmp_path / "thumbs.sqlite", [], LabelingConfig.from_xml(CONFIG))
+    [task_id] = project.add_tasks([Task({"document": str(image)}, kind="document")])
+    view = LabelingView(project, task_id)
+    reply = frontend_request(view, "page_thumbnail", page=0, width=96)
+    assert reply["result"] == {"page": 0, "mime": "image/png"}
+    [data] = reply["buffers"]
+    with Image.open(io.BytesIO(data)) as thumb:
+        assert thumb.width == 96 and thumb.format == "PNG"
+    full = frontend_request(view, "page_image", page=0)["buffers"][0]
+    assert len(data) * 4 < len(full)
+    assert "does not exist" in frontend_request(view, "page_thumbnail", page=3)["error"]
+    project.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from importlib import import_module
 from pathlib import Path
@@ -72,6 +73,7 @@ class LabelingView(AnnotationEdits, ReviewRequests, RpcWidget):
         self.dpi = dpi
         self.document: Document | None = None
         self._results: list[Result] = []
+        self._thumbnails: dict[tuple[int, int, int], bytes] = {}
         if task_id is not None:
             self.load(task_id)
 
@@ -295,13 +297,7 @@ class LabelingView(AnnotationEdits, ReviewRequests, RpcWidget):
         if not 0 <= index < len(document.pages):
             raise ValueError(f"page {index} does not exist; this document has {len(document.pages)} page(s)")
         info = document.pages[index]
-        path = info.image_path
-        if not path or not Path(path).is_file():
-            task = self.project.get_task(self._require_task())
-            source = import_module("preannotate_lab.documents").readable_path(self.project, task)
-            path = import_module("preannotate_lab.ocr").page_image(
-                source, index, dpi=info.dpi or self.dpi, cache=None)
-        data = Path(path).read_bytes()
+        data = self._page_bytes(index)
         tokens = [
             {"i": i, "text": t.text, "start": t.start, "end": t.end,
              "x": t.box.x, "y": t.box.y, "w": t.box.width, "h": t.box.height}
@@ -310,6 +306,36 @@ class LabelingView(AnnotationEdits, ReviewRequests, RpcWidget):
         self.page = index
         return Reply({"page": index, "width": info.width, "height": info.height,
                       "mime": _mime(data), "tokens": tokens}, [data])
+
+    @request("page_thumbnail")
+    def page_thumbnail(self, page: int, width: int = 96) -> Reply:
+        """A small PNG of one page for the thumbnail strip (cached for the open task)."""
+        document = self._visual_document()
+        index, width = int(page), max(16, min(int(width), 400))
+        if not 0 <= index < len(document.pages):
+            raise ValueError(f"page {index} does not exist; this document has {len(document.pages)} page(s)")
+        key = (self._require_task(), index, width)
+        if key not in self._thumbnails:
+            from PIL import Image
+
+            with Image.open(io.BytesIO(self._page_bytes(index))) as image:
+                image.thumbnail((width, width * 4))
+                out = io.BytesIO()
+                image.convert("RGB").save(out, "PNG", optimize=False)
+            self._thumbnails[key] = out.getvalue()
+        return Reply({"page": index, "mime": "image/png"}, [self._thumbnails[key]])
+
+    def _page_bytes(self, index: int) -> bytes:
+        """The image file of page ``index`` (rendered from the source when not cached)."""
+        document = self._visual_document()
+        info = document.pages[index]
+        path = info.image_path
+        if not path or not Path(path).is_file():
+            task = self.project.get_task(self._require_task())
+            source = import_module("preannotate_lab.documents").readable_path(self.project, task)
+            path = import_module("preannotate_lab.ocr").page_image(
+                source, index, dpi=info.dpi or self.dpi, cache=None)
+        return Path(path).read_bytes()
 
     def _visual_document(self) -> Document:
         self._require_task()
