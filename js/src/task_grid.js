@@ -18,7 +18,7 @@
 //   pl-grid-prev, pl-grid-next      paging buttons; pl-grid-page-info "1-50 of 100000"
 //   pl-grid-preannotate             the Pre-Annotate button (disabled without a selection)
 //   pl-message                      status line
-import { h, clear, setText, createRpc, messageLine, attempt } from "./common.js";
+import { h, clear, setText, createRpc, messageLine, attempt } from "./common/index.js";
 
 const STATUSES = ["new", "preannotated", "in_progress", "completed", "error"];
 const KINDS = ["text", "document"];
