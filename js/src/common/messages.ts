@@ -124,6 +124,7 @@ export interface LabelStudioPanelState {
 
 /** Requests of LabelingView (widgets/_labeling_view.py). */
 export interface LabelingViewRequests {
+  accept_prediction: { params: { prediction_id?: number | null; rejected?: string[] | null }; result: Record<string, unknown> };
   add_relation: { params: { from_id: string; to_id: string; label?: string | null; direction?: string }; result: (Record<string, unknown>)[] };
   add_span: { params: { start: number; end: number; label: string }; result: (Record<string, unknown>)[] };
   compare: { params: { prediction_id?: number | null }; result: Record<string, unknown> };
@@ -131,10 +132,13 @@ export interface LabelingViewRequests {
   discard: { params: Record<string, never>; result: Record<string, unknown> };
   label_tokens: { params: { tokens: number[]; label: string }; result: (Record<string, unknown>)[] };
   load: { params: { task_id: number }; result: Record<string, unknown> };
+  next_task: { params: { direction?: number; unreviewed?: boolean }; result: Record<string, unknown> };
   page_image: { params: { page: number }; result: unknown };
+  page_thumbnail: { params: { page: number; width?: number }; result: unknown };
   relabel: { params: { id: string; label: string }; result: (Record<string, unknown>)[] };
   relation_options: { params: { from_id: string; to_id: string }; result: Record<string, unknown> };
   remove: { params: { id: string }; result: (Record<string, unknown>)[] };
+  resize_span: { params: { id: string; start: number; end: number }; result: (Record<string, unknown>)[] };
   save: { params: { note?: string }; result: Record<string, unknown> };
   set_assertion: { params: { id: string; assertion?: string | null }; result: (Record<string, unknown>)[] };
   set_choices: { params: { from_name: string; labels: string[]; span_id?: string | null }; result: (Record<string, unknown>)[] };
