@@ -122,7 +122,7 @@ def test_resize_span_moves_boundaries_and_relations_follow(project):
     assert stored == {"Merkel", "Siemens", "Berlin"}
 
 
-def test_page_thumbnails_are_small_pngs_sent_as_buffers(tmp_path):
+def test_pages_come_scaled_to_the_width_shown_and_thumbnails_are_small(tmp_path):
     import io
     import shutil
     from pathlib import Path
@@ -136,12 +136,22 @@ def test_page_thumbnails_are_small_pngs_sent_as_buffers(tmp_path):
     project = make_project(tmp_path / "thumbs.sqlite", [], LabelingConfig.from_xml(CONFIG))
     [task_id] = project.add_tasks([Task({"document": str(image)}, kind="document")])
     view = LabelingView(project, task_id)
+    full = frontend_request(view, "page_image", page=0)
+    [original] = full["buffers"]
+    width = Image.open(io.BytesIO(original)).width
+    assert full["result"]["mime"] == "image/png"
+    small = frontend_request(view, "page_image", page=0, width=width // 3)
+    # the same page and tokens, in the page's own pixels; only the image is smaller
+    assert {k: v for k, v in small["result"].items() if k != "mime"} == \
+        {k: v for k, v in full["result"].items() if k != "mime"}
+    with Image.open(io.BytesIO(small["buffers"][0])) as shown:
+        assert shown.width == width // 3 and small["result"]["mime"] == "image/jpeg"
+    # asked wider than the page: the file as it is
+    assert frontend_request(view, "page_image", page=0, width=width * 2)["buffers"][0] == original
     reply = frontend_request(view, "page_thumbnail", page=0, width=96)
-    assert reply["result"] == {"page": 0, "mime": "image/png"}
     [data] = reply["buffers"]
     with Image.open(io.BytesIO(data)) as thumb:
-        assert thumb.width == 96 and thumb.format == "PNG"
-    full = frontend_request(view, "page_image", page=0)["buffers"][0]
-    assert len(data) * 4 < len(full)
+        assert thumb.width == 96 and reply["result"] == {"page": 0, "mime": "image/jpeg"}
+    assert len(data) * 4 < len(original)
     assert "does not exist" in frontend_request(view, "page_thumbnail", page=3)["error"]
     project.close()

@@ -234,12 +234,20 @@ function render({ model, el }: RenderProps<LabelingTraits>): () => void {
   model.on("change:relation_values", () => {
     clear(relationList).append(...(model.get("relation_values") ?? []).map((v) => h("option", { value: v })));
   });
+  // The panel's width changes: text re-flows (its arcs follow) and a page re-fits. Debounced,
+  // and only for real changes: a redraw must not feed back into the observer (a scrollbar
+  // coming and going changes the width by its own).
   let observer: ResizeObserver | null = null;
   if (typeof ResizeObserver !== "undefined") {
-    let last = 0;
+    let last = -1;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     observer = new ResizeObserver(() => {
       const w = body.clientWidth;
-      if (Math.abs(w - last) > 1) { last = w; redraw("body"); } // arcs and the page fit follow the panel
+      if (last < 0) { last = w; return; }
+      if (Math.abs(w - last) < (isDocument(ctx) ? 40 : 2)) return;
+      last = w;
+      clearTimeout(timer);
+      timer = setTimeout(() => redraw("body"), 150);
     });
     observer.observe(body);
   }

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from importlib import import_module
-from pathlib import Path
 from typing import Any
 
 import traitlets
@@ -14,15 +12,16 @@ from ..model import Document, Result, Span
 from ..project import ProjectLike, as_project
 from . import _labeling_edit as edit
 from ._labeling_annotations import AnnotationEdits
+from ._labeling_pages import PageRequests
 from ._labeling_review import ReviewRequests
-from ._rpc import Reply, RpcWidget, css, esm, request
+from ._rpc import RpcWidget, css, esm, request
 from ._servers import jsonable
 from ._task_grid import task_type
 
 DEFAULT_COLOR = "#cccccc"
 
 
-class LabelingView(AnnotationEdits, ReviewRequests, RpcWidget):
+class LabelingView(AnnotationEdits, ReviewRequests, PageRequests, RpcWidget):
     """Review and edit one task of ``project``.
 
     Text tasks render as text with highlighted spans, assertion / classification badges and
@@ -73,7 +72,6 @@ class LabelingView(AnnotationEdits, ReviewRequests, RpcWidget):
         self.dpi = dpi
         self.document: Document | None = None
         self._results: list[Result] = []
-        self._thumbnails: dict[tuple[int, int, int], bytes] = {}
         if task_id is not None:
             self.load(task_id)
 
@@ -287,69 +285,3 @@ class LabelingView(AnnotationEdits, ReviewRequests, RpcWidget):
         """Drop unsaved edits."""
         self._require_editable()
         return self.show_completion(self.shown["id"])
-
-    # -- pages ------------------------------------------------------------------------------------
-    @request("page_image")
-    def page_image(self, page: int) -> Reply:
-        """The PNG of one page, as a binary buffer (with its size and tokens in the result)."""
-        document = self._visual_document()
-        index = int(page)
-        if not 0 <= index < len(document.pages):
-            raise ValueError(f"page {index} does not exist; this document has {len(document.pages)} page(s)")
-        info = document.pages[index]
-        data = self._page_bytes(index)
-        tokens = [
-            {"i": i, "text": t.text, "start": t.start, "end": t.end,
-             "x": t.box.x, "y": t.box.y, "w": t.box.width, "h": t.box.height}
-            for i, t in enumerate(document.tokens) if t.box is not None and t.box.page == index
-        ]
-        self.page = index
-        return Reply({"page": index, "width": info.width, "height": info.height,
-                      "mime": _mime(data), "tokens": tokens}, [data])
-
-    @request("page_thumbnail")
-    def page_thumbnail(self, page: int, width: int = 96) -> Reply:
-        """A small PNG of one page for the thumbnail strip (cached for the open task)."""
-        document = self._visual_document()
-        index, width = int(page), max(16, min(int(width), 400))
-        if not 0 <= index < len(document.pages):
-            raise ValueError(f"page {index} does not exist; this document has {len(document.pages)} page(s)")
-        key = (self._require_task(), index, width)
-        if key not in self._thumbnails:
-            from PIL import Image
-
-            with Image.open(io.BytesIO(self._page_bytes(index))) as image:
-                image.thumbnail((width, width * 4))
-                out = io.BytesIO()
-                image.convert("RGB").save(out, "PNG", optimize=False)
-            self._thumbnails[key] = out.getvalue()
-        return Reply({"page": index, "mime": "image/png"}, [self._thumbnails[key]])
-
-    def _page_bytes(self, index: int) -> bytes:
-        """The image file of page ``index`` (rendered from the source when not cached)."""
-        document = self._visual_document()
-        info = document.pages[index]
-        path = info.image_path
-        if not path or not Path(path).is_file():
-            task = self.project.get_task(self._require_task())
-            source = import_module("preannotate_lab.documents").readable_path(self.project, task)
-            path = import_module("preannotate_lab.ocr").page_image(
-                source, index, dpi=info.dpi or self.dpi, cache=None)
-        return Path(path).read_bytes()
-
-    def _visual_document(self) -> Document:
-        self._require_task()
-        if self.document is None or not self.document.is_visual:
-            raise ValueError("this task is a text task; it has no pages")
-        return self.document
-
-
-def _mime(data: bytes) -> str:
-    """The image type of a page file, from its first bytes (page caches hold PNG; images may be JPEG)."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8"):
-        return "image/jpeg"
-    if data[:4] in (b"II*\x00", b"MM\x00*"):
-        return "image/tiff"
-    return "application/octet-stream"

@@ -133,7 +133,7 @@ export interface LabelingViewRequests {
   label_tokens: { params: { tokens: number[]; label: string }; result: (Record<string, unknown>)[] };
   load: { params: { task_id: number }; result: Record<string, unknown> };
   next_task: { params: { direction?: number; unreviewed?: boolean }; result: Record<string, unknown> };
-  page_image: { params: { page: number }; result: unknown };
+  page_image: { params: { page: number; width?: number | null }; result: unknown };
   page_thumbnail: { params: { page: number; width?: number }; result: unknown };
   relabel: { params: { id: string; label: string }; result: (Record<string, unknown>)[] };
   relation_options: { params: { from_id: string; to_id: string }; result: Record<string, unknown> };

@@ -2,6 +2,7 @@
 // labels them with the active label; thumbnails; zoom keys; the first-paint mark.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import view from "../../src/labeling_view.js";
+import { wantedWidth } from "../../src/labeling/page_view.js";
 import type { LabelingTraits, PageToken } from "../../src/labeling/types.js";
 import { FakeModel, settle } from "../fake_model.js";
 
@@ -101,5 +102,22 @@ describe("page view", () => {
     expect($("[data-testid=pl-lv-zoom-info]")!.textContent).toBe("80%");
     root.dispatchEvent(new KeyboardEvent("keydown", { key: "PageDown", bubbles: true }));
     expect(model.get("page")).toBe(1);
+  });
+});
+
+describe("image width asked of the kernel", () => {
+  it("is the drawn width on this screen, rounded up to a step", () => {
+    // a 1700 x 2200 page fitted into a 900 x 600 stage is drawn 464 px wide
+    expect(wantedWidth(1700, 2200, 900, 600, 1, 1)).toBe(800);
+    expect(wantedWidth(1700, 2200, 900, 600, 1, 2)).toBe(1200); // a HiDPI screen
+    expect(wantedWidth(1700, 2200, 900, 600, 2, 1)).toBe(1200); // zoomed in
+    expect(wantedWidth(1700, 2200, 100, 100, 1, 1)).toBe(400); // never below one step
+  });
+
+  it("asks for the first page at the stage's width", () => {
+    const [request] = model.requests("page_image");
+    expect(request.page).toBe(0);
+    expect(request.width).toBeGreaterThanOrEqual(400);
+    expect((request.width as number) % 400).toBe(0);
   });
 });
