@@ -24,7 +24,17 @@ import collections.abc
 import inspect
 import types
 import typing
-from typing import Any, Literal, NotRequired, TypedDict, Union, get_args, get_origin, get_type_hints
+from typing import (
+    Any,
+    Literal,
+    NotRequired,
+    Required,
+    TypedDict,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 import traitlets
 
@@ -112,6 +122,80 @@ class ServerRow(TypedDict, total=False):
     dashboard: str | None
 
 
+class HubResource(TypedDict, total=False):
+    """A hub resource as the config builder lists it."""
+
+    name: str
+    kind: str
+    labels: list[str]
+    version: str | None
+    language: str | None
+    description: str | None
+
+
+class LabelRow(TypedDict, total=False):
+    value: str
+    model: str | None
+    background: str | None
+    hotkey: str | None
+    assertion: bool
+    control: str | None
+    tag: str | None
+
+
+class ChoicesRow(TypedDict, total=False):
+    name: str
+    values: list[str]
+    choice: str
+    per_region: bool
+    model: str
+
+
+class RelationRow(TypedDict, total=False):
+    value: str
+    allowed: list[str]
+    model: str
+
+
+class Problem(TypedDict, total=False):
+    code: str
+    message: str
+    severity: str  # "error" | "warning"
+    labels: list[str]
+    tasks: list[int]
+
+
+class Capacity(TypedDict, total=False):
+    """What a deploy from the project's config would take (``check_deploy``)."""
+
+    can_deploy: bool
+    reason: str | None
+    servers_used: int
+    max_servers: int
+    memory_used_mb: float
+    memory_budget_mb: float
+    planned_mb: float
+    needed_mb: float
+
+
+class Progress(TypedDict, total=False):
+    state: str
+    done: int
+    total: int
+    errors: int
+    rate: float
+    reading_text: str
+
+
+class Confirm(TypedDict, total=False):
+    """A question waiting for the user before a stale server runs or is replaced."""
+
+    action: str  # "start" | "replace"
+    server: str
+    message: str
+    can_run: bool
+
+
 # -- checking incoming params ----------------------------------------------------------------
 
 _SEQUENCES = (list, collections.abc.Sequence, collections.abc.Iterable, collections.abc.Collection)
@@ -122,12 +206,22 @@ def _is_typeddict(hint: Any) -> bool:
 
 
 def _fields(td: Any) -> tuple[dict[str, Any], frozenset[str]]:
-    hints = get_type_hints(td)
-    return hints, frozenset(td.__required_keys__)
+    """A TypedDict's field types (NotRequired stripped) and its required keys.
 
-
-def _strip_not_required(hint: Any) -> Any:
-    return get_args(hint)[0] if get_origin(hint) is NotRequired else hint
+    Computed from the evaluated hints: under ``from __future__ import annotations`` Python
+    3.11 cannot see ``NotRequired`` when it builds ``__required_keys__``.
+    """
+    hints = get_type_hints(td, include_extras=True)
+    fields: dict[str, Any] = {}
+    required = set()
+    for key, hint in hints.items():
+        origin = get_origin(hint)
+        if origin in (NotRequired, Required):
+            hint = get_args(hint)[0]
+        if origin is Required or (td.__total__ and origin is not NotRequired):
+            required.add(key)
+        fields[key] = hint
+    return fields, frozenset(required)
 
 
 def conforms(value: Any, hint: Any) -> bool:
@@ -161,7 +255,7 @@ def conforms(value: Any, hint: Any) -> bool:
             return False
         fields, required = _fields(hint)
         return (required <= value.keys() and value.keys() <= fields.keys()
-                and all(conforms(v, _strip_not_required(fields[k])) for k, v in value.items()))
+                and all(conforms(v, fields[k]) for k, v in value.items()))
     raise TypeError(f"annotation {hint!r} is not JSON-shaped")
 
 
@@ -257,7 +351,7 @@ def _interface(name: str, td: Any, named: dict[str, Any]) -> list[str]:
     lines = [f"export interface {name} {{"]
     for key, hint in fields.items():
         optional = "" if key in required else "?"
-        lines.append(f"  {key}{optional}: {ts_type(_strip_not_required(hint), named)};")
+        lines.append(f"  {key}{optional}: {ts_type(hint, named)};")
     return [*lines, "}"]
 
 

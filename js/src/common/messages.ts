@@ -8,14 +8,152 @@ export interface BaseState {
   message_level: string;
 }
 
+export interface Capacity {
+  can_deploy?: boolean;
+  reason?: string | null;
+  servers_used?: number;
+  max_servers?: number;
+  memory_used_mb?: number;
+  memory_budget_mb?: number;
+  planned_mb?: number;
+  needed_mb?: number;
+}
+
+export interface ChoicesRow {
+  name?: string;
+  values?: string[];
+  choice?: string;
+  per_region?: boolean;
+  model?: string;
+}
+
+export interface Confirm {
+  action?: string;
+  server?: string;
+  message?: string;
+  can_run?: boolean;
+}
+
+export interface GridPage {
+  total: number;
+  offset: number;
+  rows: GridRow[];
+}
+
+export interface GridQuery {
+  sort?: string;
+  descending?: boolean;
+  status?: string[];
+  kind?: string[];
+  search?: string;
+  review?: string;
+}
+
+export interface HubResource {
+  name?: string;
+  kind?: string;
+  labels?: string[];
+  version?: string | null;
+  language?: string | null;
+  description?: string | null;
+}
+
+export interface LabelRow {
+  value?: string;
+  model?: string | null;
+  background?: string | null;
+  hotkey?: string | null;
+  assertion?: boolean;
+  control?: string | null;
+  tag?: string | null;
+}
+
+export interface Problem {
+  code?: string;
+  message?: string;
+  severity?: string;
+  labels?: string[];
+  tasks?: number[];
+}
+
+export interface Progress {
+  state?: string;
+  done?: number;
+  total?: number;
+  errors?: number;
+  rate?: number;
+  reading_text?: string;
+}
+
+export interface RelationRow {
+  value?: string;
+  allowed?: string[];
+  model?: string;
+}
+
+export interface ServerRow {
+  name?: string;
+  status?: string;
+  status_reason?: string | null;
+  resources?: ServerResource[];
+  labels?: string[];
+  usage?: string | null;
+  fit?: ServerFit;
+  backend?: ServerBackend;
+  job?: ServerJob | null;
+  memory_mb?: number | null;
+  deployed_by?: string | null;
+  deployed_at?: string | null;
+  location?: string | null;
+  workers?: number | null;
+  dashboard?: string | null;
+}
+
+export interface GridRow {
+  id: number;
+  title: string;
+  kind: string;
+  type: string;
+  status: string;
+  n_predictions: number;
+  n_completions: number;
+  last_preannotated: string | null;
+  error: string | null;
+  selected: boolean;
+  confidence?: number | null;
+  review_flags?: string[];
+}
+
+export interface ServerBackend {
+  backend?: string;
+  workers?: number | null;
+  reason?: string | null;
+}
+
+export interface ServerFit {
+  status?: string;
+  summary?: string;
+}
+
+export interface ServerJob {
+  done?: number;
+  total?: number;
+}
+
+export interface ServerResource {
+  name?: string;
+  kind?: string;
+  version?: string | null;
+}
+
 /** Requests of TaskGrid (widgets/_task_grid.py). */
 export interface TaskGridRequests {
   clear_selection: { params: Record<string, never>; result: Record<string, number> };
   open: { params: { task_id: number }; result: Record<string, number> };
-  page: { params: { offset?: number; limit?: number | null; query?: Record<string, unknown> | null }; result: Record<string, unknown> };
+  page: { params: { offset?: number; limit?: number | null; query?: GridQuery | null }; result: GridPage };
   preannotate: { params: Record<string, never>; result: Record<string, number> };
   select: { params: { ids: number[]; selected?: boolean }; result: Record<string, number> };
-  select_all_matching: { params: { query?: Record<string, unknown> | null }; result: Record<string, number> };
+  select_all_matching: { params: { query?: GridQuery | null }; result: Record<string, number> };
 }
 
 /** Synced traits of TaskGrid. */
@@ -51,15 +189,15 @@ export interface ConfigBuilderRequests {
 
 /** Synced traits of ConfigBuilder. */
 export interface ConfigBuilderState {
-  choices: Record<string, unknown>[];
+  choices: ChoicesRow[];
   dirty: boolean;
   kind_filter: string;
-  labels: Record<string, unknown>[];
+  labels: LabelRow[];
   message: string;
   message_level: string;
-  problems: Record<string, unknown>[];
-  relations: Record<string, unknown>[];
-  resources: Record<string, unknown>[];
+  problems: Problem[];
+  relations: RelationRow[];
+  resources: HubResource[];
   xml: string;
 }
 
@@ -78,15 +216,15 @@ export interface PreannotateDialogRequests {
 
 /** Synced traits of PreannotateDialog. */
 export interface PreannotateDialogState {
-  capacity: Record<string, unknown>;
-  confirm: Record<string, unknown>;
+  capacity: Capacity;
+  confirm: Confirm;
   force: boolean;
   message: string;
   message_level: string;
-  progress: Record<string, unknown>;
+  progress: Progress;
   running: boolean;
   selected_server: string;
-  servers_info: Record<string, unknown>[];
+  servers_info: ServerRow[];
   task_count: number;
   visible: boolean;
 }
@@ -102,7 +240,7 @@ export interface ServersPanelState {
   live: boolean;
   message: string;
   message_level: string;
-  servers_info: Record<string, unknown>[];
+  servers_info: ServerRow[];
 }
 
 /** Requests of LabelStudioPanel (widgets/_labelstudio_panel.py). */
