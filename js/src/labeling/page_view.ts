@@ -98,9 +98,10 @@ export function labelTokensText(n: number): string {
   return n ? `Label ${n} selected token${n === 1 ? "" : "s"}` : "Label selected tokens";
 }
 
-/** Viewport height for the stage: most of the window, never taller than the page needs. */
+/** The stage's height: what the window leaves beside the view's own bars and JupyterLab's,
+ * so the whole view fits on screen. */
 function stageHeight(): number {
-  return Math.max(320, Math.min(900, Math.round(window.innerHeight * 0.7)));
+  return Math.max(320, Math.min(1100, Math.round(window.innerHeight - 430)));
 }
 
 export function drawPages(ctx: Ctx, container: HTMLElement, cache: PageCache, on: PageHandlers): void {
@@ -153,7 +154,7 @@ export function drawPages(ctx: Ctx, container: HTMLElement, cache: PageCache, on
       width, height, draggable: "false" });
     const svg = s("svg", { class: "pl-lv-overlay", viewBox: `0 0 ${meta.width} ${meta.height}`,
       width, height, preserveAspectRatio: "none" });
-    overlay(ctx, svg, meta, index, on);
+    overlay(ctx, svg, meta, index, on, scale);
     const sheet = h("div", { class: "pl-lv-sheet" }, img, svg);
     sheet.style.width = `${width}px`;
     sheet.style.height = `${height}px`;
@@ -171,7 +172,8 @@ export function drawPages(ctx: Ctx, container: HTMLElement, cache: PageCache, on
   });
 }
 
-function overlay(ctx: Ctx, svg: SVGSVGElement, meta: PageMeta, index: number, on: PageHandlers): void {
+function overlay(ctx: Ctx, svg: SVGSVGElement, meta: PageMeta, index: number, on: PageHandlers, scale: number): void {
+  const labelSize = 10 / Math.max(scale, 0.01); // 10 screen px whatever the zoom
   const { selectedTokens, selected, threshold, hideLow, marks } = ctx.state;
   const tokens = s("g", { class: "pl-lv-tokens" });
   for (const t of meta.tokens) {
@@ -199,7 +201,8 @@ function overlay(ctx: Ctx, svg: SVGSVGElement, meta: PageMeta, index: number, on
         "data-span-id": sp.id, class: cls, stroke: color, fill: color },
       s("title", {}, `${sp.label}: ${sp.text}`));
       rect.addEventListener("click", (e) => { e.stopPropagation(); on.clickSpan(sp.id); });
-      chunks.append(rect, s("text", { x: b.x, y: Math.max(10, b.y - 3), class: "pl-chunk-label",
+      chunks.append(rect, s("text", { x: b.x, y: Math.max(labelSize, b.y - 2 / scale), class: "pl-chunk-label",
+        "font-size": labelSize.toFixed(1), "stroke-width": (3 / scale).toFixed(1),
         fill: color }, sp.label));
     }
   }

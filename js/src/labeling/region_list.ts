@@ -72,7 +72,7 @@ export function regionList(ctx: Ctx, focus: (id: string) => void): RegionList {
         role: "option", id: `pl-lv-region-${ctx.uid}-${r.id}`, "aria-selected": r.id === focused ? "true" : "false",
         "data-testid": "pl-lv-region", "data-region-id": r.id, "data-label": r.label, "data-mark": mark,
         "data-low": low ? "true" : "false",
-        title: `${r.label}: ${r.text}${r.readOnly ? " (prediction, read-only)" : ""}`,
+        title: `${r.label}: ${r.text}${r.source ? ` · ${r.source}` : ""}${r.confidence === null ? "" : ` · ${formatConfidence(r.confidence)}`}${r.readOnly ? " (prediction, read-only)" : ""}`,
         onclick: () => focus(r.id),
       },
       r.readOnly ? lockIcon() : h("span", { class: "pl-lv-lock-space", "aria-hidden": "true" }),

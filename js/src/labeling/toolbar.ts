@@ -92,7 +92,7 @@ export function toolbar(ctx: Ctx, act: ToolbarActions): Toolbar {
   const create = h("button", { "data-testid": "pl-lv-create-completion", class: "pl-primary",
     "aria-keyshortcuts": ariaKeys("commit"), onclick: () => (model.get("shown").kind === "prediction" ? act.commit() : act.emptyCompletion()) });
   const readonly = h("span", { "data-testid": "pl-lv-readonly", class: "pl-muted pl-lv-readonly" },
-    "Read-only prediction: review its regions, then accept it as a completion.");
+    "Read-only prediction: review its regions, then accept it (Ctrl+Enter) to edit.");
   const complSelect: HTMLSelectElement = h("select", { "data-testid": "pl-lv-completion-select", "aria-label": "completion",
     onchange: (): void => { if (complSelect.value) void ctx.call("show_completion", { completion_id: Number(complSelect.value) }); } });
   const saveBtn = h("button", { "data-testid": "pl-lv-save", class: "pl-primary", "aria-keyshortcuts": ariaKeys("commit"),
