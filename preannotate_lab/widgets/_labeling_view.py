@@ -25,7 +25,7 @@ class LabelingView(AnnotationEdits, ReviewRequests, PageRequests, RpcWidget):
     """Review and edit one task of ``project``.
 
     Text tasks render as text with highlighted spans, assertion / classification badges and
-    relation arcs; document tasks as page images (PNG bytes sent as binary buffers) with token
+    relation arcs; document tasks as page images (image bytes sent as binary buffers) with token
     and chunk boxes. Predictions are read-only; ``create_completion`` copies one into an
     editable completion; edits change ``results`` in the kernel and ``save`` stores them.
 
@@ -35,11 +35,17 @@ class LabelingView(AnnotationEdits, ReviewRequests, PageRequests, RpcWidget):
     the selected span) and the selected span's assertion status (the config's
     ``assertion="true"`` labels).
 
-    Keyboard (click the view first; shown in its "Keyboard shortcuts" help):
-    a label's ``hotkey`` labels the selected text (or page tokens) with it — for an assertion
-    label, sets the selected span's assertion; Delete / Backspace removes the selected span or
-    relation; Escape drops the selection; on document tasks ←/↑/PageUp and →/↓/PageDown
-    change page, Home / End go to the first / last page.
+    The browser side (js/src/labeling_view.ts and js/src/labeling/) adds a regions panel
+    (label, text, confidence, source; a lock on a prediction's regions), a confidence filter,
+    predictions / completion tabs, and a review flow that never needs the mouse; its
+    keyboard help ("?") lists the keys: ↑/↓ walk the regions, Enter accepts one, Delete
+    rejects it, Ctrl+Enter accepts the prediction as a completion without the rejected (or
+    hidden) regions (``accept_prediction``) or saves a completion, 1-9 pick a label (or
+    relabel the focused region), Shift/Ctrl+←/→ move a span's end/start by a word
+    (``resize_span``), ] / [ / Shift+N go to the next / previous / next unreviewed task in
+    the grid's order (``next_task``; ``task_query`` is the grid's query when the Lab wires
+    one in), and a label's ``hotkey`` labels the selection. Document pages come scaled to the
+    width shown (``page_image``), with ``page_thumbnail`` for the page strip.
     """
 
     _esm = esm("labeling_view")

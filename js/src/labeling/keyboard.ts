@@ -27,7 +27,7 @@ export const BINDINGS: Binding[] = [
   { action: "accept-region", keys: ["Enter"], display: "Enter", help: "accept the focused region (✓) and go to the next" },
   { action: "reject-region", keys: ["Delete", "Backspace"], display: "Delete", help: "reject the focused region: on a prediction it is left out when you accept; on a completion it is removed" },
   { action: "commit", keys: ["Control+Enter", "Meta+Enter"], display: "Ctrl+Enter", help: "accept the prediction as a completion (without rejected or hidden regions); on a completion: save" },
-  { action: "pick-label", keys: ["1", "2", "3", "4", "5", "6", "7", "8", "9"], display: "1–9", help: "pick label N: labels the selected text or tokens, or relabels the focused region of a completion" },
+  { action: "pick-label", keys: ["1", "2", "3", "4", "5", "6", "7", "8", "9"], display: "1–9", help: "pick label N: labels the selected text or tokens, or fixes the focused region's label (on a prediction: accepts it as a completion first)" },
   { action: "end-right", keys: ["Shift+ArrowRight"], display: "Shift+→", help: "move the focused span's end one word right" },
   { action: "end-left", keys: ["Shift+ArrowLeft"], display: "Shift+←", help: "move the focused span's end one word left" },
   { action: "start-left", keys: ["Control+ArrowLeft"], display: "Ctrl+←", help: "move the focused span's start one word left" },

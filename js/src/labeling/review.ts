@@ -119,10 +119,33 @@ export function createReview(ctx: Ctx, hooks: ReviewHooks): Review {
       void ctx.call("set_assertion", { id: span.id, assertion: span.assertion === value ? null : value });
       return;
     }
-    state.activeLabel = state.activeLabel === value && !textSel && !state.selectedTokens.size && !span ? null : value;
+    if (!editable && span && !textSel && !state.selectedTokens.size && !def.assertion && span.label !== value
+      && model.get("shown")?.kind === "prediction") {
+      // fixing a prediction's region: accept the prediction first (rejected regions left
+      // out), then fix the same region in the new completion — one key, no detour
+      void commit().then(() => {
+        const copy = spans(ctx).find((s) => s.start === span.start && s.end === span.end && s.label === span.label);
+        if (copy && model.get("editable")) {
+          state.selected = { kind: "span", id: copy.id };
+          pickLabel(value);
+        }
+      });
+      return;
+    }
+    if (editable && span && !textSel && !state.selectedTokens.size) {
+      // a number key on a focused region of a completion fixes its label (the palette's
+      // active label stays as it was: relabelling is not choosing a label to draw with)
+      if (span.label === value || def.assertion) return;
+      const where = { start: span.start, end: span.end, label: value };
+      void ctx.call("relabel", { id: span.id, label: value }).then((r) => {
+        if (r) focus(refocus(r.result as unknown as Result[], where));
+      });
+      return;
+    }
+    state.activeLabel = state.activeLabel === value && !textSel && !state.selectedTokens.size ? null : value;
     ctx.redraw("palette");
     if (!editable) {
-      if (textSel || state.selectedTokens.size) ctx.error("predictions are read-only: accept the prediction (Ctrl+Enter) to edit it");
+      if (textSel || state.selectedTokens.size || span) ctx.error("predictions are read-only: accept the prediction (Ctrl+Enter) to edit it");
       return;
     }
     if (textSel) {
@@ -130,11 +153,6 @@ export function createReview(ctx: Ctx, hooks: ReviewHooks): Review {
       void ctx.call("add_span", { start: textSel[0], end: textSel[1], label: value });
     } else if (state.selectedTokens.size) {
       labelTokens();
-    } else if (span && span.label !== value && !def.assertion) {
-      const where = { start: span.start, end: span.end, label: value };
-      void ctx.call("relabel", { id: span.id, label: value }).then((r) => {
-        if (r) focus(refocus(r.result as unknown as Result[], where));
-      });
     }
   }
 

@@ -177,15 +177,30 @@ describe("keyboard review flow", () => {
     expect(model.requests("resize_span")[0]).toMatchObject({ id: "PERSON-0-6", start: 0, end: 13 });
   });
 
-  it("refuses edits on a prediction and keeps the keys away from JupyterLab", async () => {
+  it("fixes a prediction's region in one key: accepts the prediction, then relabels the copy", async () => {
+    model.handlers.accept_prediction = (_p, m) => {
+      m.kernelSet("shown", { kind: "completion", id: 12 });
+      m.kernelSet("editable", true);
+      m.kernelSet("results", PREDICTED.map((r) => ({ ...r, id: `copy-${r.id}` })));
+      return { id: 12, n_results: 3, rejected: 0 };
+    };
+    model.handlers.relabel = (p, m) => {
+      const next = (m.get("results") as Result[]).map((r) => (r.id === p.id ? { ...r, id: "fixed", label: p.label as string } : r));
+      m.kernelSet("results", next);
+      return next;
+    };
     const outside = vi.fn();
     document.body.addEventListener("keydown", outside);
     $("[data-testid=pl-lv]")!.focus();
     press("ArrowDown");
-    press("2");
-    await settle();
-    expect(model.requests("relabel")).toHaveLength(0);
-    expect(outside).not.toHaveBeenCalled();
+    press("ArrowDown"); // ORG "Siemens"
+    press("1"); // -> PERSON
+    await settle(10);
+    expect(model.sent.map((m) => m.type).filter((t) => t === "accept_prediction" || t === "relabel"))
+      .toEqual(["accept_prediction", "relabel"]);
+    expect(model.requests("relabel")[0]).toMatchObject({ id: "copy-ORG-22-29", label: "PERSON" });
+    expect(focusedRow()).toBe("fixed");
+    expect(outside).not.toHaveBeenCalled(); // the view's keys stay in the view
     press("x"); // not a shortcut: JupyterLab may have it
     expect(outside).toHaveBeenCalledTimes(1);
     document.body.removeEventListener("keydown", outside);
