@@ -118,6 +118,7 @@ def test_every_widget_in_both_themes_and_two_widths(jupyter_lab, page):
                 _check_grid_lines(page)
         _check_chips(page)
         _check_keyboard(page)
+        _check_sticky_header_and_resizing(page)
     finally:
         page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
     errors = [m for m in page.console_messages if m.startswith("pageerror")]
@@ -167,6 +168,28 @@ def _check_keyboard(page) -> None:
             break
         page.wait_for_timeout(100)
     assert run_in_kernel(page, "print(opened)").strip() == "[5]"
+
+
+def _check_sticky_header_and_resizing(page) -> None:
+    """A long page scrolls inside the grid under its header; a column widens when dragged."""
+    run_in_kernel(page, "grid.page_size = 40")
+    page.locator(f"{_tid('pl-grid-row')}[data-task-id='40']").wait_for()
+    scroller = page.locator(".pl-grid-scroll")
+    scroller.evaluate("(s) => { s.scrollTop = 400; }")
+    header = page.locator(_tid("pl-grid-header-id"))
+    top = scroller.evaluate("(s) => Math.round(s.getBoundingClientRect().top)")
+    assert abs(header.evaluate("(th) => Math.round(th.getBoundingClientRect().top)") - top) <= 2
+    status = page.locator(_tid("pl-grid-header-status"))
+    before = status.bounding_box()["width"]
+    handle = status.locator(".pl-col-resize").bounding_box()
+    page.mouse.move(handle["x"] + 3, handle["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(handle["x"] + 63, handle["y"] + 5, steps=4)
+    page.mouse.up()
+    assert status.bounding_box()["width"] >= before + 50
+    assert page.evaluate("() => document.body.classList.contains('pl-resizing')") is False
+    shot_path = ARTIFACTS / "look-grid-scrolled.png"
+    page.locator(_tid("pl-grid")).screenshot(path=str(shot_path))
 
 
 def _channel(v: float) -> float:
