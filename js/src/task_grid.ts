@@ -12,6 +12,7 @@
 //   pl-grid-header-<column>         column headers (sortable ones: click sorts, again reverses);
 //                                   attribute data-sort="asc"|"desc" on the active one
 //   pl-grid-table                   the grid (role=grid; focus it to use the keyboard)
+//   pl-grid-empty                   the line shown when no task matches (or there is none yet)
 //   pl-grid-row                     one <tr> per task, attribute data-task-id, class pl-selected,
 //                                   class pl-cursor on the focused row
 //   pl-grid-row-check               the row's checkbox (shift-click selects a range)
@@ -27,7 +28,7 @@
 import { h, clear, setText, createRpc, messageLine, attempt, save, type RenderProps } from "./common/index.js";
 import type { GridQuery, GridRow, TaskGridRequests, TaskGridState } from "./common/messages.js";
 import { REVIEW_FILTERS, neededWidth, visibleColumns, type Column } from "./task_grid/columns.js";
-import { resizeHandle } from "./task_grid/resize.js";
+import { keyboardResize, resizeHandle } from "./task_grid/resize.js";
 import { keyAction, moveCursor, rangeIndices, type Cursor } from "./task_grid/selection.js";
 
 const STATUSES = ["new", "preannotated", "in_progress", "completed", "error"];
@@ -126,11 +127,12 @@ function render({ model, el }: RenderProps<State>): () => void {
       if (width) col.style.width = `${width}px`;
       colgroup.appendChild(col);
       const sortable = column.sortable && (column.key !== "confidence" || hasReview());
+      const resized = (w: number): void => { widths.set(column.key, w); table.style.minWidth = `${neededWidth(shown, widths)}px`; };
       const th = h("th", { "data-testid": `pl-grid-header-${column.key}`, "data-column": column.key,
         role: "columnheader", class: `${sortable ? "pl-sortable" : ""}${column.align ? " pl-num" : ""}`,
-        title: column.title, tabindex: sortable ? 0 : null },
-      h("span", { class: "pl-th-text" }, column.title),
-      resizeHandle(col, (w) => { widths.set(column.key, w); table.style.minWidth = `${neededWidth(shown, widths)}px`; }));
+        title: `${column.title}${sortable ? " (click to sort)" : ""}; Alt+←/→ resizes`, tabindex: 0 },
+      h("span", { class: "pl-th-text" }, column.title), resizeHandle(col, resized));
+      keyboardResize(th, col, resized);
       if (sortable) {
         const sort = (): void => {
           if (model.get("sort") === column.key) save(model, "descending", !model.get("descending"));
@@ -180,6 +182,12 @@ function render({ model, el }: RenderProps<State>): () => void {
   function drawRows(): void {
     fitColumns();
     clear(tbody);
+    if (!rows.length) {
+      tbody.appendChild(h("tr", { class: "pl-empty-row" }, h("td", { colspan: shown.length + 1, class: "pl-muted",
+        "data-testid": "pl-grid-empty" }, model.get("total") === 0 && !filtered()
+        ? "No tasks yet: add some with project.add_tasks or pl.read_tasks."
+        : "No task matches the search and filters.")));
+    }
     rows.forEach((row, index) => {
       const check = h("input", { type: "checkbox", "data-testid": "pl-grid-row-check", checked: row.selected,
         tabindex: -1, "aria-label": `Select task ${row.id}` });
@@ -317,10 +325,15 @@ function render({ model, el }: RenderProps<State>): () => void {
     return q;
   };
 
+  const filtered = (): boolean => Boolean(model.get("search") || model.get("status").length || model.get("kind").length
+    || model.get("review"));
+
   let generation = 0;
   async function load(): Promise<void> {
     const mine = ++generation; // drop replies of superseded requests
+    table.setAttribute("aria-busy", "true");
     const reply = await attempt(rpc, model, "page", { offset, limit: model.get("page_size"), query: query() });
+    if (mine === generation) table.removeAttribute("aria-busy");
     if (!reply || mine !== generation) return;
     const { total } = reply.result;
     if (total > 0 && offset >= total) {

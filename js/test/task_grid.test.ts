@@ -146,6 +146,34 @@ describe("TaskGrid view", () => {
     expect(q(el, "pl-grid-header-title")[0].getAttribute("aria-sort")).toBe("descending");
   });
 
+  it("says when no task matches, and why", async () => {
+    const model = new FakeModel(state());
+    kernel(model, []);
+    const el = mount(model);
+    await settle();
+    expect(q(el, "pl-grid-empty")[0].textContent).toMatch(/^No tasks yet/);
+    model.set("search", "zzz");
+    await settle();
+    expect(q(el, "pl-grid-empty")[0].textContent).toBe("No task matches the search and filters.");
+    expect(q(el, "pl-grid-table")[0].hasAttribute("aria-busy")).toBe(false);
+  });
+
+  it("resizes a column from the keyboard (Alt+arrows on its header)", async () => {
+    const model = new FakeModel(state());
+    kernel(model, makeRows(2));
+    const el = mount(model);
+    await settle();
+    const th = q(el, "pl-grid-header-status")[0];
+    const col = el.querySelector<HTMLElement>("col[data-column=status]")!;
+    expect(col.style.width).toBe("120px");
+    th.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", altKey: true, bubbles: true }));
+    th.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", altKey: true, bubbles: true }));
+    expect(col.style.width).toBe("152px");
+    for (let i = 0; i < 10; i++) th.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowLeft", altKey: true, bubbles: true }));
+    expect(col.style.width).toBe("40px");
+    expect(model.get("sort")).toBe("id"); // resizing is not sorting
+  });
+
   it("shows a kernel error on the status line", async () => {
     const model = new FakeModel(state());
     model.handlers.page = () => { throw new KernelRaise("cannot sort the grid by 'x'"); };
