@@ -58,10 +58,11 @@ if [ ! -e "$stamp" ]; then
 fi
 
 # --- the widgets' front-end: js/src/*.ts bundled into preannotate_lab/widgets/static/ -------
-# Rebuilt when a source, the lockfile or the build script changes, or a bundle is missing.
+# Rebuilt when a source, the lockfile or the build script changes, or a bundle or js/node_modules
+# (the lint and unit-test tools) is missing.
 js_hash=$(find js -path js/node_modules -prune -o -type f -print | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)
 js_stamp="$VENV/.js-stamp-$js_hash"
-if [ ! -e "$js_stamp" ] || ! ls preannotate_lab/widgets/static/*.js >/dev/null 2>&1; then
+if [ ! -e "$js_stamp" ] || [ ! -d js/node_modules ] || ! ls preannotate_lab/widgets/static/*.js >/dev/null 2>&1; then
   log "building the widgets' front-end (js/)"
   (cd js && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm run --silent build >/dev/null) \
     || { echo "error: building the widgets failed: run (cd js && npm ci && npm run build) to see why" >&2; exit 1; }

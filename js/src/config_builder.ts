@@ -51,7 +51,7 @@ function render({ model, el }: RenderProps<ConfigBuilderState>): () => void {
   const labels = h("div", { class: "pl-config-labels", role: "list" });
   const choiceBlocks = h("div", { class: "pl-config-choice-blocks" });
   const relationRows = h("div", { class: "pl-config-relations" });
-  const choicesName = h("input", { type: "text", placeholder: "name, e.g. sentiment", class: "pl-w-s",
+  const choicesName = h("input", { type: "text", placeholder: "e.g. sentiment", class: "pl-w-s",
     "aria-label": "Choices name", "data-testid": "pl-config-choices-name" });
   const choicesValues = h("input", { type: "text", placeholder: "positive, negative", class: "pl-grow",
     "aria-label": "Choice values, comma-separated", "data-testid": "pl-config-choices-values" });
@@ -137,7 +137,7 @@ function render({ model, el }: RenderProps<ConfigBuilderState>): () => void {
       onchange: (): void => { void attempt(rpc, model, "set_label", { value, hotkey: hotkey.value }); } });
     return h("div", { class: "pl-toolbar pl-tight pl-config-label", "data-testid": "pl-config-label", "data-label": value, role: "listitem" },
       h("span", { class: "pl-label-chip", style: chipStyle(label.background) }, value),
-      h("span", { class: "pl-muted pl-ellipsis" }, label.model || "no model"),
+      h("span", { class: "pl-muted pl-ellipsis", title: label.model || "" }, label.model || "no model"),
       label.assertion ? h("span", { class: "pl-badge" }, "assertion") : null,
       color, hotkey,
       h("button", { "data-testid": "pl-config-label-remove", "aria-label": `Remove ${value}`,

@@ -18,7 +18,10 @@ import { h, clear, setText, shortTime, createRpc, messageLine, attempt, type Ren
 import type { ServerRow, ServersPanelRequests, ServersPanelState } from "./common/messages.js";
 import { dashboardLink, fitBadge, statusBadge, whereText, whereTitle } from "./common/servers.js";
 
-const COLUMNS = ["Name", "Resources", "Labels", "Usage", "Status", "Fit", "Runs on", "Memory (MB)", "Deployed by", "Deployed at", ""];
+// [title, class]: a narrow panel hides the pl-opt-* columns (servers_panel.css), so the
+// name, status, where it runs and Delete stay in view without scrolling sideways
+const COLUMNS: [string, string][] = [["Name", ""], ["Resources", ""], ["Labels", ""], ["Usage", "pl-opt-1"], ["Status", ""],
+  ["Fit", ""], ["Runs on", ""], ["Memory (MB)", "pl-opt-2"], ["Deployed by", "pl-opt-1"], ["Deployed at", "pl-opt-2"], ["", ""]];
 const DISARM_MS = 4000;
 
 function render({ model, el }: RenderProps<ServersPanelState>): () => void {
@@ -32,7 +35,7 @@ function render({ model, el }: RenderProps<ServersPanelState>): () => void {
     messageLine(model),
     h("div", { class: "pl-table-scroll" },
       h("table", { class: "pl-table pl-servers-table", "aria-label": "Deployed servers" },
-        h("thead", {}, h("tr", {}, COLUMNS.map((c) => h("th", { scope: "col" }, c)))), tbody)));
+        h("thead", {}, h("tr", {}, COLUMNS.map(([title, cls]) => h("th", { scope: "col", class: cls || null }, title)))), tbody)));
   el.appendChild(root);
 
   function row(server: ServerRow): HTMLTableRowElement {
@@ -55,14 +58,14 @@ function render({ model, el }: RenderProps<ServersPanelState>): () => void {
       h("td", { class: "pl-strong" }, name),
       h("td", { class: "pl-wrap", title: resources.join("\n") }, resources.map((text) => h("div", {}, text))),
       h("td", { class: "pl-wrap" }, (server.labels ?? []).map((l) => h("span", { class: "pl-badge" }, l))),
-      h("td", {}, server.usage ?? ""),
+      h("td", { class: "pl-opt-1" }, server.usage ?? ""),
       h("td", { title: server.status_reason ?? "" }, statusBadge(server, "pl-servers-status"), job),
       h("td", { title: server.fit?.summary ?? "" }, fitBadge(server, "pl-servers-fit")),
       h("td", {}, h("span", { "data-testid": "pl-servers-workers", title: whereTitle(server) }, whereText(server)),
         " ", dashboardLink(server, "pl-servers-dashboard")),
-      h("td", { class: "pl-num" }, server.memory_mb ?? ""),
-      h("td", {}, server.deployed_by ?? ""),
-      h("td", {}, shortTime(server.deployed_at)),
+      h("td", { class: "pl-num pl-opt-2" }, server.memory_mb ?? ""),
+      h("td", { class: "pl-opt-1" }, server.deployed_by ?? ""),
+      h("td", { class: "pl-opt-2" }, shortTime(server.deployed_at)),
       h("td", {}, del));
   }
 
