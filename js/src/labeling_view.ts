@@ -47,10 +47,15 @@ function render({ model, el }: RenderProps<LabelingTraits>): () => void {
   const body = h("div", { class: "pl-lv-body", "data-testid": "pl-lv-body" });
   const review: Review = createReview(ctx, {
     reveal(id) {
-      if (isDocument(ctx)) revealBox = id; // scrolled to once its page is drawn
+      if (isDocument(ctx)) revealBox = id; // scrolled to once its page is drawn, if it must be
       queueMicrotask(() => { // after the redraw the focus scheduled
         list.row(id)?.scrollIntoView({ block: "nearest" });
-        if (!isDocument(ctx)) textView?.segmentOf(id)?.scrollIntoView({ block: "nearest", inline: "nearest" });
+        if (!isDocument(ctx)) {
+          textView?.segmentOf(id)?.scrollIntoView({ block: "nearest", inline: "nearest" });
+          return;
+        }
+        const box = [...body.querySelectorAll<SVGElement>(".pl-chunk")].find((r) => r.dataset.spanId === id);
+        if (box) { revealBox = null; box.scrollIntoView({ block: "nearest", inline: "nearest" }); }
       });
     },
     textSelection: () => selectedRange(body),
@@ -98,7 +103,7 @@ function render({ model, el }: RenderProps<LabelingTraits>): () => void {
     if (!isDocument(ctx)) {
       textView = drawText(ctx, body, {
         clickSpan,
-        selectRelation: (id) => { ctx.state.selected = { kind: "relation", id }; redraw("toolbar", "body", "regions"); },
+        selectRelation: (id) => { ctx.state.selected = { kind: "relation", id }; redraw("toolbar", "selection"); },
         selectionMade: () => {
           if (ctx.state.activeLabel && model.get("editable") && selectedRange(body)) review.pickLabel(ctx.state.activeLabel);
         },
@@ -163,6 +168,22 @@ function render({ model, el }: RenderProps<LabelingTraits>): () => void {
       bar.helpButton.setAttribute("aria-expanded", String(ctx.state.helpOpen));
     }
     if (parts.has("body")) drawBody();
+    else if (parts.has("selection")) markSelection();
+    if (parts.has("selection") && !parts.has("regions")) list.select();
+  }
+
+  /** The focus moved: mark the selected span in the text or on the page, in place. */
+  function markSelection(): void {
+    const id = ctx.state.selected?.id ?? null;
+    for (const seg of body.querySelectorAll<HTMLElement>(".pl-seg.pl-mark")) {
+      seg.classList.toggle("pl-selected-span", id !== null && (seg.dataset.spanIds ?? "").split(" ").includes(id));
+    }
+    for (const rect of body.querySelectorAll<SVGElement>(".pl-chunk")) {
+      rect.classList.toggle("pl-selected-chunk", id !== null && rect.dataset.spanId === id);
+    }
+    for (const arc of body.querySelectorAll<SVGElement>(".pl-arc")) {
+      arc.classList.toggle("pl-selected-arc", id !== null && arc.dataset.relationId === id);
+    }
   }
 
   // ---- keyboard ------------------------------------------------------------------------------

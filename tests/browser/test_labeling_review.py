@@ -201,8 +201,9 @@ def test_review_flow_with_the_keyboard_only(jupyter_lab, page):
     completion_id = int(view.get_attribute("data-shown").split(":")[1])
     assert view.locator(_tid("pl-lv-region"), has_text="Tuesday").count() == 0
     assert view.locator(_tid("pl-lv-region-lock")).count() == 0  # a completion is editable
-    focused("Angela Merkel")  # the completion opens on its first region
     # fix Microsoft: PERSON -> ORG (the second label of the config)
+    keys.press("ArrowDown")
+    focused("Angela Merkel")  # ↓ starts at the completion's first region
     keys.press("ArrowDown")
     keys.press("ArrowDown")
     focused("Microsoft")
@@ -228,5 +229,13 @@ def test_review_flow_with_the_keyboard_only(jupyter_lab, page):
     assert run_in_kernel(page, "print(view.dirty)").strip() == "False"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     view.screenshot(path=str(ARTIFACTS / "labeling-review-next-task.png"))
+    # "?" opens the keyboard help, Escape closes it
+    keys.press("Shift+?")
+    help_popover = view.locator(_tid("pl-lv-help"))
+    help_popover.wait_for()
+    assert "Ctrl+Enter" in help_popover.inner_text() and "1 = PERSON" in help_popover.inner_text()
+    view.screenshot(path=str(ARTIFACTS / "labeling-help.png"))
+    keys.press("Escape")
+    help_popover.wait_for(state="hidden")
     errs = [m for m in page.console_messages if m.startswith("pageerror")]
     assert not errs, errs

@@ -41,7 +41,8 @@ export interface ViewState {
   pageScroll: { page: number; zoom: number; left: number; top: number } | null;
 }
 
-export type Part = "header" | "palette" | "filter" | "regions" | "choices" | "toolbar" | "diff" | "body" | "help";
+/** Parts of the view to draw again; "selection" only moves the focus marks (cheap: no redraw). */
+export type Part = "header" | "palette" | "filter" | "regions" | "choices" | "toolbar" | "diff" | "body" | "help" | "selection";
 
 export interface Ctx {
   model: AnyModel<LabelingTraits>;

@@ -41,6 +41,8 @@ export interface RegionList {
   draw(): void;
   /** the row of a region (to scroll it into view) */
   row(id: string): HTMLElement | null;
+  /** move the focus mark to the selected region without drawing the list again */
+  select(): void;
 }
 
 export function regionList(ctx: Ctx, focus: (id: string) => void): RegionList {
@@ -93,5 +95,15 @@ export function regionList(ctx: Ctx, focus: (id: string) => void): RegionList {
     else list.removeAttribute("aria-activedescendant");
   }
 
-  return { node, draw, row: (id) => rows.get(id) ?? null };
+  function select(): void {
+    const focused = ctx.state.selected?.kind === "span" ? ctx.state.selected.id : null;
+    for (const [id, row] of rows) {
+      row.classList.toggle("pl-focused", id === focused);
+      row.setAttribute("aria-selected", id === focused ? "true" : "false");
+    }
+    if (focused && rows.has(focused)) list.setAttribute("aria-activedescendant", rows.get(focused)!.id);
+    else list.removeAttribute("aria-activedescendant");
+  }
+
+  return { node, draw, select, row: (id) => rows.get(id) ?? null };
 }

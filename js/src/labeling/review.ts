@@ -54,7 +54,7 @@ export function createReview(ctx: Ctx, hooks: ReviewHooks): Review {
       const page = span?.boxes?.[0]?.page;
       if (page !== undefined && page !== null && page !== model.get("page")) { goToPage(page); }
     }
-    ctx.redraw("regions", "toolbar", "body");
+    ctx.redraw("selection", "toolbar");
     if (id) hooks.reveal(id);
   }
 
@@ -96,7 +96,9 @@ export function createReview(ctx: Ctx, hooks: ReviewHooks): Review {
     if (shown.kind === "prediction") {
       const rejected = leftOut(regionsOf(results(ctx), true), state.marks, state.threshold, state.hideLow);
       const reply = await ctx.call("accept_prediction", { prediction_id: shown.id ?? null, rejected });
-      if (reply) { state.marks.clear(); focus(visibleRegions(ctx)[0]?.id ?? null); }
+      // nothing focused in the new completion: a palette click chooses a label to draw with
+      // rather than relabelling a region the reviewer did not pick there (↓ focuses the first)
+      if (reply) { state.marks.clear(); focus(null); }
     } else if (shown.kind === "completion") {
       if (model.get("dirty")) await ctx.call("save", {});
       else ctx.say("nothing to save: the completion has no unsaved edits");
