@@ -79,9 +79,9 @@ function render({ model, el }: RenderProps<LabelingTraits>): () => void {
     "data-testid": "pl-lv-relation-label", list: relationList.id, "aria-label": "relation label" });
   const help = h("div", { class: "pl-lv-help", "data-testid": "pl-lv-help", role: "dialog", hidden: true });
   const diffPanel = h("div", { class: "pl-lv-diff", "data-testid": "pl-lv-diff" });
-  root.append(relationList, bar.header, bar.tabs,
+  root.append(relationList, bar.header, help, bar.tabs,
     h("div", { class: "pl-lv-toolrow" }, bar.palette, bar.filter),
-    choices, spanBar, messageLine(model), help, diffPanel,
+    choices, spanBar, messageLine(model), diffPanel,
     h("div", { class: "pl-lv-main" }, body, list.node));
   el.appendChild(root);
 
