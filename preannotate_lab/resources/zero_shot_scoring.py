@@ -1,0 +1,293 @@
+"""Candidates, prototypes and scores of the zero-shot NER prompt (no I/O, no model loading).
+
+A *candidate* is a phrase the spaCy pipeline finds: a noun chunk (leading determiners and
+pronouns stripped), an entity, or a run of proper nouns; never a verb, a stop word, a bare
+title or abbreviation. Each label has a *prototype*: the phrases its description names ("a
+disease such as asthma or cancer" -> disease, asthma, cancer) and, once annotators accepted
+some, its example spans. A *background* class holds generic words and, from completed tasks,
+every candidate no annotator labelled (the negatives).
+
+The score of a candidate for class ``c`` (a label or the background) is a softmax over
+
+    logit_c = sim_c / temperature + log P(context | c)
+
+where ``sim_c`` is the mean of the ``k`` best cosine similarities between the candidate's
+embedding and class ``c``'s phrases (a k-nearest-neighbour similarity: one close example
+counts, a crowd of far ones does not), and ``P(context | c)`` is how often class ``c``'s
+examples had the candidate's context: the pipeline's entity type (PERSON, ORG, ...) and
+its shape (capitalised, upper case, digits), add-one smoothed. Without examples the context
+term is the same for every class and cancels. The score kept on a span is the winning
+label's softmax share, so a label must beat the background and every other label together
+to pass a threshold of 0.5.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+BACKGROUND = "\0background"
+# generic words that are rarely what a label asks for; a description that names one of
+# them takes it out of the background (a TIME label described as "a time" keeps "time")
+BACKGROUND_WORDS = (
+    "thing", "something", "anything", "everything", "nothing", "way", "lot", "part", "kind",
+    "sort", "fact", "case", "point", "end", "use", "result", "example", "reason", "idea",
+    "time", "moment", "today", "tomorrow", "yesterday", "tonight", "morning", "night",
+    "week", "month", "year", "number", "amount", "level", "side", "top", "bit", "stuff",
+    "problem", "question", "answer", "news", "update", "day", "life", "love", "fun", "game",
+    "Mr.", "Mrs.", "Ms.", "Dr.", "Prof.", "Inc.", "Ltd.", "Co.", "Corp.", "etc.", "vs.",
+    # the kinds of things a general pipeline finds; kept only when no label claims them
+    "person", "people", "man", "woman", "child", "friend", "family", "patient", "doctor",
+    "name", "organization", "company", "team", "group", "place", "country", "city", "state",
+    "location", "building", "date", "percent", "money", "quantity", "nationality", "event",
+    "language", "law", "product", "title",
+)
+# the spaCy pipeline's entity type of a candidate, as words embedded with its text: the
+# static model knows little of rare names ("Smith", "Lisinopril"), the pipeline knows they
+# are a PERSON or nothing it has a type for
+ENT_GLOSSES = {
+    "PERSON": "person", "NORP": "nationality", "FAC": "building", "ORG": "organization company",
+    "GPE": "country city", "LOC": "location", "PRODUCT": "product", "EVENT": "event",
+    "WORK_OF_ART": "title", "LAW": "law", "LANGUAGE": "language", "DATE": "date",
+    "TIME": "time", "PERCENT": "percent", "MONEY": "money", "QUANTITY": "quantity",
+    "ORDINAL": "number", "CARDINAL": "number",
+}
+# a description is split into the phrases it names at these words and marks
+_SPLIT = re.compile(r"[,;:/()\[\]]|\b(?:such as|e\.g\.|for example|for instance|like|including|"
+                    r"or|and|e\.g|i\.e\.?|etc\.?)\b", re.IGNORECASE)
+_ARTICLES = re.compile(r"^(?:a|an|the|any|some|another|other)\s+", re.IGNORECASE)
+_MAX_ITEM_WORDS = 4
+# the shapes a candidate can have (see shape_of)
+_SHAPES = ("title", "upper", "digit", "lower")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A phrase of a text that may be an entity, with the context the pipeline gave it."""
+
+    start: int
+    end: int
+    text: str
+    ent_type: str = ""
+    shape: str = "lower"
+
+
+@dataclass
+class Prototype:
+    """One class's phrases: description items, and examples with the contexts they had."""
+
+    phrases: list[str] = field(default_factory=list)
+    examples: list[Candidate] = field(default_factory=list)
+    contexts: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    @property
+    def n_examples(self) -> int:
+        return len(self.examples)
+
+    def add_example(self, candidate: Candidate) -> None:
+        self.examples.append(candidate)
+        self.contexts[(candidate.ent_type, candidate.shape)] += 1
+
+
+def description_items(label: str, description: str) -> list[str]:
+    """The phrases a label's description names: its name, its head noun and its examples.
+
+    ``("DISEASE", "a disease or medical condition, such as asthma or cancer")`` ->
+    ``["disease", "medical condition", "asthma", "cancer"]``. A whole long description is not
+    kept: a sentence's average embedding is close to every generic word (that is how "Dr."
+    became a SYMPTOM).
+    """
+    items = [label.replace("_", " ").replace("-", " ").strip().lower()]
+    for part in _SPLIT.split(description):
+        part = _ARTICLES.sub("", part.strip().strip(".").strip())
+        if part and len(part.split()) <= _MAX_ITEM_WORDS:
+            items.append(part)
+    return list(dict.fromkeys(i for i in items if i))
+
+
+def shape_of(text: str) -> str:
+    letters = [c for c in text if c.isalpha()]
+    if any(c.isdigit() for c in text):
+        return "digit"
+    if letters and all(c.isupper() for c in letters) and len(letters) > 1:
+        return "upper"
+    words = [w for w in text.split() if w[:1].isalpha()]
+    if words and all(w[0].isupper() for w in words):
+        return "title"
+    return "lower"
+
+
+_STRIP_POS = frozenset({"DET", "PRON", "PUNCT", "CCONJ", "ADP", "PART", "SPACE"})
+
+
+def _trimmed(span: Any) -> Any | None:
+    """``span`` without leading/trailing determiners, pronouns and punctuation (None if empty)."""
+    start, end = span.start, span.end
+    doc = span.doc
+    while start < end and (doc[start].pos_ in _STRIP_POS or doc[start].is_stop):
+        start += 1
+    while end > start and (doc[end - 1].pos_ in _STRIP_POS or doc[end - 1].is_space):
+        end -= 1
+    return doc[start:end] if end > start else None
+
+
+def _kept(span: Any) -> bool:
+    text = span.text
+    if not any(c.isalpha() for c in text) or len(text) < 2:
+        return False
+    if all(t.is_stop or t.pos_ in ("PRON", "AUX", "VERB") for t in span):
+        return False
+    # a bare title or company suffix ("Dr.", "Inc.") is never an entity on its own
+    return not (len(span) == 1 and text.endswith(".") and len(text) <= 5)
+
+
+def candidates_of(doc: Any, sources: Sequence[str] = ("noun_chunks", "entities", "proper_nouns")) -> list[Candidate]:
+    """Candidate phrases of a parsed spaCy ``doc``, each once, in text order."""
+    spans: list[Any] = []
+    if "noun_chunks" in sources and doc.has_annotation("DEP"):
+        spans += list(doc.noun_chunks)
+    if "entities" in sources:
+        spans += list(doc.ents)
+    if "proper_nouns" in sources:
+        run: list[Any] = []
+        for token in [*doc, None]:
+            if token is not None and token.pos_ == "PROPN":
+                run.append(token)
+                continue
+            if run:
+                spans.append(doc[run[0].i:run[-1].i + 1])
+            run = []
+    found: dict[tuple[int, int], Candidate] = {}
+    for span in spans:
+        trimmed = _trimmed(span)
+        if trimmed is None or not _kept(trimmed):
+            continue
+        key = (trimmed.start_char, trimmed.end_char)
+        if key in found:
+            continue
+        ent = trimmed.root.ent_type_ or ""
+        found[key] = Candidate(key[0], key[1], trimmed.text, ent, shape_of(trimmed.text))
+    return [found[k] for k in sorted(found)]
+
+
+def ngram_candidates(doc: Any, max_ngram: int) -> list[Candidate]:
+    """Every n-gram of up to ``max_ngram`` tokens without punctuation or edge stop words."""
+    out = []
+    for i in range(len(doc)):
+        for n in range(1, max_ngram + 1):
+            span = doc[i:i + n]
+            if len(span) < n or any(t.is_punct or t.is_space for t in span):
+                break
+            if span[0].is_stop or span[-1].is_stop or (n == 1 and span[-1].like_num):
+                continue
+            if _kept(span):
+                out.append(Candidate(span.start_char, span.end_char, span.text,
+                                     span.root.ent_type_ or "", shape_of(span.text)))
+    return out
+
+
+@dataclass
+class Scorer:
+    """Scores candidates against label prototypes and the background (see the module doc)."""
+
+    prototypes: Mapping[str, Prototype]  # label -> prototype (BACKGROUND included)
+    encode: Any  # texts -> unit-length numpy rows
+    temperature: float = 0.05
+    k: int = 3
+    gloss_weight: float = 1.0
+    nearest: float = 0.5
+    _matrices: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        import numpy as np
+
+        for label, proto in self.prototypes.items():
+            parts = []
+            if proto.phrases:
+                parts.append(self.encode(list(dict.fromkeys(proto.phrases))))
+            if proto.examples:
+                parts.append(self.vectors(proto.examples))
+            self._matrices[label] = np.vstack(parts) if parts else None
+
+    def vectors(self, candidates: Sequence[Candidate]) -> Any:
+        """Unit rows: each candidate's text embedding plus its entity type's gloss."""
+        import numpy as np
+
+        vectors = self.encode([c.text for c in candidates])
+        glosses = [ENT_GLOSSES.get(c.ent_type, "") for c in candidates]
+        typed = [i for i, g in enumerate(glosses) if g]
+        if typed and self.gloss_weight:
+            vectors = vectors.copy()
+            vectors[typed] += self.gloss_weight * self.encode([glosses[i] for i in typed])
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+        return vectors
+
+    @property
+    def classes(self) -> list[str]:
+        return list(self.prototypes)
+
+    def _context_logprob(self, label: str, candidate: Candidate, values: tuple[int, int]) -> float:
+        """log P(entity type | class) + log P(shape | class), each add-one smoothed (the two are
+        taken as independent: a drug name the pipeline once called a GPE is still capitalised)."""
+        proto = self.prototypes[label]
+        ents = sum(n for (e, _), n in proto.contexts.items() if e == candidate.ent_type)
+        shapes = sum(n for (_, s), n in proto.contexts.items() if s == candidate.shape)
+        n = proto.n_examples
+        return math.log((ents + 1) / (n + values[0])) + math.log((shapes + 1) / (n + values[1]))
+
+    def scores(self, candidates: Sequence[Candidate]) -> Any:
+        """A (candidates x classes) matrix of softmax shares, classes in :attr:`classes` order."""
+        import numpy as np
+
+        if not candidates:
+            return np.zeros((0, len(self.prototypes)))
+        vectors = self.vectors(candidates)
+        logits = np.full((len(candidates), len(self.prototypes)), -1e9, dtype=np.float64)
+        learnt = any(p.n_examples for p in self.prototypes.values())
+        seen: set[tuple[str, str]] = set()
+        for proto in self.prototypes.values():
+            seen.update(proto.contexts)
+        # how many values each factor can take: those seen, plus one for any other
+        values = (len({e for e, _ in seen}) + 1, len(_SHAPES))
+        for j, label in enumerate(self.prototypes):
+            matrix = self._matrices[label]
+            if matrix is None:
+                continue
+            sims = vectors @ matrix.T
+            k = min(self.k, sims.shape[1])
+            top = np.sort(sims, axis=1)[:, -k:]
+            # the nearest phrase counts half: a phrase the description names outright wins
+            # even when the model places the label's other phrases far apart
+            logits[:, j] = (self.nearest * top[:, -1] + (1 - self.nearest) * top.mean(axis=1)
+                            ) / self.temperature
+            if learnt:  # without examples the context term is the same for every class
+                logits[:, j] += [self._context_logprob(label, c, values) for c in candidates]
+        logits -= logits.max(axis=1, keepdims=True)
+        shares = np.exp(logits)
+        return shares / shares.sum(axis=1, keepdims=True)
+
+
+def build_prototypes(descriptions: Mapping[str, str],
+                     examples: Mapping[str, Iterable[Candidate]] | None = None,
+                     negatives: Iterable[Candidate] = ()) -> dict[str, Prototype]:
+    """Label prototypes from descriptions and examples, plus the background prototype."""
+    protos: dict[str, Prototype] = {}
+    named: set[str] = set()
+    for label, description in descriptions.items():
+        items = description_items(label, description)
+        protos[label] = Prototype(phrases=list(items))
+        named.update(i.casefold() for i in items)
+        for candidate in (examples or {}).get(label, ()):
+            protos[label].add_example(candidate)
+    claimed = {w.removesuffix("'s") for item in named for w in re.findall(r"[\w.']+", item)}
+    claimed |= {w.removesuffix("s") for w in claimed}
+    background = Prototype(phrases=[w for w in BACKGROUND_WORDS
+                                    if w.casefold() not in claimed and w.casefold() not in named])
+    for candidate in negatives:
+        background.add_example(candidate)
+    protos[BACKGROUND] = background
+    return protos
