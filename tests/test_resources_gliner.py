@@ -1,21 +1,74 @@
 """The optional GLiNER resource: registered, listed without torch, clear errors when the
-``gliner`` package or the model folder is missing.
-
-Loading a real (tiny) GLiNER model is not tested here: ``gliner`` needs torch and
-transformers, which the dev install does not bring (about 1 GB); see the README.
+``gliner`` package or the model folder is missing, and a real GLiNER model that the test
+builds itself (a one-layer, 32-wide BERT backbone with random weights and an 11-word
+vocabulary: nothing downloaded) loaded from its folder and run through the hub.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
+from preannotate_lab.model import Document
 from preannotate_lab.resources import Hub, ResourceError, factories
 
 HAS_GLINER = importlib.util.find_spec("gliner") is not None
+
+
+def tiny_gliner(tmp_path: Path) -> Path:
+    """Build and save a tiny, untrained GLiNER model; return its folder (the backbone's own
+    folder is deleted afterwards: the saved GLiNER folder must be enough on its own)."""
+    import shutil
+
+    import torch
+    from gliner import GLiNERConfig
+    from gliner.model import UniEncoderSpanGLiNER
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    backbone = tmp_path / "backbone"
+    words = "[PAD] [UNK] [CLS] [SEP] [MASK] anna met bob in paris .".split()
+    BertTokenizer(vocab={w: i for i, w in enumerate(words)}).save_pretrained(backbone)
+    torch.manual_seed(0)
+    BertModel(BertConfig(vocab_size=len(words), hidden_size=32, num_hidden_layers=1,
+                         num_attention_heads=2, intermediate_size=64,
+                         max_position_embeddings=64)).save_pretrained(backbone)
+    config = GLiNERConfig(model_name=str(backbone), hidden_size=32, max_width=4, max_len=64,
+                          span_mode="markerV0")
+    model = UniEncoderSpanGLiNER(config, backbone_from_pretrained=True, local_files_only=True)
+    model.data_processor.transformer_tokenizer.add_tokens(["<<ENT>>", "<<SEP>>"],
+                                                          special_tokens=True)
+    model.resize_embeddings()
+    folder = tmp_path / "tiny-gliner"
+    model.save_pretrained(folder)
+    shutil.rmtree(backbone)
+    return folder
+
+
+@pytest.mark.skipif(not HAS_GLINER, reason="the optional gliner package is not installed")
+def test_a_tiny_model_built_here_loads_and_predicts(tmp_path: Path) -> None:
+    folder = tiny_gliner(tmp_path)
+    hub = Hub(tmp_path)
+    hub.add({"name": "tiny", "factory": "gliner_ner",
+             "config": {"model": str(folder), "labels": {"PERSON": "person", "CITY": "city"},
+                        "threshold": 0.0}})
+    res = hub.load("tiny")
+    text = "Anna met Bob in Paris."
+    (out,) = res.pipe([(Document(text), ())])
+    # an untrained model: which spans it picks is noise, but each is a real result of ours
+    assert out, "threshold 0 keeps at least the best span"
+    for span in out:
+        assert span.text == text[span.start:span.end] and span.label in {"PERSON", "CITY"}
+        assert 0.0 <= span.confidence <= 1.0 and span.source == "tiny"
+    strict = hub.build("gliner_ner", {"model": str(folder), "labels": ["person"], "threshold": 1.0})
+    assert strict(Document(text)) == []
+    assert res.fingerprint() != strict.fingerprint() and len(res.version) == 8
+    (folder / "pytorch_model.bin").unlink()  # a folder whose weights are gone
+    with pytest.raises(ResourceError, match="cannot load the GLiNER model in"):
+        hub.build("gliner_ner", {"model": str(folder), "labels": ["person"]})
 
 
 def gliner_folder(tmp_path: Path) -> Path:
@@ -45,7 +98,8 @@ def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
         hub.build("gliner_ner", {"model": str(tmp_path / "empty"), "labels": ["DRUG"]})
 
 
-@pytest.mark.skipif(HAS_GLINER, reason="checks the error shown when gliner is not installed")
-def test_missing_package_is_a_clear_error(tmp_path: Path) -> None:
+def test_missing_package_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # None in sys.modules makes "import gliner" fail as on a machine without it
+    monkeypatch.setitem(sys.modules, "gliner", None)
     with pytest.raises(ResourceError, match="needs the optional 'gliner' package.*pip install gliner"):
         Hub(tmp_path).build("gliner_ner", {"model": str(gliner_folder(tmp_path)), "labels": ["DRUG"]})
