@@ -183,3 +183,40 @@ def test_clear_errors(tmp_path: Path) -> None:
     path.unlink()
     (out,) = res.pipe([(Document(NOTE), ())])
     assert isinstance(out, ItemError) and "does not exist" in out.message
+
+
+def test_a_deployed_server_learns_between_runs(tmp_path: Path) -> None:
+    """A server's prompt reads the project it pre-annotates: completions made after one run
+    improve the next (forced) run, and each prediction records the revision it learnt from."""
+    from preannotate_lab.labeling import LabelingConfig
+    from preannotate_lab.resources import hub
+    from preannotate_lab.server import ServerManager
+
+    path = tmp_path / "clinic.sqlite"
+    project = Project(path, config=LabelingConfig.from_labels({"clinic_zs": list(LABELS)}))
+    note, *others = project.add_tasks([Task({"text": NOTE})]
+                                      + [Task({"text": text}) for text, _ in ANNOTATED])
+    hub.add({"name": "clinic_zs", "factory": "zero_shot_ner",
+             "config": {"labels": LABELS, "project": str(path)}}, overwrite=True)
+    manager = ServerManager(max_servers=1)
+    try:
+        server = manager.deploy(project, name="clinic", backend="inline")
+        server.run(project, wait=True)
+        first = project.latest_prediction(note)
+        before = {(r.text, r.label) for r in first.results}
+        assert ("Lisinopril", "MEDICATION") not in before
+        for task_id, (text, marked) in zip(others, ANNOTATED, strict=True):
+            project.add_completion(Completion(task_id, spans_of(text, marked)))
+        server.run(project, force=True, wait=True)
+        second = project.latest_prediction(note)
+        after = {(r.text, r.label) for r in second.results}
+        assert {("pneumonia", "DISEASE"), ("Lisinopril", "MEDICATION")} <= after
+        (stage,) = second.provenance["resources"]
+        (old_stage,) = first.provenance["resources"]
+        assert stage["examples"] == {"DISEASE": 4, "SYMPTOM": 1, "MEDICATION": 4}
+        assert stage["completions_revision"] != old_stage["completions_revision"]
+        assert all(r.confidence is not None and r.confidence >= 0.5 for r in second.results)
+    finally:
+        manager.close()
+        hub.remove("clinic_zs")
+        project.close()

@@ -147,7 +147,10 @@ class ZeroShotNER(Resource):
                 self.threshold, self.temperature, self.candidates, self.max_ngram, self.pipeline)
 
     def provenance(self) -> dict[str, Any]:
-        """What each prediction records: the prompts and the examples it learnt from."""
+        """What each prediction records: the prompts and the examples it learnt from (a job
+        asks before it starts, so the project's completions are re-read here first)."""
+        with self._lock:
+            self.refresh()
         return {"prompts": dict(self.descriptions), "threshold": self.threshold,
                 "examples": {label: len(self._inline.examples.get(label, ()))
                              + len(self.learned.examples.get(label, ())) for label in self.labels},
