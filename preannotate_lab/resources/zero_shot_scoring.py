@@ -124,13 +124,20 @@ def shape_of(text: str) -> str:
 _STRIP_POS = frozenset({"DET", "PRON", "PUNCT", "CCONJ", "ADP", "PART", "SPACE"})
 
 
+def _noise(token: Any) -> bool:
+    """A token no entity starts or ends with: a link, an @-mention, a retweet mark, punctuation."""
+    text = token.text
+    return (token.like_url or token.like_email or text.startswith("@") or text == "RT"
+            or token.is_punct or token.is_space)
+
+
 def _trimmed(span: Any) -> Any | None:
     """``span`` without leading/trailing determiners, pronouns and punctuation (None if empty)."""
     start, end = span.start, span.end
     doc = span.doc
-    while start < end and (doc[start].pos_ in _STRIP_POS or doc[start].is_stop):
+    while start < end and (doc[start].pos_ in _STRIP_POS or doc[start].is_stop or _noise(doc[start])):
         start += 1
-    while end > start and (doc[end - 1].pos_ in _STRIP_POS or doc[end - 1].is_space):
+    while end > start and (doc[end - 1].pos_ in _STRIP_POS or _noise(doc[end - 1])):
         end -= 1
     return doc[start:end] if end > start else None
 
@@ -155,7 +162,7 @@ def candidates_of(doc: Any, sources: Sequence[str] = ("noun_chunks", "entities",
     if "proper_nouns" in sources:
         run: list[Any] = []
         for token in [*doc, None]:
-            if token is not None and token.pos_ == "PROPN":
+            if token is not None and token.pos_ == "PROPN" and not _noise(token):
                 run.append(token)
                 continue
             if run:
