@@ -192,7 +192,7 @@ def legacy_predict(texts: Sequence[str]) -> list[set[tuple[int, int, str]]]:
 def calibration(scored: Sequence[dict[tuple[int, int, str], float]],
                 gold: Sequence[set[tuple[int, int, str]]]) -> list[dict[str, Any]]:
     """Precision of the predicted spans by score band: a calibrated score's bands rise."""
-    bands = [(0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)]
+    bands = [(i / 10, (i + 1) / 10 if i < 9 else 1.01) for i in range(10)]
     out = []
     for low, high in bands:
         hits = [span in true for spans, true in zip(scored, gold, strict=True)
@@ -204,15 +204,20 @@ def calibration(scored: Sequence[dict[tuple[int, int, str], float]],
 
 def prompt_predict(texts: Sequence[str], project: str | None) -> list[dict[tuple[int, int, str], float]]:
     from preannotate_lab.model import Document
-    from preannotate_lab.resources import Hub
+    from preannotate_lab.resources import Hub, ItemError
 
     config: dict[str, Any] = {"labels": DESCRIPTIONS}
     if project:
         config["project"] = project
     resource = Hub().build("zero_shot_ner", config, name="zero-shot")
     outs = resource.pipe([(Document(t), ()) for t in texts])
-    return [{(s.start, s.end, s.label): float(s.confidence or 0) for s in out if isinstance(s, Span)}
-            for out in outs if not isinstance(out, Exception)]
+    found = []
+    for text, out in zip(texts, outs, strict=True):
+        if isinstance(out, ItemError):
+            sys.exit(f"the prompt failed on {text!r}: {out}")
+        found.append({(s.start, s.end, s.label): float(s.confidence or 0)
+                      for s in out if isinstance(s, Span)})
+    return found
 
 
 def example_project(folder: Path, tweets: Sequence[Any]) -> str:

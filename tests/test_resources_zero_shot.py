@@ -220,3 +220,34 @@ def test_a_deployed_server_learns_between_runs(tmp_path: Path) -> None:
         manager.close()
         hub.remove("clinic_zs")
         project.close()
+
+
+def test_platt_fit_recovers_a_known_calibration() -> None:
+    import numpy as np
+
+    from preannotate_lab.resources.zero_shot_scoring import _platt
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-4, 4, 4000)
+    y = (rng.uniform(0, 1, 4000) < 1 / (1 + np.exp(-(2 * x - 1)))).astype(float)
+    a, b = _platt(x, y)
+    assert abs(a - 2) < 0.25 and abs(b + 1) < 0.25
+    a, b = _platt(np.array([-1.0, -0.5, 0.5, 1.0]), np.array([0.0, 0.0, 1.0, 1.0]))  # separable
+    assert 0 < a < 50 and abs(b) < 5  # finite: the smoothed targets and the pull hold it
+
+
+def test_leave_one_text_out_scoring_and_calibration() -> None:
+    from preannotate_lab.resources import embeddings
+    from preannotate_lab.resources.zero_shot_scoring import Candidate, Scorer, build_prototypes
+
+    example = Candidate(0, 7, "Zorblax", "", "title", group=0)
+    protos = build_prototypes({"ALIEN": "an alien from space"}, {"ALIEN": [example]})
+    scorer = Scorer(protos, embeddings.encode)
+    alien = scorer.classes.index("ALIEN")
+    seen = scorer.scores([example])[0, alien]
+    unseen = scorer.scores([example], leave_out=True)[0, alien]
+    assert seen > 0.9 and unseen < seen  # scored as if its own text had not been learnt from
+    assert scorer.calibrate([(example, "ALIEN")]) is None  # too little to fit
+    assert scorer.calibrated(0.7) == 0.7
+    scorer.calibration = (1.0, -1.0)
+    assert 0 < scorer.calibrated(0.7) < 0.7

@@ -35,3 +35,17 @@ def test_quick_benchmark_reports_per_label_scores_side_by_side() -> None:
     # micro F1 worse, and the old every-n-gram prompt is far behind the new one
     assert micro["examples_20"] >= micro["descriptions"] and micro["examples_5"] >= micro["descriptions"]
     assert micro["baseline"] < micro["descriptions"] / 2
+    # once fitted on the annotated tweets, the score means something: spans scored 0.5 or
+    # more are right far more often than those scored under 0.3
+    for run in ("examples_5", "examples_20"):
+        bands = result["precision_by_score"][run]
+        predicted = sum(f["predicted"] for f in result["results"][run]["per_label"].values())
+        assert sum(b["spans"] for b in bands) == predicted
+        low = [b for b in bands if float(b["score"][:3]) < 0.3 and b["spans"]]
+        high = [b for b in bands if float(b["score"][:3]) >= 0.5 and b["spans"]]
+        assert low and high
+        assert pooled(high) > 2 * pooled(low)
+
+
+def pooled(bands: list[dict]) -> float:
+    return sum(b["spans"] * b["precision"] for b in bands) / sum(b["spans"] for b in bands)

@@ -5,8 +5,9 @@ runs of proper nouns; or every n-gram) and scores each against every label's pro
 background class (:mod:`.zero_shot_scoring`): the phrases the label's description names, the
 examples given in the config and, with ``project``, the spans annotators accepted in that
 project's completions (:mod:`.zero_shot_examples`), re-read whenever the completions change.
-A span keeps the winning label's softmax share as its ``confidence`` (exported as ``score``);
-overlapping candidates keep the best. The external LLM prompt resource (``llm_ner``) lives in
+A span is kept when the winning label's softmax share reaches ``threshold``; its
+``confidence`` (exported as ``score``) is that share, or, once the project has completions,
+the share calibrated on them (:meth:`.Scorer.calibrate`). Overlapping candidates keep the best. The external LLM prompt resource (``llm_ner``) lives in
 :mod:`.prompts_llm`.
 """
 
@@ -31,7 +32,6 @@ from .base import (
 from .spacy_models import load_pipeline
 from .zero_shot_examples import ExampleSet, learn_from, project_examples, project_revision
 from .zero_shot_scoring import (
-    BACKGROUND,
     Candidate,
     Scorer,
     build_prototypes,
@@ -162,8 +162,10 @@ class ZeroShotNER(Resource):
         examples = {label: [*self._inline.examples.get(label, ()), *learned.examples.get(label, ())]
                     for label in self.labels}
         prototypes = build_prototypes(self.descriptions, examples, learned.negatives)
-        return Scorer(prototypes, lambda texts: embeddings.encode(texts, self.model),
-                      temperature=self.temperature)
+        scorer = Scorer(prototypes, lambda texts: embeddings.encode(texts, self.model),
+                        temperature=self.temperature)
+        scorer.calibrate(learned.annotated)
+        return scorer
 
     def refresh(self) -> bool:
         """Re-read the project's examples if its completions changed; True if they did."""
@@ -215,15 +217,11 @@ class ZeroShotNER(Resource):
         """Every candidate with its best label and that label's score (background excluded)."""
         scorer = scorer or self._scorer
         found = self.candidates_of(text)
-        shares = scorer.scores(found)
-        classes = scorer.classes
-        out = []
-        for candidate, row in zip(found, shares, strict=True):
-            best = max((j for j, c in enumerate(classes) if c != BACKGROUND), key=lambda j: row[j])
-            out.append((candidate, classes[best], float(row[best])))
-        return out
+        return [(c, *scorer.best(row)) for c, row in zip(found, scorer.scores(found), strict=True)]
 
     def _find(self, text: str, scorer: Scorer) -> list[Span]:
+        # kept by the share (the threshold's meaning does not change once a calibration is
+        # fitted); the score each span carries is the calibrated one when there is one
         kept = [(score, c, label) for c, label, score in self.scored(text, scorer)
                 if score >= self.threshold]
         taken: list[tuple[int, int]] = []
@@ -232,6 +230,6 @@ class ZeroShotNER(Resource):
             if any(c.start < e and c.end > s for s, e in taken):
                 continue
             taken.append((c.start, c.end))
-            out.append(Span(c.start, c.end, label, text[c.start:c.end], confidence=round(score, 4),
-                            source=self.name))
+            out.append(Span(c.start, c.end, label, text[c.start:c.end],
+                            confidence=round(scorer.calibrated(score), 4), source=self.name))
         return sorted(out, key=lambda s: (s.start, s.end))

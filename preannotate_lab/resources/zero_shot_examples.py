@@ -14,7 +14,7 @@ import random
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,16 +37,19 @@ class ExampleSet:
     examples: Mapping[str, Sequence[Candidate]] = field(default_factory=dict)
     negatives: Sequence[Candidate] = ()
     tasks: int = 0
+    # every candidate of the annotated texts with its label there (None: no entity of ours),
+    # for calibrating the score
+    annotated: Sequence[tuple[Candidate, str | None]] = ()
 
     def counts(self) -> dict[str, int]:
         return {label: len(spans) for label, spans in self.examples.items()}
 
 
-def _context(doc: Any, span: Span) -> Candidate:
+def _context(doc: Any, span: Span, group: int) -> Candidate:
     """The span as a candidate, with the entity type the pipeline gives it in its text."""
     found = doc.char_span(span.start, span.end, alignment_mode="expand")
     ent = (found.root.ent_type_ or "") if found is not None and len(found) else ""
-    return Candidate(span.start, span.end, span.text, ent, shape_of(span.text))
+    return Candidate(span.start, span.end, span.text, ent, shape_of(span.text), group)
 
 
 def learn_from(nlp: Any, items: Iterable[tuple[str, Sequence[Result]]], labels: Sequence[str], *,
@@ -56,23 +59,30 @@ def learn_from(nlp: Any, items: Iterable[tuple[str, Sequence[Result]]], labels: 
     wanted = set(labels)
     examples: dict[str, list[Candidate]] = {label: [] for label in labels}
     negatives: list[Candidate] = []
+    annotated: list[tuple[Candidate, str | None]] = []
     tasks = 0
-    for text, results in items:
+    for group, (text, results) in enumerate(items):
         spans = [r for r in results if isinstance(r, Span) and 0 <= r.start < r.end <= len(text)]
         tasks += 1
         doc = nlp(text)
         for span in spans:
-            (examples[span.label] if span.label in wanted else negatives).append(_context(doc, span))
-        ours = [(s.start, s.end) for s in spans if s.label in wanted]
-        negatives += [c for c in candidates_of(doc)
-                      if not any(c.start < e and c.end > s for s, e in ours)]
+            (examples[span.label] if span.label in wanted else negatives).append(
+                _context(doc, span, group))
+        ours = {(s.start, s.end): s.label for s in spans if s.label in wanted}
+        for c in candidates_of(doc):
+            c = replace(c, group=group)
+            annotated.append((c, ours.get((c.start, c.end))))
+            if not any(c.start < e and c.end > s for s, e in ours):
+                negatives.append(c)
     rng = random.Random(seed)
     for label, found in examples.items():
         if len(found) > MAX_EXAMPLES:
             examples[label] = rng.sample(found, MAX_EXAMPLES)
     if len(negatives) > MAX_NEGATIVES:
         negatives = rng.sample(negatives, MAX_NEGATIVES)
-    return ExampleSet(revision, examples, negatives, tasks)
+    if len(annotated) > MAX_NEGATIVES:
+        annotated = rng.sample(annotated, MAX_NEGATIVES)
+    return ExampleSet(revision, examples, negatives, tasks, annotated)
 
 
 _CACHE: OrderedDict[tuple[str, str, tuple[str, ...], str], ExampleSet] = OrderedDict()

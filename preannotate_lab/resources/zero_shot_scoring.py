@@ -16,9 +16,15 @@ embedding and class ``c``'s phrases (a k-nearest-neighbour similarity: one close
 counts, a crowd of far ones does not), and ``P(context | c)`` is how often class ``c``'s
 examples had the candidate's context: the pipeline's entity type (PERSON, ORG, ...) and
 its shape (capitalised, upper case, digits), add-one smoothed. Without examples the context
-term is the same for every class and cancels. The score kept on a span is the winning
-label's softmax share, so a label must beat the background and every other label together
-to pass a threshold of 0.5.
+term is the same for every class and cancels. A span is kept when the winning label's softmax
+share reaches the threshold (0.5: the label must beat the background and every other label
+together).
+
+The score a span carries is that share until there are annotated texts; then it is the share
+Platt-scaled on them: every candidate of every annotated text is scored as if its own text had
+not been learnt from (leave one text out), and a two-parameter logistic fit maps its share to
+the chance that its label is right. On held-out tweets the calibrated scores track precision
+(``benchmarks.zero_shot``, ``precision_by_score``); the bare shares of descriptions alone do not.
 """
 
 from __future__ import annotations
@@ -74,6 +80,7 @@ class Candidate:
     text: str
     ent_type: str = ""
     shape: str = "lower"
+    group: int = -1  # the annotated text it came from (examples and negatives), else -1
 
 
 @dataclass
@@ -207,18 +214,25 @@ class Scorer:
     k: int = 3
     gloss_weight: float = 1.0
     nearest: float = 0.5
+    # Platt scaling of the winning share, fitted on the annotated texts (see calibrate)
+    calibration: tuple[float, float] | None = None
     _matrices: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    _groups: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         import numpy as np
 
         for label, proto in self.prototypes.items():
-            parts = []
-            if proto.phrases:
-                parts.append(self.encode(list(dict.fromkeys(proto.phrases))))
+            parts, groups = [], []
+            phrases = list(dict.fromkeys(proto.phrases))
+            if phrases:
+                parts.append(self.encode(phrases))
+                groups += [-1] * len(phrases)
             if proto.examples:
                 parts.append(self.vectors(proto.examples))
+                groups += [c.group for c in proto.examples]
             self._matrices[label] = np.vstack(parts) if parts else None
+            self._groups[label] = np.asarray(groups, dtype=np.int64)
 
     def vectors(self, candidates: Sequence[Candidate]) -> Any:
         """Unit rows: each candidate's text embedding plus its entity type's gloss."""
@@ -237,17 +251,25 @@ class Scorer:
     def classes(self) -> list[str]:
         return list(self.prototypes)
 
-    def _context_logprob(self, label: str, candidate: Candidate, values: tuple[int, int]) -> float:
+    def _context_logprob(self, label: str, candidate: Candidate, values: tuple[int, int],
+                         leave_out: bool = False) -> float:
         """log P(entity type | class) + log P(shape | class), each add-one smoothed (the two are
-        taken as independent: a drug name the pipeline once called a GPE is still capitalised)."""
+        taken as independent: a drug name the pipeline once called a GPE is still capitalised).
+        ``leave_out``: without the examples of the candidate's own text."""
         proto = self.prototypes[label]
+        own = [c for c in proto.examples if c.group == candidate.group] if leave_out else []
         ents = sum(n for (e, _), n in proto.contexts.items() if e == candidate.ent_type)
+        ents -= sum(c.ent_type == candidate.ent_type for c in own)
         shapes = sum(n for (_, s), n in proto.contexts.items() if s == candidate.shape)
-        n = proto.n_examples
+        shapes -= sum(c.shape == candidate.shape for c in own)
+        n = proto.n_examples - len(own)
         return math.log((ents + 1) / (n + values[0])) + math.log((shapes + 1) / (n + values[1]))
 
-    def scores(self, candidates: Sequence[Candidate]) -> Any:
-        """A (candidates x classes) matrix of softmax shares, classes in :attr:`classes` order."""
+    def scores(self, candidates: Sequence[Candidate], *, leave_out: bool = False) -> Any:
+        """A (candidates x classes) matrix of softmax shares, classes in :attr:`classes` order.
+
+        ``leave_out``: score each candidate as if its own annotated text (its ``group``) had
+        not been learnt from: for calibration on the annotated texts themselves."""
         import numpy as np
 
         if not candidates:
@@ -265,6 +287,9 @@ class Scorer:
             if matrix is None:
                 continue
             sims = vectors @ matrix.T
+            if leave_out:
+                own = np.asarray([c.group for c in candidates])[:, None]
+                sims = np.where((own >= 0) & (self._groups[label][None, :] == own), -1.0, sims)
             k = min(self.k, sims.shape[1])
             top = np.sort(sims, axis=1)[:, -k:]
             # the nearest phrase counts half: a phrase the description names outright wins
@@ -272,10 +297,83 @@ class Scorer:
             logits[:, j] = (self.nearest * top[:, -1] + (1 - self.nearest) * top.mean(axis=1)
                             ) / self.temperature
             if learnt:  # without examples the context term is the same for every class
-                logits[:, j] += [self._context_logprob(label, c, values) for c in candidates]
+                logits[:, j] += [self._context_logprob(label, c, values, leave_out)
+                                 for c in candidates]
         logits -= logits.max(axis=1, keepdims=True)
         shares = np.exp(logits)
         return shares / shares.sum(axis=1, keepdims=True)
+
+
+    def best(self, shares_row: Any) -> tuple[str, float]:
+        """The best label (never the background) of one row of :meth:`scores` and its share."""
+        classes = self.classes
+        j = max((j for j, c in enumerate(classes) if c != BACKGROUND), key=lambda j: shares_row[j])
+        return classes[j], float(shares_row[j])
+
+    def calibrate(self, annotated: Sequence[tuple[Candidate, str | None]], *,
+                  floor: float = 0.2, minimum: int = 20) -> tuple[float, float] | None:
+        """Fit the Platt scaling of the winning share on the annotated texts' candidates, each
+        with the label it has there (None: not an entity of these labels), scored leaving its
+        own text out. Only candidates whose share reaches ``floor`` count (the region where
+        spans are kept); with fewer than ``minimum`` of them, or no right or no wrong one,
+        nothing is fitted and the share stays the score. Sets and returns (a, b)."""
+        import numpy as np
+
+        if not annotated:
+            return None
+        shares = self.scores([c for c, _ in annotated], leave_out=True)
+        xs, ys = [], []
+        for (_, gold), row in zip(annotated, shares, strict=True):
+            label, share = self.best(row)
+            if share >= floor:
+                xs.append(_logit(share))
+                ys.append(1.0 if label == gold else 0.0)
+        if len(xs) < minimum or not 0 < sum(ys) < len(ys):
+            return None
+        self.calibration = _platt(np.asarray(xs), np.asarray(ys))
+        return self.calibration
+
+    def calibrated(self, share: float) -> float:
+        """The score of a span: the Platt-scaled share once fitted, else the share itself."""
+        if self.calibration is None:
+            return share
+        a, b = self.calibration
+        return 1.0 / (1.0 + math.exp(-min(max(a * _logit(share) + b, -30.0), 30.0)))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def _platt(x: Any, y: Any, iterations: int = 100) -> tuple[float, float]:
+    """Logistic regression of y on x (two parameters) by damped Newton steps, with Platt's
+    smoothed targets and a light pull towards (1, 0), so that a small or separable sample
+    gives a finite, sensible fit."""
+    import numpy as np
+
+    positives, negatives = float(y.sum()), float(len(y) - y.sum())
+    target = np.where(y > 0, (positives + 1) / (positives + 2), 1 / (negatives + 2))
+    ridge = 0.01 * len(x)
+
+    def loss(a: float, b: float) -> float:
+        z = np.clip(a * x + b, -30, 30)
+        return float(np.sum(np.logaddexp(0, z) - target * z) + ridge / 2 * ((a - 1) ** 2 + b ** 2))
+
+    a, b = 1.0, 0.0
+    design = np.stack([x, np.ones_like(x)], axis=1)
+    for _ in range(iterations):
+        p = 1 / (1 + np.exp(-np.clip(a * x + b, -30, 30)))
+        gradient = design.T @ (p - target) + ridge * np.array([a - 1, b])
+        hessian = design.T @ (design * (p * (1 - p))[:, None]) + ridge * np.eye(2)
+        step = np.linalg.solve(hessian, gradient)
+        rate, before = 1.0, loss(a, b)
+        while rate > 1e-4 and loss(a - rate * step[0], b - rate * step[1]) > before:
+            rate /= 2
+        a, b = a - rate * float(step[0]), b - rate * float(step[1])
+        if rate * abs(step).max() < 1e-8:
+            break
+    return a, b
 
 
 def build_prototypes(descriptions: Mapping[str, str],
