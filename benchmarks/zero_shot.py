@@ -283,6 +283,11 @@ def run(eval_tweets: int | None) -> dict[str, Any]:
                            "precision": r["micro"]["precision"], "recall": r["micro"]["recall"]}
                     for name, r in results.items()},
         "precision_by_score": calibrated,
+        "targets": {
+            "examples_5_not_worse": results["examples_5"]["micro"]["f1"] >= results["descriptions"]["micro"]["f1"],
+            "examples_20_not_worse": results["examples_20"]["micro"]["f1"] >= results["descriptions"]["micro"]["f1"],
+            "beats_old_prompt": results["descriptions"]["micro"]["f1"] > results["baseline"]["micro"]["f1"],
+        },
         "seconds": {k: round(v, 2) for k, v in seconds.items()},
     }
 

@@ -35,6 +35,8 @@ def test_quick_benchmark_reports_per_label_scores_side_by_side() -> None:
     # micro F1 worse, and the old every-n-gram prompt is far behind the new one
     assert micro["examples_20"] >= micro["descriptions"] and micro["examples_5"] >= micro["descriptions"]
     assert micro["baseline"] < micro["descriptions"] / 2
+    assert result["targets"] == {"examples_5_not_worse": True, "examples_20_not_worse": True,
+                                 "beats_old_prompt": True}
     # once fitted on the annotated tweets, the score means something: spans scored 0.5 or
     # more are right far more often than those scored under 0.3
     for run in ("examples_5", "examples_20"):

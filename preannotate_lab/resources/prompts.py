@@ -151,11 +151,14 @@ class ZeroShotNER(Resource):
         asks before it starts, so the project's completions are re-read here first)."""
         with self._lock:
             self.refresh()
+        calibration = self._scorer.calibration
         return {"prompts": dict(self.descriptions), "threshold": self.threshold,
                 "examples": {label: len(self._inline.examples.get(label, ()))
                              + len(self.learned.examples.get(label, ())) for label in self.labels},
                 "negatives": len(self.learned.negatives), "project": self.project,
-                "completions_revision": self.learned.revision or None}
+                "completions_revision": self.learned.revision or None,
+                # (a, b) of the score's Platt scaling; None: the score is the bare share
+                "calibration": [round(v, 4) for v in calibration] if calibration else None}
 
     # -- learning -------------------------------------------------------------------------------
     def _build_scorer(self, learned: ExampleSet) -> Scorer:
