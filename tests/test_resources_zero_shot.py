@@ -251,3 +251,13 @@ def test_leave_one_text_out_scoring_and_calibration() -> None:
     assert scorer.calibrated(0.7) == 0.7
     scorer.calibration = (1.0, -1.0)
     assert 0 < scorer.calibrated(0.7) < 0.7
+
+
+def test_a_large_project_is_sampled_not_parsed_whole(monkeypatch: pytest.MonkeyPatch, nlp) -> None:
+    monkeypatch.setattr(zero_shot_examples, "MAX_TASKS", 3)
+    texts = [f"Patient {i} has sepsis." for i in range(10)]
+    notes = [(text, spans_of(text, [("sepsis", "DISEASE")])) for text in texts]
+    learned = zero_shot_examples.learn_from(nlp, notes, list(LABELS))
+    assert learned.tasks == 3 and len(learned.examples["DISEASE"]) == 3
+    assert {c.text for c in learned.examples["DISEASE"]} == {"sepsis"}
+    assert {c.group for c, _ in learned.annotated} == {0, 1, 2}

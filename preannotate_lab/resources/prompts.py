@@ -27,6 +27,7 @@ from .base import (
     Resource,
     ResourceError,
     ResourceInfo,
+    batched,
     content_hash,
 )
 from .spacy_models import load_pipeline
@@ -118,6 +119,8 @@ class ZeroShotNER(Resource):
         self.language = "en"
         self.memory_mb = embeddings.memory_mb(self.model) + 60
         self._nlp = load_pipeline(self.pipeline)
+        if "lemmatizer" in self._nlp.pipe_names:  # lemmas are never read: skip the work
+            self._nlp.disable_pipe("lemmatizer")
         self._lock = threading.Lock()
         self._inline = learn_from(self._nlp, [], self.labels)
         if self.examples:
@@ -201,31 +204,38 @@ class ZeroShotNER(Resource):
                 yield ItemError(message, self.name)
             return
         scorer = self._scorer
-        for document, _ in items:
+        for batch in batched(items, batch_size):
+            texts = [document.text for document, _ in batch]
             try:
-                yield self._find(document.text, scorer)
-            except Exception as exc:  # noqa: BLE001 - reported on this task only
-                yield ItemError(f"zero-shot NER failed on this task: {exc}", self.name)
+                docs = list(self._nlp.pipe(texts, batch_size=batch_size))
+            except Exception:  # noqa: BLE001 - parse one by one: only the bad text fails
+                docs = [None] * len(texts)
+            for text, doc in zip(texts, docs, strict=True):
+                try:
+                    yield self._find(text, scorer, doc)
+                except Exception as exc:  # noqa: BLE001 - reported on this task only
+                    yield ItemError(f"zero-shot NER failed on this task: {exc}", self.name)
 
-    def candidates_of(self, text: str) -> list[Candidate]:
-        """The phrases of ``text`` that are scored."""
-        doc = self._nlp(text)
+    def candidates_of(self, text: str, doc: Any = None) -> list[Candidate]:
+        """The phrases of ``text`` that are scored (``doc``: the text already parsed)."""
+        doc = self._nlp(text) if doc is None else doc
         if self.candidates == "ngrams":
             return ngram_candidates(doc, self.max_ngram)
         sources = {"chunks": ("noun_chunks", "entities", "proper_nouns"),
                    "noun_chunks": ("noun_chunks",), "entities": ("entities",)}[self.candidates]
         return candidates_of(doc, sources)
 
-    def scored(self, text: str, scorer: Scorer | None = None) -> list[tuple[Candidate, str, float]]:
+    def scored(self, text: str, scorer: Scorer | None = None,
+               doc: Any = None) -> list[tuple[Candidate, str, float]]:
         """Every candidate with its best label and that label's score (background excluded)."""
         scorer = scorer or self._scorer
-        found = self.candidates_of(text)
+        found = self.candidates_of(text, doc)
         return [(c, *scorer.best(row)) for c, row in zip(found, scorer.scores(found), strict=True)]
 
-    def _find(self, text: str, scorer: Scorer) -> list[Span]:
+    def _find(self, text: str, scorer: Scorer, doc: Any = None) -> list[Span]:
         # kept by the share (the threshold's meaning does not change once a calibration is
         # fitted); the score each span carries is the calibrated one when there is one
-        kept = [(score, c, label) for c, label, score in self.scored(text, scorer)
+        kept = [(score, c, label) for c, label, score in self.scored(text, scorer, doc)
                 if score >= self.threshold]
         taken: list[tuple[int, int]] = []
         out = []

@@ -26,6 +26,8 @@ from .zero_shot_scoring import Candidate, candidates_of, shape_of
 # examples beyond MAX_EXAMPLES per label and negatives beyond MAX_NEGATIVES are sampled
 MAX_EXAMPLES = 200
 MAX_NEGATIVES = 4000
+# annotated texts parsed at most (a uniform sample of them beyond that): parsing is the cost
+MAX_TASKS = 2000
 _CACHE_SIZE = 8
 
 
@@ -61,10 +63,12 @@ def learn_from(nlp: Any, items: Iterable[tuple[str, Sequence[Result]]], labels: 
     negatives: list[Candidate] = []
     annotated: list[tuple[Candidate, str | None]] = []
     tasks = 0
-    for group, (text, results) in enumerate(items):
+    rng = random.Random(seed)
+    chosen = _reservoir(items, MAX_TASKS, rng)
+    for group, (doc, results) in enumerate(nlp.pipe(chosen, as_tuples=True, batch_size=64)):
+        text = doc.text
         spans = [r for r in results if isinstance(r, Span) and 0 <= r.start < r.end <= len(text)]
         tasks += 1
-        doc = nlp(text)
         for span in spans:
             (examples[span.label] if span.label in wanted else negatives).append(
                 _context(doc, span, group))
@@ -74,7 +78,6 @@ def learn_from(nlp: Any, items: Iterable[tuple[str, Sequence[Result]]], labels: 
             annotated.append((c, ours.get((c.start, c.end))))
             if not any(c.start < e and c.end > s for s, e in ours):
                 negatives.append(c)
-    rng = random.Random(seed)
     for label, found in examples.items():
         if len(found) > MAX_EXAMPLES:
             examples[label] = rng.sample(found, MAX_EXAMPLES)
@@ -83,6 +86,19 @@ def learn_from(nlp: Any, items: Iterable[tuple[str, Sequence[Result]]], labels: 
     if len(annotated) > MAX_NEGATIVES:
         annotated = rng.sample(annotated, MAX_NEGATIVES)
     return ExampleSet(revision, examples, negatives, tasks, annotated)
+
+
+def _reservoir(items: Iterable[Any], size: int, rng: random.Random) -> list[Any]:
+    """At most ``size`` of ``items``, a uniform sample read in one pass, in their order."""
+    kept: list[tuple[int, Any]] = []
+    for i, item in enumerate(items):
+        if len(kept) < size:
+            kept.append((i, item))
+        else:
+            j = rng.randint(0, i)
+            if j < size:
+                kept[j] = (i, item)
+    return [item for _, item in sorted(kept, key=lambda pair: pair[0])]
 
 
 _CACHE: OrderedDict[tuple[str, str, tuple[str, ...], str], ExampleSet] = OrderedDict()
