@@ -261,3 +261,27 @@ def test_a_large_project_is_sampled_not_parsed_whole(monkeypatch: pytest.MonkeyP
     assert learned.tasks == 3 and len(learned.examples["DISEASE"]) == 3
     assert {c.text for c in learned.examples["DISEASE"]} == {"sepsis"}
     assert {c.group for c, _ in learned.annotated} == {0, 1, 2}
+
+
+def test_worker_processes_read_the_examples_themselves(tmp_path: Path) -> None:
+    """With a process pool, each worker builds the prompt from the hub and reads the project."""
+    from preannotate_lab.labeling import LabelingConfig
+    from preannotate_lab.resources import hub
+    from preannotate_lab.server import ServerManager
+
+    path = tmp_path / "pool.sqlite"
+    project = annotated_project(path)
+    project.set_config(LabelingConfig.from_labels({"pool_zs": list(LABELS)}))
+    (note,) = project.add_tasks([Task({"text": NOTE})])
+    hub.add({"name": "pool_zs", "factory": "zero_shot_ner",
+             "config": {"labels": LABELS, "project": str(path)}}, overwrite=True)
+    manager = ServerManager(max_servers=1)
+    try:
+        server = manager.deploy(project, name="pool", backend="process_pool")
+        server.run(wait=True)
+        found = {(r.text, r.label) for r in project.latest_prediction(note).results}
+        assert {("pneumonia", "DISEASE"), ("Lisinopril", "MEDICATION")} <= found
+    finally:
+        manager.close()
+        hub.remove("pool_zs")
+        project.close()
