@@ -24,4 +24,4 @@ bench: setup-dev
 	.venv/bin/python -m benchmarks.task_grid --json
 
 clean:
-	rm -rf .venv demo-project labextension/node_modules labextension/lib
+	rm -rf .venv demo-project labextension/node_modules labextension/lib js/node_modules preannotate_lab/labextension dist

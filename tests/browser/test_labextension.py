@@ -63,7 +63,7 @@ def test_labextension_is_installed_and_enabled():
     lines = [ln for ln in (out.stdout + out.stderr).splitlines() if "preannotate-lab " in ln]
     assert lines, (
         "the preannotate-lab extension is not installed: run `make setup-dev` "
-        "(npm ci && npm run build in labextension/, then pip install -e ./labextension)\n"
+        "(scripts/build_js.sh builds it; setup.sh links it into the venv)\n"
         + out.stdout + out.stderr
     )
     assert "enabled" in lines[0] and "OK" in lines[0], lines[0]
