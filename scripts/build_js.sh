@@ -29,14 +29,20 @@ install_deps() {
   [ -e "$stamp" ] && return 0
   log "npm ci in $dir/"
   # --prefer-offline: the npm cache answers when it can, so a rebuild needs no network
-  (cd "$dir" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null)
+  (cd "$dir" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error >&2)
   touch "$stamp"
 }
 
 build() {
   local dir=$1
   log "npm run build in $dir/"
-  (cd "$dir" && npm run --silent build >/dev/null)
+  local out
+  # quiet when it works; the compiler's messages (on stdout) when it does not
+  if ! out=$(cd "$dir" && npm run --silent build 2>&1); then
+    printf '%s\n' "$out" >&2
+    echo "error: npm run build failed in $dir/" >&2
+    exit 1
+  fi
   if [ "$dir" = labextension ]; then
     # beside the build, so the wheel's shared data and a development symlink both carry it:
     # `jupyter labextension list` then names the Python package that installed the extension

@@ -6,6 +6,8 @@ import {
 import { ILauncher } from '@jupyterlab/launcher';
 import { LabIcon } from '@jupyterlab/ui-components';
 
+import starter from './starter_notebook.json';
+
 export const OPEN_QUICKSTART = 'preannotate:open-quickstart';
 
 // A text line with two highlighted spans: what pre-annotation puts on a task.
@@ -27,27 +29,11 @@ const QUICKSTART_PATHS = [
   '01_quickstart.ipynb'
 ];
 
-// The notebook created when no quickstart is found (e.g. a pip install without the repository).
-const STARTER_CELLS = [
-  'import preannotate_lab as pl\n\nlab = pl.Lab("project.sqlite")\nlab'
-];
-
+// The notebook created when no quickstart is found (e.g. a pip install without the
+// repository): opens or creates project.sqlite and shows the lab. A JSON file
+// (src/starter_notebook.json), so the Python tests execute the very notebook users get.
 function starterNotebook(): any {
-  return {
-    cells: STARTER_CELLS.map(source => ({
-      cell_type: 'code',
-      execution_count: null,
-      metadata: {},
-      outputs: [],
-      source
-    })),
-    metadata: {
-      kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' },
-      language_info: { name: 'python' }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  };
+  return JSON.parse(JSON.stringify(starter)); // a fresh copy for each new notebook
 }
 
 async function exists(app: JupyterFrontEnd, path: string): Promise<boolean> {

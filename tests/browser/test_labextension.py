@@ -7,7 +7,14 @@ import subprocess
 import sys
 
 import pytest
-from browser_fixtures import open_lab, run_in_kernel, shot, wait_kernel_idle, wait_notebook_ready
+from browser_fixtures import (
+    REPO,
+    open_lab,
+    run_in_kernel,
+    shot,
+    wait_kernel_idle,
+    wait_notebook_ready,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -101,14 +108,18 @@ def test_command_creates_a_starter_notebook_without_quickstart(jupyter_lab, page
         )
         assert path.endswith(".ipynb") and path != "01_quickstart.ipynb"
         assert wait_notebook_ready(page) == path
-        source = page.evaluate(
-            "window.jupyterapp.shell.currentWidget.content.model.cells.get(0).sharedModel.getSource()"
+        sources = page.evaluate(
+            "Array.from(window.jupyterapp.shell.currentWidget.content.model.cells,"
+            " c => c.sharedModel.getSource())"
         )
-        assert 'pl.Lab("project.sqlite")' in source
-        editor = page.locator(".jp-NotebookPanel .jp-Cell .jp-InputArea-editor").first
-        editor.locator("text=pl.Lab").wait_for()  # and the user sees it
+        # the starter that tests/test_starter_notebook.py executes, cell for cell
+        starter = json.loads((REPO / "labextension" / "src" / "starter_notebook.json").read_text())
+        assert sources == ["".join(c["source"]) for c in starter["cells"]]
+        assert "pl.Project.open(PATH)" in sources[1] and sources[-1] == "pl.Lab(project)"
+        editor = page.locator(".jp-NotebookPanel .jp-Cell .jp-InputArea-editor")
+        editor.locator("text=pl.Project.create").first.wait_for()  # and the user sees it
         saved = json.loads((jupyter_lab.root / path).read_text())
-        assert "import preannotate_lab as pl" in "".join(saved["cells"][0]["source"])
+        assert "import preannotate_lab as pl" in "".join(saved["cells"][1]["source"])
         (jupyter_lab.root / path).unlink()
     finally:
         hidden.rename(quickstart)
