@@ -67,9 +67,13 @@ front_hash=$(find "${front_src[@]}" \
     \( -name node_modules -o -name lib -o -name tsconfig.tsbuildinfo \) -prune -o -type f -print 2>/dev/null \
   | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)
 front_stamp="$VENV/.front-stamp-$front_hash"
-if [ ! -e "$front_stamp" ] || [ ! -e preannotate_lab/labextension/package.json ]; then
+built=1
+[ -e preannotate_lab/labextension/package.json ] || built=0
+if [ -d js ] && ! ls preannotate_lab/widgets/static/*.js >/dev/null 2>&1; then built=0; fi
+if [ ! -e "$front_stamp" ] || [ "$built" = 0 ]; then
   log "building the front-end (js/, labextension/)"
   PATH="$PWD/$VENV/bin:$PATH" bash scripts/build_js.sh
+  rm -f "$VENV"/.front-stamp-*
   touch "$front_stamp"
 fi
 ext_link="$VENV/share/jupyter/labextensions/preannotate-lab"
