@@ -38,6 +38,18 @@ def _hex_rgb(color: str) -> str:
     return f"rgb({r}, {g}, {b})"
 
 
+def _luminance(rgb: str) -> float:
+    """WCAG relative luminance of a CSS ``rgb(r, g, b)`` colour."""
+    channels = [int(v) / 255 for v in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3]]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
 @pytest.fixture(scope="module")
 def saved_notebook(jupyter_lab, tmp_path_factory) -> dict:
     """Execute the notebook in a real kernel, save it (unsigned, as a notebook from elsewhere
@@ -128,3 +140,23 @@ def test_saved_outputs_show_tasks_with_spans_and_page_boxes_without_a_kernel(
     page.wait_for_timeout(300)
     assert page.evaluate("typeof window.__pwned") == "undefined"
     shot(page, "labext-07-saved-text-no-kernel")
+    # the dark theme: the header and text follow it; a label's text keeps its contrast
+    page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme',"
+                  " {theme: 'JupyterLab Dark'})")
+    try:
+        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+        page.wait_for_timeout(500)  # the theme's stylesheet applies
+        body_color = text.locator("[data-testid='pa-task-text']").evaluate(
+            "n => getComputedStyle(n).color")
+        assert _luminance(body_color) > 0.5, body_color  # light text on the dark page
+        for k in range(marks.count()):
+            fg, bg = marks.nth(k).evaluate(
+                "n => [getComputedStyle(n).color, getComputedStyle(n).backgroundColor]")
+            assert _contrast(fg, bg) >= 4.5, (fg, bg)
+        shot(page, "labext-08-saved-text-dark")
+        _output_task(page, 1)
+        shot(page, "labext-09-saved-scan-dark")
+    finally:
+        page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme',"
+                      " {theme: 'JupyterLab Light'})")
+        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
