@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 import traitlets
@@ -14,7 +15,7 @@ from . import _labeling_edit as edit
 from ._labeling_annotations import AnnotationEdits
 from ._rpc import Reply, RpcWidget, css, esm, request
 from ._servers import jsonable
-from ._task_bundle import page_file, with_task_bundle
+from ._task_bundle import with_task_bundle
 from ._task_grid import task_type
 
 DEFAULT_COLOR = "#cccccc"
@@ -299,7 +300,13 @@ class LabelingView(AnnotationEdits, RpcWidget):
         if not 0 <= index < len(document.pages):
             raise ValueError(f"page {index} does not exist; this document has {len(document.pages)} page(s)")
         info = document.pages[index]
-        data = page_file(self.project, self._require_task(), document, index, self.dpi).read_bytes()
+        path = info.image_path
+        if not path or not Path(path).is_file():
+            task = self.project.get_task(self._require_task())
+            source = import_module("preannotate_lab.documents").readable_path(self.project, task)
+            path = import_module("preannotate_lab.ocr").page_image(
+                source, index, dpi=info.dpi or self.dpi, cache=None)
+        data = Path(path).read_bytes()
         tokens = [
             {"i": i, "text": t.text, "start": t.start, "end": t.end,
              "x": t.box.x, "y": t.box.y, "w": t.box.width, "h": t.box.height}

@@ -29,7 +29,7 @@ MAX_SPANS = 500
 
 def page_file(project: Any, task_id: int, document: Document, index: int, dpi: int) -> Path:
     """The image file of page ``index``: the document's cached page image, else the page
-    rendered again from the task's source file (the one rule the view and the bundle share)."""
+    rendered again from the task's source file (as the view's page_image finds it)."""
     info = document.pages[index]
     if info.image_path and Path(info.image_path).is_file():
         return Path(info.image_path)
