@@ -39,6 +39,13 @@ def _hostile_bundle(task_id: int) -> dict:
                 {"start": person, "end": person + 8, "label": "PERSON<i>"},
                 {"start": 5, "end": 4000, "label": "OUT-OF-RANGE"},
             ],
+            # a colour that is not a hex colour is not used; a "PNG" that is not base64 text
+            # (here: markup closing the attribute) never becomes an image
+            "colors": {"ORG": "red;background-image:url(https://example.invalid/x)"},
+            "n_pages": 1,
+            "pages": [{"index": 0, "width": 100, "height": 50,
+                       "png": 'AAAA" onerror="window.__pwned=3',
+                       "boxes": [{"x": 1, "y": 1, "w": 10, "h": 5, "label": "<b>ORG</b>"}]}],
         },
         "text/plain": f"<Task {task_id}>",
     }
@@ -142,6 +149,10 @@ def test_task_renderer_keeps_hostile_html_inert_in_saved_output(jupyter_lab, pag
     assert marks.nth(0).evaluate("n => n.textContent") == "Acme Corp"
     assert marks.nth(1).evaluate("n => n.textContent") == "Jane Doe"
     assert marks.nth(1).get_attribute("data-label") == "PERSON<i>"
+    org_style = marks.nth(0).get_attribute("style") or ""
+    assert "url(" not in org_style and "red" not in org_style, org_style
+    assert page.locator(".pa-task .pa-task-box").count() == 0  # no image, so no boxes on it
+    assert page.locator(".pa-task .pa-task-page-missing").inner_text() == "no image"
     page.wait_for_timeout(300)  # give an onerror handler, if one existed, time to fire
     assert page.evaluate("typeof window.__pwned") == "undefined"
     shot(page, "labext-03-hostile-saved-output")
