@@ -1,4 +1,5 @@
-// preannotate-lab: a launcher card and a command that open the quickstart notebook.
+// preannotate-lab: a launcher card and a command that open the quickstart notebook, and the
+// task picture in notebooks where a LabelingView widget cannot be shown (src/fallback.ts).
 import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
@@ -6,6 +7,7 @@ import {
 import { ILauncher } from '@jupyterlab/launcher';
 import { LabIcon } from '@jupyterlab/ui-components';
 
+import { installTaskFallback } from './fallback';
 import starter from './starter_notebook.json';
 
 export const OPEN_QUICKSTART = 'preannotate:open-quickstart';
@@ -66,7 +68,7 @@ async function openQuickstart(app: JupyterFrontEnd): Promise<string> {
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'preannotate-lab:plugin',
-  description: 'preannotate_lab: open the quickstart from the launcher',
+  description: 'preannotate_lab: open the quickstart from the launcher; task pictures without a kernel',
   autoStart: true,
   optional: [ILauncher],
   activate: (app: JupyterFrontEnd, launcher: ILauncher | null) => {
@@ -76,6 +78,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
       icon: args => (args['isPalette'] ? undefined : preannotateIcon),
       execute: () => openQuickstart(app)
     });
+    // every notebook: the task picture where a LabelingView widget cannot be shown
+    app.docRegistry.addWidgetExtension('Notebook', {
+      createNew: (panel: any) => {
+        installTaskFallback(panel);
+      }
+    } as any);
     if (launcher) {
       // Cards of the Notebook category show kernelIconUrl (else the label's first letter).
       launcher.add({

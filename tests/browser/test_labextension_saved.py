@@ -5,9 +5,13 @@ thumbnails with boxes) through the extension's renderer, not an empty widget pla
 
 from __future__ import annotations
 
+import copy
+import json
+import urllib.request
+
 import nbformat
 import pytest
-from browser_fixtures import REPO, open_lab, shot, wait_notebook_ready
+from browser_fixtures import REPO, open_lab, shot, wait_kernel_idle, wait_notebook_ready
 from nbclient import NotebookClient
 
 pytestmark = pytest.mark.browser
@@ -66,11 +70,30 @@ def saved_notebook(jupyter_lab, tmp_path_factory) -> dict:
     bundles = [c.outputs[0]["data"] for c in nb.cells[1:]]
     for data in bundles:  # what the kernel saved: the widget and the static picture beside it
         assert "application/vnd.jupyter.widget-view+json" in data and MIME in data
+    executed = copy.deepcopy(nb)
     # a kernel this server cannot start: the notebook opens with no kernel at all
     nb.metadata["kernelspec"] = {"name": "gone", "display_name": "Gone", "language": "gone"}
     nb.metadata["language_info"] = {"name": "gone"}  # else any Python kernel would do
     nbformat.write(nb, jupyter_lab.root / "saved_tasks.ipynb")
-    return {"scan": bundles[0][MIME], "pdf": bundles[1][MIME], "text": bundles[2][MIME]}
+    return {"scan": bundles[0][MIME], "pdf": bundles[1][MIME], "text": bundles[2][MIME],
+            "notebook": executed}
+
+
+def _save_as_own(lab, nb, name: str) -> None:
+    """Save ``nb`` through the server as JupyterLab saves a user's own notebook: its outputs
+    marked trusted, so the server signs it and reopens it trusted."""
+    own = copy.deepcopy(nb)
+    # JupyterLab keeps no widget state in a saved notebook unless told to (nbclient does):
+    # the widgets can only come from a kernel that still has their models
+    own.metadata.pop("widgets", None)
+    for cell in own.cells:
+        if cell.cell_type == "code":
+            cell.metadata["trusted"] = True
+    body = json.dumps({"type": "notebook", "format": "json", "content": own}).encode()
+    request = urllib.request.Request(lab.url(f"api/contents/{name}"), data=body, method="PUT",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        assert reply.status in (200, 201)
 
 
 def _open_without_kernel(page, lab, path: str) -> None:
@@ -160,3 +183,48 @@ def test_saved_outputs_show_tasks_with_spans_and_page_boxes_without_a_kernel(
         page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme',"
                       " {theme: 'JupyterLab Light'})")
         page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
+
+
+def _assert_pictures(page, saved: dict) -> None:
+    scan = _output_task(page, 1)
+    boxes = sum(len(p["boxes"]) for p in saved["scan"]["pages"])
+    assert scan.locator("figure.pa-task-page .pa-task-box").count() == boxes == 3
+    assert scan.locator("img.pa-task-thumb").get_attribute("src").startswith("data:image/png;base64,")
+    text = _output_task(page, 3)
+    assert [m.text_content() for m in text.locator("mark.pa-task-span").all()] == [
+        "Acme Corp", "Siemens"]
+    assert page.get_by_text("Loading widget").count() == 0
+    assert page.get_by_text("Error displaying widget").count() == 0
+
+
+def test_own_trusted_notebook_shows_tasks_without_a_kernel(jupyter_lab, page, saved_notebook):
+    """The user's own notebook is trusted, so JupyterLab picks the widget view: without a
+    kernel the extension puts the task picture where the widget would be."""
+    nb = copy.deepcopy(saved_notebook["notebook"])
+    nb.metadata["kernelspec"] = {"name": "gone", "display_name": "Gone", "language": "gone"}
+    nb.metadata["language_info"] = {"name": "gone"}
+    _save_as_own(jupyter_lab, nb, "own_tasks.ipynb")
+    _open_without_kernel(page, jupyter_lab, "own_tasks.ipynb")
+    assert page.evaluate(
+        "window.jupyterapp.shell.currentWidget.content.model.cells.get(1).trusted") is True
+    _assert_pictures(page, saved_notebook)
+    shot(page, "labext-10-own-notebook-no-kernel")
+
+
+def test_own_notebook_with_a_new_kernel_shows_tasks_then_live_widgets(
+        jupyter_lab, page, saved_notebook):
+    """Reopened with a fresh kernel, the saved widgets' models are gone: task pictures; run
+    again, the outputs are live widgets."""
+    nb = copy.deepcopy(saved_notebook["notebook"])
+    _save_as_own(jupyter_lab, nb, "own_tasks_kernel.ipynb")
+    open_lab(page, jupyter_lab, "lab/tree/own_tasks_kernel.ipynb")
+    wait_notebook_ready(page)
+    wait_kernel_idle(page)
+    _assert_pictures(page, saved_notebook)
+    shot(page, "labext-11-own-notebook-new-kernel")
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    live = page.locator(".jp-Notebook .jp-Cell").nth(3).locator("[data-testid='pl-lv']")
+    page.evaluate("i => window.jupyterapp.shell.currentWidget.content.scrollToItem(i, 'start')", 3)
+    live.wait_for(timeout=120_000)
+    assert page.locator(".jp-Notebook .jp-Cell").nth(3).locator(".pa-task").count() == 0
+    shot(page, "labext-12-own-notebook-rerun-live")
