@@ -8,7 +8,9 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
+from .. import settings
 from .db import Database
+from .review_index import ensure_review_index, page_review, review_condition
 
 STATUSES = ("new", "preannotated", "in_progress", "completed", "error")
 KINDS = ("text", "document")
@@ -35,6 +37,9 @@ SORT_INDEXES = {
     "error": "tasks_error",
     "created_at": "tasks_created_at",
 }
+# besides SORTS: "confidence", the least confidence of each task's latest prediction (ascending:
+# least confident first; tasks without one last), served by the review index
+SORT_KEYS = (*SORTS, "confidence")
 ROW_COLUMNS = "id, title, kind, status, n_predictions, n_completions, last_preannotated, error"
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -76,14 +81,18 @@ class GridMixin:
         kind: str | Iterable[str] | None = None,
         search: str | None = None,
         ids: Iterable[int] | None = None,
+        review: str | None = None,
     ) -> tuple[int, list[dict[str, Any]]]:
         """One page of the task grid: (number of matching tasks, rows of this page).
 
         ``status`` and ``kind`` take one value or several; ``search`` matches word prefixes
-        of title and text; ``ids`` restricts to a selection. Ties sort by id.
+        of title and text; ``ids`` restricts to a selection; ``review`` keeps the tasks with
+        one review flag ("low_confidence", "models_disagree", "rule_model_conflict"). Ties
+        sort by id. Each row carries ``confidence`` (the least confident result of the task's
+        latest prediction, or None) and ``review_flags``.
         """
-        if sort not in SORTS:
-            raise ValueError(f"cannot sort the grid by {sort!r}; choose from {list(SORTS)}")
+        if sort not in SORT_KEYS:
+            raise ValueError(f"cannot sort the grid by {sort!r}; choose from {list(SORT_KEYS)}")
         if offset < 0 or limit < 0:
             raise ValueError(f"offset and limit must not be negative (got {offset}, {limit})")
         where: list[str] = []
@@ -99,19 +108,36 @@ class GridMixin:
         if ids is not None:
             where.append("id IN (SELECT value FROM json_each(?))")
             params.append(json.dumps(sorted({int(i) for i in ids})))
+        threshold = settings.REVIEW.low_confidence
+        review_sql: tuple[str, list[Any]] | None = None
+        if review:
+            review_sql = review_condition(review, threshold)
         query = fts_query(search.strip()) if search and search.strip() else None
         if search and search.strip() and query is None:
             where.append("title LIKE ? ESCAPE '\\'")
             params.append(_like_pattern(search.strip()))
         direction = "DESC" if descending else "ASC"
-        order = f"{SORTS[sort]} {direction}" + (f", id {direction}" if sort != "id" else "")
+        source = "tasks"
+        if sort == "confidence":
+            # walk the review index's precomputed order, joining each task by its key
+            rank = "rank_desc" if descending else "rank_asc"
+            source = "temp.review_index AS r CROSS JOIN tasks ON tasks.id = r.task_id"
+            order = f"r.{rank}"
+        else:
+            order = f"{SORTS[sort]} {direction}" + (f", id {direction}" if sort != "id" else "")
 
         def read(conn: sqlite3.Connection) -> tuple[int, list[dict[str, Any]]]:
             conditions, hint, total = list(where), "", None
+            values = list(params)
+            if sort == "confidence" or review_sql is not None:
+                ensure_review_index(conn, self._db.local)
+            if review_sql is not None:
+                conditions.append(review_sql[0])
+                values += review_sql[1]
             if query is not None:
                 hits = self._search_hits(conn, query)
                 conditions.append("id IN (SELECT id FROM temp.search_hits)")
-                if not where:
+                if not where and review_sql is None:
                     total = hits
                 # a search matching most tasks: walking the sort index and skipping
                 # non-hits beats sorting all the hits (measured: 7 ms vs 40 ms at 90,000)
@@ -120,18 +146,22 @@ class GridMixin:
                     hint = f"INDEXED BY {SORT_INDEXES[sort]}"
             clause = f"WHERE {' AND '.join(conditions)}" if conditions else ""
             if total is None:
-                total = conn.execute(f"SELECT count(*) FROM tasks {clause}", params).fetchone()[0]
-            rows = conn.execute(
-                f"SELECT {ROW_COLUMNS} FROM tasks {hint} {clause} "
+                total = conn.execute(f"SELECT count(*) FROM tasks {clause}", values).fetchone()[0]
+            rows = [dict(r) for r in conn.execute(
+                f"SELECT {ROW_COLUMNS} FROM {source} {hint} {clause} "
                 f"ORDER BY {order} LIMIT ? OFFSET ?",
-                [*params, limit, offset],
-            ).fetchall()
-            return total, [dict(r) for r in rows]
+                [*values, limit, offset],
+            ).fetchall()]
+            found = page_review(conn, [r["id"] for r in rows], threshold)
+            for row in rows:
+                row["confidence"], row["review_flags"] = found.get(row["id"], (None, []))
+            return total, rows
 
         try:
             return self._db.read(read)
         except BaseException:
-            self._db.local.search_key = None  # the temp table may have been rolled back
+            # the temp tables may have been rolled back
+            self._db.local.search_key = self._db.local.review_key = None
             raise
 
     def _search_hits(self, conn: sqlite3.Connection, query: str) -> int:
