@@ -85,6 +85,10 @@ def test_store_records_review_facts_and_the_grid_sorts_and_filters_by_them(proje
                      t3: ["rule_model_conflict"], t5: [], t6: []}
     _, most = project.task_rows(sort="confidence", descending=True)
     assert [r["id"] for r in most] == [t3, t2, t4, t1, t6, t5]
+    # with another filter the index is walked instead of read alone: the same order
+    total, kept = project.task_rows(1, 3, sort="confidence", status="preannotated")
+    assert total == 5 and [r["id"] for r in kept] == [t4, t2, t3]
+    assert [r["id"] for r in project.task_rows(2, 2, sort="confidence")[1]] == [t2, t3]
     assert project.task_rows(review="low_confidence")[0] == 1
     assert [r["id"] for r in project.task_rows(review="models_disagree")[1]] == [t4]
     assert [r["id"] for r in project.task_rows(review="rule_model_conflict")[1]] == [t3]

@@ -10,7 +10,14 @@ from typing import Any
 
 from .. import settings
 from .db import Database
-from .review_index import ensure_review_index, page_review, review_condition
+from .review_index import (
+    check_review,
+    confidence_order,
+    ensure_review_index,
+    index_page,
+    page_review,
+    review_condition,
+)
 
 STATUSES = ("new", "preannotated", "in_progress", "completed", "error")
 KINDS = ("text", "document")
@@ -109,9 +116,8 @@ class GridMixin:
             where.append("id IN (SELECT value FROM json_each(?))")
             params.append(json.dumps(sorted({int(i) for i in ids})))
         threshold = settings.REVIEW.low_confidence
-        review_sql: tuple[str, list[Any]] | None = None
         if review:
-            review_sql = review_condition(review, threshold)
+            check_review(review)
         query = fts_query(search.strip()) if search and search.strip() else None
         if search and search.strip() and query is None:
             where.append("title LIKE ? ESCAPE '\\'")
@@ -119,25 +125,36 @@ class GridMixin:
         direction = "DESC" if descending else "ASC"
         source = "tasks"
         if sort == "confidence":
-            # walk the review index's precomputed order, joining each task by its key
-            rank = "rank_desc" if descending else "rank_asc"
+            # walk the review index in confidence order, joining each task by its key
             source = "temp.review_index AS r CROSS JOIN tasks ON tasks.id = r.task_id"
-            order = f"r.{rank}"
+            order = confidence_order(descending)
         else:
             order = f"{SORTS[sort]} {direction}" + (f", id {direction}" if sort != "id" else "")
+        # only the review filter and a sort by confidence or id: the review index answers alone
+        index_only = (sort in ("confidence", "id") and bool(sort == "confidence" or review)
+                      and not where and query is None)
 
         def read(conn: sqlite3.Connection) -> tuple[int, list[dict[str, Any]]]:
             conditions, hint, total = list(where), "", None
             values = list(params)
-            if sort == "confidence" or review_sql is not None:
+            if sort == "confidence" or review:
                 ensure_review_index(conn, self._db.local)
-            if review_sql is not None:
-                conditions.append(review_sql[0])
-                values += review_sql[1]
+            if index_only:
+                total, ids = index_page(conn, sort=sort, descending=descending, review=review or None,
+                                        threshold=threshold, offset=offset, limit=limit)
+                found = {r["id"]: dict(r) for r in conn.execute(
+                    f"SELECT {ROW_COLUMNS} FROM tasks WHERE id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(ids),))}
+                return total, self._with_review(conn, [found[i] for i in ids if i in found],
+                                                threshold)
+            if review:
+                sql, args = review_condition(review, threshold)
+                conditions.append(sql)
+                values += args
             if query is not None:
                 hits = self._search_hits(conn, query)
                 conditions.append("id IN (SELECT id FROM temp.search_hits)")
-                if not where and review_sql is None:
+                if not where and not review:
                     total = hits
                 # a search matching most tasks: walking the sort index and skipping
                 # non-hits beats sorting all the hits (measured: 7 ms vs 40 ms at 90,000)
@@ -152,17 +169,23 @@ class GridMixin:
                 f"ORDER BY {order} LIMIT ? OFFSET ?",
                 [*values, limit, offset],
             ).fetchall()]
-            found = page_review(conn, [r["id"] for r in rows], threshold)
-            for row in rows:
-                row["confidence"], row["review_flags"] = found.get(row["id"], (None, []))
-            return total, rows
+            return total, self._with_review(conn, rows, threshold)
 
         try:
             return self._db.read(read)
         except BaseException:
             # the temp tables may have been rolled back
-            self._db.local.search_key = self._db.local.review_key = None
+            self._db.local.search_key = self._db.local.review_state = None
             raise
+
+    @staticmethod
+    def _with_review(conn: sqlite3.Connection, rows: list[dict[str, Any]],
+                     threshold: float) -> list[dict[str, Any]]:
+        """The rows with ``confidence`` and ``review_flags`` of each task's latest prediction."""
+        found = page_review(conn, [r["id"] for r in rows], threshold)
+        for row in rows:
+            row["confidence"], row["review_flags"] = found.get(row["id"], (None, []))
+        return rows
 
     def _search_hits(self, conn: sqlite3.Connection, query: str) -> int:
         """Fill temp.search_hits with the ids matching ``query``; returns how many.
