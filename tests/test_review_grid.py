@@ -72,9 +72,12 @@ def test_store_records_review_facts_and_the_grid_sorts_and_filters_by_them(proje
              provenance=RULES)
     _predict(project, t4, s(37, 43, "GPE", "ner", 0.7))
     later = _predict(project, t4, s(37, 43, "LOC", "other", 0.6))  # disagrees with version 1
-    _predict(project, t5, s(0, 13, "PERSON"))  # no confidence at all
+    # no confidence at all; a "review" that came with the prediction is replaced, not kept
+    _predict(project, t5, s(0, 13, "PERSON"),
+             provenance={"review": {"confidence": 0.01, "flags": ["models_disagree"]}})
     assert later.provenance["review"] == {"confidence": 0.6, "flags": ["models_disagree"]}
     assert project.get_prediction(later.id).provenance["review"] == later.provenance["review"]
+    assert project.latest_prediction(t5).provenance["review"] == {"confidence": None, "flags": []}
 
     total, rows = project.task_rows(sort="confidence")
     assert total == 6

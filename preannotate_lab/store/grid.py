@@ -15,6 +15,7 @@ from .review_index import (
     confidence_order,
     ensure_review_index,
     index_page,
+    needed_indexes,
     page_review,
     review_condition,
 )
@@ -138,7 +139,8 @@ class GridMixin:
             conditions, hint, total = list(where), "", None
             values = list(params)
             if sort == "confidence" or review:
-                ensure_review_index(conn, self._db.local)
+                ensure_review_index(conn, self._db.local,
+                                    needed_indexes(sort, descending, review or None))
             if index_only:
                 total, ids = index_page(conn, sort=sort, descending=descending, review=review or None,
                                         threshold=threshold, offset=offset, limit=limit)

@@ -190,8 +190,18 @@ class PredictionMixin:
 
 
 def _with_review(provenance: str, facts: dict) -> str:
-    """The provenance JSON text with ``"review"`` set (the rest was checked by dump_json)."""
-    data = json.loads(provenance)
+    """The provenance JSON text with ``"review"`` set (the rest was checked by dump_json).
+
+    Spliced in as the last key rather than re-encoding the whole provenance, which a job's
+    writer would otherwise do once per task (the server's provenance is the same large dict
+    for every task of a job).
+    """
+    review = json.dumps(facts, ensure_ascii=False, sort_keys=True, allow_nan=False)
+    if provenance == "{}":
+        return f'{{"review": {review}}}'
+    if '"review"' not in provenance:
+        return f'{provenance[:-1]}, "review": {review}}}'
+    data = json.loads(provenance)  # a provenance that names "review" somewhere: re-encode it
     data["review"] = facts
     return json.dumps(data, ensure_ascii=False, sort_keys=True, allow_nan=False)
 

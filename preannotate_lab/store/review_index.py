@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from ..review import REVIEW_FLAGS, flags_with_confidence
@@ -55,15 +56,15 @@ def _flag_sql(review: str, threshold: float, table: str) -> tuple[str, list[Any]
     if review not in REVIEW_FLAGS:
         raise ValueError(f"unknown review filter {review!r}; choose from {list(REVIEW_FLAGS)}")
     if review == "low_confidence":
-        return f"{table}.confidence < ?", [threshold]
+        # spelt so that the (confidence IS NULL, confidence, task_id) index serves it
+        return f"({table}.confidence IS NULL) = 0 AND {table}.confidence < ?", [threshold]
     return f"{table}.{FLAG_COLUMNS[review]} = 1", []
 
 
 def review_condition(review: str, threshold: float) -> tuple[str, list[Any]]:
     """SQL condition on a row of ``tasks`` (and its parameters) for the ``review`` filter."""
-    sql, args = _flag_sql(review, threshold, "rv")
-    return (f"EXISTS (SELECT 1 FROM temp.review_index AS rv WHERE rv.task_id = tasks.id "
-            f"AND {sql})", args)
+    sql, args = _flag_sql(review, threshold, "review_index")
+    return f"id IN (SELECT task_id FROM temp.review_index WHERE {sql})", args
 
 
 def check_review(review: str) -> None:
@@ -88,14 +89,36 @@ def index_page(conn: sqlite3.Connection, *, sort: str, descending: bool, review:
     else:
         order = "task_id DESC" if descending else "task_id"
     total = conn.execute(f"SELECT count(*) FROM temp.review_index {clause}", args).fetchone()[0]
+    if review == "low_confidence" and sort != "confidence":
+        # in id order: walk the table by its key and test each row (a unary + keeps SQLite
+        # from collecting every match through the confidence index and sorting them)
+        clause, args = "WHERE +confidence < ?", [threshold]
     ids = [row[0] for row in conn.execute(
         f"SELECT task_id FROM temp.review_index {clause} ORDER BY {order} LIMIT ? OFFSET ?",
         [*args, limit, offset])]
     return total, ids
 
 
-def ensure_review_index(conn: sqlite3.Connection, local: Any) -> None:
-    """Make ``temp.review_index`` current for this connection (``local``: its thread's state).
+_INDEXES = {"asc": _ORDER[False], "desc": _ORDER[True], "disagree": "disagree, task_id",
+            "conflict": "conflict, task_id"}
+
+
+def needed_indexes(sort: str, descending: bool, review: str | None) -> list[str]:
+    """The review index's secondary indexes that a query walks (built on first use only)."""
+    needed = []
+    if sort == "confidence":
+        needed.append("desc" if descending else "asc")
+    if review == "low_confidence":
+        needed.append("asc")
+    elif review in FLAG_COLUMNS:
+        needed.append(FLAG_COLUMNS[review])
+    return needed
+
+
+def ensure_review_index(conn: sqlite3.Connection, local: Any,
+                        indexes: Sequence[str] = ()) -> None:
+    """Make ``temp.review_index`` current for this connection (``local``: its thread's state),
+    with the secondary ``indexes`` (of :data:`_INDEXES`) that the query needs.
 
     One row per task: task_id, confidence (None without one), disagree and conflict (0/1).
     """
@@ -105,6 +128,7 @@ def ensure_review_index(conn: sqlite3.Connection, local: Any) -> None:
     key = (generations.get("search_generation"), generations.get("review_generation"))
     state = getattr(local, "review_state", None)
     if state is not None and state[0] == key and state[1] == newest:
+        _index(conn, indexes)
         return
     local.review_state = None
     if state is not None and state[0] == key and state[1] < newest:
@@ -114,20 +138,23 @@ def ensure_review_index(conn: sqlite3.Connection, local: Any) -> None:
             f"WHERE id IN ({_LATEST.format(where='WHERE id > ?')})", (state[1],))
     else:
         _build(conn)
+    _index(conn, indexes)
     local.review_state = (key, newest)
 
 
+def _index(conn: sqlite3.Connection, names: Sequence[str]) -> None:
+    for name in names:
+        conn.execute(f"CREATE INDEX IF NOT EXISTS temp.review_{name} ON review_index "
+                     f"({_INDEXES[name]})")
+
+
 def _build(conn: sqlite3.Connection) -> None:
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS review_index (task_id INTEGER PRIMARY KEY, "
+    # dropped and made anew: an index is built on first use (a sort sorts once, not at every
+    # insert), and only the ones that queries walk
+    conn.execute("DROP TABLE IF EXISTS temp.review_index")
+    conn.execute("CREATE TEMP TABLE review_index (task_id INTEGER PRIMARY KEY, "
                  "confidence REAL, disagree INTEGER NOT NULL, conflict INTEGER NOT NULL)")
-    conn.execute("DELETE FROM temp.review_index")
-    conn.execute(
-        f"""INSERT INTO temp.review_index
-        SELECT t.id, l.confidence, coalesce(l.disagree, 0), coalesce(l.conflict, 0)
-        FROM tasks t LEFT JOIN (
-            SELECT task_id, {_FACTS} FROM predictions WHERE id IN ({_LATEST.format(where="")})) l ON l.task_id = t.id"""
-    )
-    for name, columns in (("review_asc", _ORDER[False]), ("review_desc", _ORDER[True]),
-                          ("review_disagree", "disagree, task_id"),
-                          ("review_conflict", "conflict, task_id")):
-        conn.execute(f"CREATE INDEX IF NOT EXISTS temp.{name} ON review_index ({columns})")
+    conn.execute(f"INSERT INTO temp.review_index SELECT task_id, {_FACTS} FROM predictions "
+                 f"WHERE id IN ({_LATEST.format(where='')})")
+    conn.execute("INSERT OR IGNORE INTO temp.review_index "
+                 "SELECT id, NULL, 0, 0 FROM tasks WHERE n_predictions = 0")
