@@ -172,3 +172,11 @@ def test_task_grid_review_trait_filters_and_sorts(project, recording):  # noqa: 
 
     with pytest.raises(traitlets.TraitError, match="review must be"):
         grid.review = "shaky"
+
+
+def test_zero_shot_similarity_becomes_a_confidence_in_0_to_1():
+    from preannotate_lab.resources.prompts import similarity_confidence
+
+    assert similarity_confidence(-0.3) == 0.0
+    assert similarity_confidence(0.456789) == 0.4568
+    assert similarity_confidence(1.0000001) == 1.0

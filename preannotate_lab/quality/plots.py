@@ -49,14 +49,15 @@ def f1_figure(report: QualityReport) -> Figure:
     ax.barh([r + 0.2 for r in rows], lenient, height=0.4, color="#90caf9", label="lenient (overlap)")
     ax.barh([r - 0.2 for r in rows], strict, height=0.4, color="#1565c0", label="strict (exact span)")
     for r, value in zip(rows, strict, strict=True):
-        ax.text(min(value + 0.01, 0.93), r - 0.2, f"{value:.2f}", va="center", fontsize=8)
+        ax.text(value + 0.01, r - 0.2, f"{value:.2f}", va="center", fontsize=8)
     ax.set_yticks(list(rows), [f"{_short(x)} ({report.labels[x]['support']})" for x in labels])
     ax.invert_yaxis()
-    ax.set_xlim(0, 1)
+    ax.set_xlim(0, 1.1)  # room for the value right of a full bar
+    ax.set_xticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     ax.set_xlabel("F1")
     ax.set_title(f"F1 per label (support in brackets); micro F1 {report.micro['f1']:.2f}",
                  fontsize=10)
-    ax.legend(loc="lower right", fontsize=8)
+    fig.legend(loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     return fig
 
 
