@@ -22,12 +22,13 @@ paragraphs that an installed package ships (see benchmarks/corpus.py):
   pipeline's; ``fast_mismatches`` the same for the ``fast`` setting. The top-level
   ``ratio_vs_full_pipeline`` / ``ratio_vs_full_pipeline_n_process`` are the lower of the two
   corpora.
-* confidence_cost: what the entities' confidences cost. The spaCy resource with the default
-  ``beam_width`` (a beam search scores each greedy entity) against the same resource with
-  ``beam_width: 0`` (greedy only, no confidence) and with width 2, on the same paragraphs and
-  short texts, alternating rounds, best of each; ``docs_per_s`` per width and
-  ``cost_ratio`` = greedy time / that width's time (1.0: free). Measured on the resource
-  itself, so the store's share of a job does not dilute it.
+* confidence_cost: what the entities' confidences cost. The spaCy resource with each
+  ``confidence`` mode: ``none`` (spaCy's own greedy pass, no confidence), ``greedy`` (the
+  default: the same pass stepped here, keeping each action's probability) and ``beam`` (a beam
+  search of width 4 after the greedy pass), on the same paragraphs and short texts,
+  alternating rounds, best of each; ``docs_per_s`` per mode and ``cost_ratio`` = the time
+  without confidence / the time with it (1.0: free). Measured on the resource itself, so the
+  store's share of a job does not dilute it.
 
 The in-kernel figures (throughput_ratio, rss, parallel_speedup) deploy with ``backend="inline"``
 so they keep measuring the engine itself; full_pipeline uses the default backend.
@@ -181,35 +182,33 @@ def _full_pipeline_one(nlp: Any, texts: list[str], batch_size: int, rounds: int,
 
 def confidence_cost(paragraph_texts: list[str], n_short: int, batch_size: int,
                     rounds: int) -> dict[str, Any]:
-    """The resource with beam widths 0 (greedy), 2 and the default, side by side."""
+    """The resource with confidence none, greedy (the default) and beam, side by side."""
     from benchmarks.corpus import short_texts
     from preannotate_lab.model import Document
     from preannotate_lab.resources import hub
-    from preannotate_lab.resources.spacy_ner import DEFAULT_BEAM_WIDTH
 
-    widths = sorted({0, 2, DEFAULT_BEAM_WIDTH})
-    resources = {w: hub.load(MODEL, config={"beam_width": w}) for w in widths}
+    modes = ("none", "greedy", "beam")
+    resources = {m: hub.load(MODEL, config={"confidence": m}) for m in modes}
     found, _ = short_texts()
     corpora = {"paragraphs": paragraph_texts,
                "short_texts": [found[i % len(found)] for i in range(n_short)]}
-    out: dict[str, Any] = {"default_beam_width": DEFAULT_BEAM_WIDTH}
+    out: dict[str, Any] = {"default": "greedy"}
     for name, texts in corpora.items():
         items = [(Document(t), ()) for t in texts]
-        times: dict[int, list[float]] = {w: [] for w in widths}
+        times: dict[str, list[float]] = {m: [] for m in modes}
         for _ in range(rounds + 1):  # round 0 warms every cache
-            for width in widths:
+            for mode in modes:
                 started = time.perf_counter()
-                for _result in resources[width].pipe(items, batch_size=batch_size):
+                for _result in resources[mode].pipe(items, batch_size=batch_size):
                     pass
-                times[width].append(time.perf_counter() - started)
-        best = {w: min(t[1:]) for w, t in times.items()}
+                times[mode].append(time.perf_counter() - started)
+        best = {m: min(t[1:]) for m, t in times.items()}
         out[name] = {
             "n_texts": len(texts),
-            "docs_per_s": {f"beam_{w}": round(len(texts) / best[w], 2) for w in widths},
-            "cost_ratio": {f"beam_{w}": round(best[0] / best[w], 3) for w in widths if w},
+            "docs_per_s": {m: round(len(texts) / best[m], 2) for m in modes},
+            "cost_ratio": {m: round(best["none"] / best[m], 3) for m in modes if m != "none"},
         }
-    out["cost_ratio_default"] = min(out[n]["cost_ratio"][f"beam_{DEFAULT_BEAM_WIDTH}"]
-                                    for n in corpora)
+    out["cost_ratio_default"] = min(out[n]["cost_ratio"]["greedy"] for n in corpora)
     return out
 
 
