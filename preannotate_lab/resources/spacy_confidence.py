@@ -8,8 +8,9 @@ invalid there, which a trained model seldom does). An entity's confidence is the
 probabilities of the actions that built it, one per token (B/I/L or U). The entities are exactly
 the recognizer's: the same states, the same transitions (``transition_states``), the same
 ``set_annotations``; the tests compare them with ``spacy.load(model)``'s task by task. It costs
-no more than the plain greedy pass (measured: 200 paragraphs, 5.3-5.9 s vs 8.1-9.5 s for
-``ner.predict`` on a busy machine, so within noise).
+no more than spaCy's own greedy pass, slightly less in fact (measured on 150 paragraphs, one
+thread, CPU time of the whole resource: 1.28-1.40 s vs 1.65-2.01 s with ``confidence: none``;
+benchmarks.text_preannotation's ``confidence_cost`` times it side by side).
 
 ``beam``: the entity's probability under a beam search of the same model
 (``beam_parse`` + ``scored_ents``), 0.0 when no parse in the beam holds it. A second pass over
