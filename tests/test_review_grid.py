@@ -95,6 +95,12 @@ def test_store_records_review_facts_and_the_grid_sorts_and_filters_by_them(proje
     assert project.task_rows(review="low_confidence")[0] == 1
     assert [r["id"] for r in project.task_rows(review="models_disagree")[1]] == [t4]
     assert [r["id"] for r in project.task_rows(review="rule_model_conflict")[1]] == [t3]
+    # a flag with other filters walks the flag's index in id order
+    assert project.task_rows(review="models_disagree", search="merkel", status="preannotated") == (
+        1, project.task_rows(review="models_disagree")[1])
+    assert project.task_rows(review="rule_model_conflict", status="new")[0] == 0
+    assert [r["id"] for r in project.task_rows(review="models_disagree", kind="text",
+                                               descending=True)[1]] == [t4]
     # the threshold is a live setting; filters combine with the others
     settings.REVIEW.low_confidence = 0.85
     try:

@@ -11,6 +11,7 @@ from typing import Any
 from .. import settings
 from .db import Database
 from .review_index import (
+    FLAG_COLUMNS,
     check_review,
     confidence_order,
     ensure_review_index,
@@ -136,8 +137,7 @@ class GridMixin:
                       and not where and query is None)
 
         def read(conn: sqlite3.Connection) -> tuple[int, list[dict[str, Any]]]:
-            conditions, hint, total = list(where), "", None
-            values = list(params)
+            conditions, values = list(where), list(params)
             if sort == "confidence" or review:
                 ensure_review_index(conn, self._db.local,
                                     needed_indexes(sort, descending, review or None))
@@ -149,13 +149,30 @@ class GridMixin:
                     (json.dumps(ids),))}
                 return total, self._with_review(conn, [found[i] for i in ids if i in found],
                                                 threshold)
+            count_source = "tasks"
+            if review in FLAG_COLUMNS and sort == "id":
+                # a flag in id order: walk the flag's (flag, task_id) index, join each task
+                column = FLAG_COLUMNS[review]
+                walk = (f"temp.review_index AS r INDEXED BY review_{column} "
+                        "CROSS JOIN tasks ON tasks.id = r.task_id")
+                conditions.append(f"r.{column} = 1")
+                return page(conn, walk, walk, f"r.task_id {direction}", conditions, values)
             if review:
                 sql, args = review_condition(review, threshold)
                 conditions.append(sql)
                 values += args
+            return page(conn, source, count_source, order, conditions, values)
+
+        def page(conn: sqlite3.Connection, source: str, count_source: str, order: str,
+                 conditions: list[str], values: list[Any]) -> tuple[int, list[dict[str, Any]]]:
+            hint, total = "", None
             if query is not None:
                 hits = self._search_hits(conn, query)
-                conditions.append("id IN (SELECT id FROM temp.search_hits)")
+                # walking the review index: the search only tests each row (the unary + keeps
+                # SQLite from driving the walk from the hits and sorting them)
+                walked = source.startswith("temp.review_index")
+                conditions.append(("+tasks.id" if walked else "id")
+                                  + " IN (SELECT id FROM temp.search_hits)")
                 if not where and not review:
                     total = hits
                 # a search matching most tasks: walking the sort index and skipping
@@ -165,7 +182,8 @@ class GridMixin:
                     hint = f"INDEXED BY {SORT_INDEXES[sort]}"
             clause = f"WHERE {' AND '.join(conditions)}" if conditions else ""
             if total is None:
-                total = conn.execute(f"SELECT count(*) FROM tasks {clause}", values).fetchone()[0]
+                total = conn.execute(f"SELECT count(*) FROM {count_source} {clause}",
+                                     values).fetchone()[0]
             rows = [dict(r) for r in conn.execute(
                 f"SELECT {ROW_COLUMNS} FROM {source} {hint} {clause} "
                 f"ORDER BY {order} LIMIT ? OFFSET ?",
