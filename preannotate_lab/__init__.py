@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "ConfigError": "labeling", "ConfigProblem": "labeling", "ModelInfo": "labeling",
     # pre-annotation
     "hub": "resources", "servers": "server", "Rule": "resources.rules", "RuleSet": "resources.rules", "diff_results": "compare", "agreement": "compare",
+    "RuleStudio": "studio", "RuleStudioError": "studio", "RuleTimeoutError": "studio",
     # training
     "train_ner": "training", "train_textcat": "training",
     "TrainingJob": "training", "TrainingError": "training",
@@ -114,5 +115,6 @@ if TYPE_CHECKING:
         TaskNotFound,
     )
     from .store.checks import InvalidCompletionError
+    from .studio import RuleStudio, RuleStudioError, RuleTimeoutError
     from .training import TrainingError, TrainingJob, train_ner, train_textcat
     from .widgets import ConfigBuilder, Lab, LabelingView, PreannotateDialog, ServersPanel, TaskGrid
