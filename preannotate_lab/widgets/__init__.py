@@ -1,8 +1,9 @@
-"""The notebook widgets of the lab (anywidget; hand-written ES modules under ``static/``).
+"""The notebook widgets of the lab (anywidget; TypeScript views under ``js/src/``, bundled
+by esbuild into ``static/``).
 
 Each widget keeps a few synced traits and answers everything else as request/response
-custom messages (see :mod:`._rpc`). Interactive elements carry stable ``data-testid``
-attributes, listed at the top of each ``static/<widget>.js``.
+custom messages (see :mod:`._rpc`; their types: :mod:`._messages`). Interactive elements
+carry stable ``data-testid`` attributes, listed at the top of each ``js/src/<widget>.ts``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,13 @@ from ._labelstudio_panel import LabelStudioPanel
 from ._preannotate_dialog import PreannotateDialog
 from ._servers_panel import ServersPanel
 from ._task_grid import TaskGrid
+
+
+def widget_classes() -> dict[str, type]:
+    """The lab's widgets by class name: the ones ``js/src/common/messages.ts`` types."""
+    return {cls.__name__: cls for cls in (TaskGrid, ConfigBuilder, PreannotateDialog, ServersPanel,
+                                          LabelStudioPanel, LabelingView)}
+
 
 __all__ = ["ConfigBuilder", "Lab", "LabelStudioPanel", "LabelingView", "PreannotateDialog",
            "ServersPanel", "TaskGrid"]

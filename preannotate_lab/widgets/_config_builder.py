@@ -12,6 +12,7 @@ import traitlets
 
 from ..config_gate import check_config
 from ..project import ProjectLike, as_project
+from ._messages import ChoicesRow, HubResource, LabelRow, Problem, RelationRow
 from ._rpc import RpcWidget, css, esm, request
 from ._servers import jsonable
 
@@ -33,13 +34,13 @@ class ConfigBuilder(RpcWidget):
     _esm = esm("config_builder")
     _css = css("config_builder")
 
-    resources = traitlets.List(traitlets.Dict()).tag(sync=True)
+    resources = traitlets.List(traitlets.Dict()).tag(sync=True, ts=list[HubResource])
     kind_filter = traitlets.Unicode("").tag(sync=True)  # "" | ner | classification | ...
-    labels = traitlets.List(traitlets.Dict()).tag(sync=True)
-    choices = traitlets.List(traitlets.Dict()).tag(sync=True)  # name, values, choice, per_region
-    relations = traitlets.List(traitlets.Dict()).tag(sync=True)  # value, allowed ["A>B", ...]
+    labels = traitlets.List(traitlets.Dict()).tag(sync=True, ts=list[LabelRow])
+    choices = traitlets.List(traitlets.Dict()).tag(sync=True, ts=list[ChoicesRow])
+    relations = traitlets.List(traitlets.Dict()).tag(sync=True, ts=list[RelationRow])  # allowed ["A>B", ...]
     xml = traitlets.Unicode("").tag(sync=True)
-    problems = traitlets.List(traitlets.Dict()).tag(sync=True)
+    problems = traitlets.List(traitlets.Dict()).tag(sync=True, ts=list[Problem])
     dirty = traitlets.Bool(False).tag(sync=True)
 
     def __init__(self, project: ProjectLike, hub: Any = None) -> None:

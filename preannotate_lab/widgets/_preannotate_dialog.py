@@ -8,6 +8,7 @@ from typing import Any
 import traitlets
 
 from ..project import ProjectLike, as_project
+from ._messages import Capacity, Confirm, Progress, ServerRow
 from ._rpc import RpcWidget, css, esm, request
 from ._servers import FINAL_STATES, Throttle, default_servers, describe_all, jsonable
 
@@ -24,18 +25,18 @@ class PreannotateDialog(RpcWidget):
     _esm = esm("preannotate_dialog")
     _css = css("preannotate_dialog")
 
-    servers_info = traitlets.List(traitlets.Dict()).tag(sync=True)
+    servers_info = traitlets.List(traitlets.Dict()).tag(sync=True, ts=list[ServerRow])
     selected_server = traitlets.Unicode("").tag(sync=True)
     task_count = traitlets.Int(0).tag(sync=True)
     task_ids = traitlets.List(traitlets.Int())  # kernel only: may be 100,000 ids
     force = traitlets.Bool(False).tag(sync=True)
-    progress = traitlets.Dict().tag(sync=True)
+    progress = traitlets.Dict().tag(sync=True, ts=Progress)
     running = traitlets.Bool(False).tag(sync=True)
     visible = traitlets.Bool(True).tag(sync=True)
     # what a deploy from the project's config would take, before the click (check_deploy)
-    capacity = traitlets.Dict().tag(sync=True)
+    capacity = traitlets.Dict().tag(sync=True, ts=Capacity)
     # a question waiting for the user: {"action": "start" | "replace", "server", "message", ...}
-    confirm = traitlets.Dict().tag(sync=True)
+    confirm = traitlets.Dict().tag(sync=True, ts=Confirm)
 
     def __init__(self, project: ProjectLike, servers: Any = None, *, task_ids: Iterable[int] = (),
                  updates_per_second: float = 5.0, by: str = "user") -> None:

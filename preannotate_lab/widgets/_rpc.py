@@ -14,9 +14,7 @@ unsolicited messages ``{"type": ..., ...}`` (no uuid), e.g. "refresh".
 
 from __future__ import annotations
 
-import inspect
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +23,11 @@ from typing import Any, ClassVar
 import anywidget
 import traitlets
 
+from ..errors import PreannotateError
+from ._messages import check_params
+
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
-_COMMON_IMPORT = 'from "./common.js";'
 
 
 def request(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -48,23 +48,31 @@ class Reply:
     buffers: list[bytes] = field(default_factory=list)
 
 
-def esm(name: str) -> str:
-    """The ES module of widget ``name``: static/common.js inlined into static/<name>.js.
+class WidgetBundleMissing(PreannotateError, FileNotFoundError):
+    """A widget's built ES module or stylesheet is not there: the front-end was not built."""
 
-    anywidget loads an ``_esm`` string from a blob URL, where a relative ``import ... from
-    "./common.js"`` cannot resolve; so the shared helpers are inlined here (no build step).
-    Each file stays a valid ES module on its own.
+
+def _built(name: str, suffix: str) -> Path:
+    path = STATIC / f"{name}{suffix}"
+    if not path.is_file():
+        raise WidgetBundleMissing(
+            f"the widget bundle {path.name} is missing from {STATIC}: build the widgets' front-end "
+            "with `cd js && npm ci && npm run build` (scripts/setup.sh does it)")
+    return path
+
+
+def esm(name: str) -> Path:
+    """The built ES module of widget ``name`` (``js/src/<name>.ts`` bundled by esbuild).
+
+    A path, not a string, so anywidget reads the file itself and, with ``ANYWIDGET_HMR=1``,
+    reloads open views when ``npm run watch`` rebuilds it.
     """
-    common = re.sub(r"^export\s+", "", (STATIC / "common.js").read_text("utf-8"), flags=re.M)
-    source = (STATIC / f"{name}.js").read_text("utf-8")
-    lines = [line for line in source.splitlines() if not line.rstrip().endswith(_COMMON_IMPORT)]
-    return common + "\n// ---- " + name + ".js ----\n" + "\n".join(lines) + "\n"
+    return _built(name, ".js")
 
 
-def css(name: str) -> str:
-    """The stylesheet of widget ``name``: static/common.css followed by static/<name>.css."""
-    parts = [STATIC / "common.css", STATIC / f"{name}.css"]
-    return "\n".join(p.read_text("utf-8") for p in parts if p.exists())
+def css(name: str) -> Path:
+    """The built stylesheet of widget ``name`` (shared styles followed by the widget's own)."""
+    return _built(name, ".css")
 
 
 def error_text(exc: BaseException) -> str:
@@ -122,10 +130,10 @@ class RpcWidget(anywidget.AnyWidget):
         if buffers:
             params["buffers"] = list(buffers)
         method = getattr(self, name)
-        try:
-            inspect.signature(method).bind(**params)
+        try:  # the handler's annotations are the request's declared types (see _messages.py)
+            check_params(str(kind), method, params)
         except TypeError as exc:  # bad arguments from the browser: say which request
-            return {"error": f"bad {kind!r} request: {error_text(exc)}", "error_type": "TypeError"}
+            return {"error": error_text(exc), "error_type": "TypeError"}
         try:
             value = method(**params)
         except Exception as exc:

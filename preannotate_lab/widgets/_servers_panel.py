@@ -8,6 +8,7 @@ from typing import Any
 
 import traitlets
 
+from ._messages import ServerRow
 from ._rpc import RpcWidget, css, esm, request
 from ._servers import default_servers, describe_all
 
@@ -27,7 +28,7 @@ class ServersPanel(RpcWidget):
     _esm = esm("servers_panel")
     _css = css("servers_panel")
 
-    servers_info = traitlets.List(traitlets.Dict()).tag(sync=True)
+    servers_info = traitlets.List(traitlets.Dict()).tag(sync=True, ts=list[ServerRow])
     live = traitlets.Bool(False).tag(sync=True)  # a watch thread refreshes the rows
 
     def __init__(self, servers: Any = None, *, poll_interval: float = 1.0,

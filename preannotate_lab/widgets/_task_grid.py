@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import PurePath
-from typing import Any
+from typing import Any, cast
 
 import traitlets
 
 from ..project import ProjectLike, as_project
+from ._messages import GridPage, GridQuery, GridRow
 from ._rpc import RpcWidget, css, esm, request
 
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp"}
@@ -98,7 +99,7 @@ class TaskGrid(RpcWidget):
     # -- requests -----------------------------------------------------------------------------
     @request("page")
     def page(self, offset: int = 0, limit: int | None = None,
-             query: dict[str, Any] | None = None) -> dict[str, Any]:
+             query: GridQuery | None = None) -> GridPage:
         """One page of rows (each with ``type`` and ``selected``) for the traits' query or
         the ``query`` the view sends."""
         limit = self.page_size if limit is None else int(limit)
@@ -113,7 +114,7 @@ class TaskGrid(RpcWidget):
             row["type"] = task_type(row["kind"], source)
             row["selected"] = row["id"] in selected
         self.total = total
-        return {"total": total, "offset": int(offset), "rows": rows}
+        return {"total": total, "offset": int(offset), "rows": cast(list[GridRow], rows)}
 
     @request("select")
     def select(self, ids: list[int], selected: bool = True) -> dict[str, int]:
@@ -128,7 +129,7 @@ class TaskGrid(RpcWidget):
         return {"count": self.selected_count}
 
     @request("select_all_matching")
-    def select_all_matching(self, query: dict[str, Any] | None = None) -> dict[str, int]:
+    def select_all_matching(self, query: GridQuery | None = None) -> dict[str, int]:
         """Select every task matching the query (all pages)."""
         where = self.query(**(query or {}))
         total, _ = self.project.task_rows(0, 0, **where)

@@ -31,7 +31,7 @@
 //   pl-config-force                  checkbox: save even if completions use removed labels
 //   pl-config-save, pl-config-reset
 //   pl-message                       status line (save refusals, class pl-message-error)
-import { h, clear, setText, createRpc, messageLine, attempt, contrastColor } from "./common.js";
+import { h, clear, setText, createRpc, messageLine, attempt, contrastColor } from "./common/index.js";
 
 const KINDS = ["", "ner", "classification", "assertion", "relation"];
 

@@ -21,7 +21,7 @@
 //   pl-dialog-progress          <progress> bar; pl-dialog-progress-text "done/total · rate/s · errors"
 //   pl-dialog-reading           under the bar while OCR runs: "reading task 12: page 3 of 40"
 //   pl-message                  status line (deploy refusals show here, class pl-message-error)
-import { h, clear, setText, createRpc, messageLine, attempt } from "./common.js";
+import { h, clear, setText, createRpc, messageLine, attempt } from "./common/index.js";
 
 function workers(backend) {
   if (!backend) return "";

@@ -11,7 +11,7 @@
 //   pl-servers-workers          how many processes run its jobs (title: backend, or why in-kernel)
 //   pl-servers-delete           the row's Delete button (first click arms it: text "Confirm delete")
 //   pl-message                  status line
-import { h, clear, createRpc, messageLine, attempt } from "./common.js";
+import { h, clear, createRpc, messageLine, attempt } from "./common/index.js";
 
 const COLUMNS = ["Name", "Resources", "Labels", "Usage", "Status", "Fit", "Workers", "Memory (MB)", "Deployed by", "Deployed at", ""];
 

@@ -9,7 +9,7 @@
 //   pl-ls-push, pl-ls-pull  the buttons (disabled while one runs)
 //   pl-ls-link              link to the Label Studio project
 //   pl-message              status line (what the last sync did)
-import { h, messageLine, createRpc, attempt } from "./common.js";
+import { h, messageLine, createRpc, attempt } from "./common/index.js";
 
 function render({ model, el }) {
   const rpc = createRpc(model);

@@ -40,7 +40,7 @@
 //                                 pl-lv-zoom-in, pl-lv-zoom-out, pl-lv-zoom-info,
 //                                 pl-lv-label-tokens (label the selected tokens)
 //   pl-message                    status line
-import { h, s, clear, setText, createRpc, messageLine, attempt, contrastColor } from "./common.js";
+import { h, s, clear, setText, createRpc, messageLine, attempt, contrastColor } from "./common/index.js";
 
 const BASE_WIDTH = 800; // px of a page at zoom 1
 

@@ -1,0 +1,32 @@
+// Column resizing: a handle at the right edge of each header cell; dragging it sets the width
+// of the column's <col> (the table has a fixed layout, so the cells follow).
+import { h } from "../common/index.js";
+
+export const MIN_WIDTH = 40;
+
+export function resizeHandle(col: HTMLTableColElement, onResized: (width: number) => void): HTMLSpanElement {
+  const handle = h("span", { class: "pl-col-resize", "aria-hidden": "true", title: "drag to resize" });
+  handle.addEventListener("pointerdown", (down: PointerEvent) => {
+    down.preventDefault();
+    down.stopPropagation();
+    const th = handle.parentElement as HTMLElement;
+    const start = down.clientX;
+    const startWidth = th.getBoundingClientRect().width;
+    const move = (e: PointerEvent): void => {
+      const width = Math.max(MIN_WIDTH, Math.round(startWidth + e.clientX - start));
+      col.style.width = `${width}px`;
+      onResized(width);
+    };
+    const up = (): void => {
+      window.removeEventListener("pointermove", move);
+      window.removeEventListener("pointerup", up);
+      document.body.classList.remove("pl-resizing");
+    };
+    document.body.classList.add("pl-resizing");
+    window.addEventListener("pointermove", move);
+    window.addEventListener("pointerup", up);
+  });
+  // a click on the handle must not sort the column
+  handle.addEventListener("click", (e) => e.stopPropagation());
+  return handle;
+}
