@@ -256,3 +256,21 @@ def test_the_index_query_never_leaves_out_a_matching_task(project):
         checked += 1
         assert matching <= set(project.text_candidates(query)), pattern
     assert checked > 80
+
+
+@pytest.mark.parametrize("case_sensitive", [False, True])
+def test_the_dictionary_fast_path_equals_the_rules_engine(tmp_path, hub, case_sensitive):
+    """Keywords inside other words, overlapping keywords, a shorter keyword behind a longer
+    one that fails its word boundary, case-folding corners and a text that folding lengthens."""
+    texts = ["Jerome flew to Rome; the Romex plant is near rome.",
+             "New Yorker staff met in New  York, then New\nYork City.",
+             "STRASSE and Straße: \u0130stanbul, ISTANBUL, \u212aelvin and \u017funny weather.",
+             "York, New York. Yorkshire is not York."]
+    project = Project.create(tmp_path / "fast.sqlite")
+    project.add_tasks([Task({"text": t}) for t in texts])
+    rule = Rule.dictionary("d", ["Rome", "New York", "New York City", "New", "York", "Istanbul",
+                                 "kelvin", "sunny", "strasse"], "X", case_sensitive=case_sensitive)
+    stats = RuleStudio(project, hub=hub).stats(rule, examples=1000)
+    _found, flat = _expected(rule, project.task_texts())
+    assert _stats_hits(stats) == flat and len(flat) >= 7
+    project.close()

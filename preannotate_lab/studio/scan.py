@@ -1,7 +1,8 @@
 """Running rules over texts: every match, under the rules engine's own per-task timeout.
 
 The regex runs through :func:`~preannotate_lab.resources.rules.find_spans`, the function a
-server calls, so a pattern behaves here exactly as it will when deployed; a pattern that times
+server calls, so a pattern behaves here exactly as it will when deployed (a dictionary rule's
+own pattern is only tried where a keyword can start: :mod:`.fastpath`); a pattern that times
 out on one task stops the statistics at once with the task and the text that caused it (a
 studio that waited out the timeout on each of 100,000 tasks would hang for hours).
 """
@@ -19,6 +20,7 @@ from ..resources.base import ItemError
 from ..resources.rules import find_spans
 from ..resources.ruleset import Rule
 from .errors import RuleTimeoutError
+from .fastpath import DictionaryFinder
 
 Hit = tuple[int, int, str, str]  # start, end, label, rule name
 _BUDGET_CHECK = 64  # tasks between looks at the clock
@@ -43,6 +45,7 @@ def scan(rules: list[tuple[Rule, regex.Pattern[str]]], texts: Mapping[int, str],
     """Run ``rules`` on the texts of ``ids``; raises RuleTimeoutError on the first timeout."""
     out = Scan()
     started = time.perf_counter()
+    finders = [DictionaryFinder(rule) for rule, _pattern in rules]
     for n, task_id in enumerate(ids):
         if budget is not None and n % _BUDGET_CHECK == 0 and n and time.perf_counter() - started > budget:
             out.stopped = True
@@ -51,16 +54,29 @@ def scan(rules: list[tuple[Rule, regex.Pattern[str]]], texts: Mapping[int, str],
         if text is None:
             continue
         found: list[Hit] = []
-        for rule, pattern in rules:
-            spans = find_spans([(rule, pattern)], text, timeout=timeout, source=rule.name)
-            if isinstance(spans, ItemError):
-                raise RuleTimeoutError(_timeout_message(rule, task_id, text, timeout))
-            found.extend((s.start, s.end, s.label, rule.name) for s in spans)
+        for (rule, pattern), finder in zip(rules, finders, strict=True):
+            found.extend(_matches(rule, pattern, finder, task_id, text, timeout))
         out.scanned.append(task_id)
         if found:
             out.hits[task_id] = sorted(found)
     out.regex_s = time.perf_counter() - started
     return out
+
+
+def _matches(rule: Rule, pattern: regex.Pattern[str], finder: DictionaryFinder, task_id: int,
+             text: str, timeout: float) -> list[Hit]:
+    """The rule's matches in one text: what the rules engine's find_spans gives."""
+    if finder.usable:
+        try:
+            spans = finder.find(pattern, text, timeout)
+        except TimeoutError:
+            raise RuleTimeoutError(_timeout_message(rule, task_id, text, timeout)) from None
+        if spans is not None:
+            return [(start, end, rule.label, rule.name) for start, end in spans]
+    found = find_spans([(rule, pattern)], text, timeout=timeout, source=rule.name)
+    if isinstance(found, ItemError):
+        raise RuleTimeoutError(_timeout_message(rule, task_id, text, timeout))
+    return [(s.start, s.end, s.label, rule.name) for s in found]
 
 
 def _timeout_message(rule: Rule, task_id: int, text: str, timeout: float) -> str:
