@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     # widgets
     "Lab": "widgets", "ConfigBuilder": "widgets", "TaskGrid": "widgets",
     "PreannotateDialog": "widgets", "LabelingView": "widgets", "ServersPanel": "widgets",
+    "RuleStudioWidget": "widgets",
     # errors: every one derives from PreannotateError (ConfigError and TrainingError are above)
     "PreannotateError": "errors",
     "StoreError": "store", "ProjectFileError": "store", "SchemaVersionError": "store",
@@ -117,4 +118,12 @@ if TYPE_CHECKING:
     from .store.checks import InvalidCompletionError
     from .studio import RuleStudio, RuleStudioError, RuleTimeoutError
     from .training import TrainingError, TrainingJob, train_ner, train_textcat
-    from .widgets import ConfigBuilder, Lab, LabelingView, PreannotateDialog, ServersPanel, TaskGrid
+    from .widgets import (
+        ConfigBuilder,
+        Lab,
+        LabelingView,
+        PreannotateDialog,
+        RuleStudioWidget,
+        ServersPanel,
+        TaskGrid,
+    )
