@@ -33,7 +33,9 @@ from ..resources.ruleset import Rule
 
 # a query tree: None (no constraint), a literal string, or ("and" | "or", [trees])
 Tree = Any
-MAX_TERMS = 400  # above this many trigrams the FTS query costs more than it saves (measured)
+# above this many trigrams the query costs more than it saves: OR of 100 keywords took 0.08 s,
+# of 1,000 keywords 0.85 s, on 10,000 paragraphs (a regex pass over them: about 0.6 s)
+MAX_TERMS = 400
 _MAY_IGNORE_CASE = re.compile(r"\(\?[a-zA-Z]*i")
 _REPEAT_BRACE = re.compile(r"\{\d*(?:,\d*)?\}")
 

@@ -15,7 +15,7 @@ from .corpus import TextCorpus
 from .literals import rule_query
 from .scan import compiled, in_context, scan
 
-SLOW_MS_PER_1000 = 100.0  # above this a server spends over 1 s per 10,000 tasks on the rule
+SLOW_MS_PER_1000 = 100.0  # above this the rule alone takes over 1 s per 10,000 tasks
 MAX_COMPARED_TASKS = 5_000  # tasks with hits whose predictions and other rules are compared
 
 
@@ -166,8 +166,8 @@ def _warnings(stats: RuleStats, stopped: bool, options: Options, capped: bool) -
         hint = ("" if stats.index["used"] else
                 "; it has no literal text of 3+ characters, so the index cannot skip any task")
         out.append(f"slow pattern: {per_1000:.0f} ms per 1,000 tasks it runs on (about "
-                   f"{total:.1f} s for this project's {stats.scope['project_tasks']:,} tasks on a "
-                   f"server){hint}")
+                   f"{total:.1f} s over this project's {stats.scope['project_tasks']:,} tasks)"
+                   f"{hint}")
     if stopped:
         out.append(f"stopped after {options.budget:g} s: the figures cover {stats.index['scanned']:,} "
                    f"of {stats.index['candidates']:,} tasks the pattern may match; use a sample")
