@@ -149,6 +149,7 @@ function render({ model, el }: RenderProps<RuleStudioWidgetState>): () => void {
   const matches = h("tbody", {});
   const matchTable = h("table", { class: "pl-table pl-rs-matches" },
     h("thead", {}, h("tr", {}, ["task", "left", "match", "right"].map((t) => h("th", {}, t)))), matches);
+  const matchBox = h("div", { class: "pl-rs-scroll", hidden: true }, matchTable);
 
   append(root, [
     header,
@@ -159,7 +160,7 @@ function render({ model, el }: RenderProps<RuleStudioWidgetState>): () => void {
     h("div", { class: "pl-toolbar" }, pattern, keywords),
     h("div", { class: "pl-toolbar" }, h("label", { class: "pl-field" }, sampleBox, "sample of"), sampleSize,
       run, h("span", { class: "pl-grow" }), saveButton, deployButton),
-    messageLine(model), summary, warnings, labels, details, top, h("div", { class: "pl-rs-scroll" }, matchTable),
+    messageLine(model), summary, warnings, labels, details, top, matchBox,
   ]);
   el.appendChild(root);
 
@@ -182,6 +183,13 @@ function render({ model, el }: RenderProps<RuleStudioWidgetState>): () => void {
     deployButton.disabled = !ruleset.value.trim();
   }
 
+  function clearStats(): void {
+    setText(summary, "");
+    for (const node of [warnings, labels, details, matches]) clear(node);
+    setText(top, "");
+    matchBox.hidden = true;
+  }
+
   function drawStats(stats: StudioStats): void {
     setText(summary, summaryText(stats));
     clear(warnings);
@@ -196,6 +204,7 @@ function render({ model, el }: RenderProps<RuleStudioWidgetState>): () => void {
     setText(top, stats.top_matches.length
       ? `most frequent: ${stats.top_matches.map(([text, n]) => `${String(text)} ×${String(n)}`).join(", ")}` : "");
     clear(matches);
+    matchBox.hidden = stats.matches.length === 0;
     for (const m of stats.matches.slice(0, MATCH_ROWS)) {
       matches.appendChild(h("tr", { "data-testid": "pl-rs-match", "data-task-id": m.task_id },
         h("td", { class: "pl-num" }, m.task_id), h("td", { class: "pl-rs-left" }, h("span", {}, m.left)),
@@ -218,7 +227,7 @@ function render({ model, el }: RenderProps<RuleStudioWidgetState>): () => void {
       sample: sampleBox.checked && size > 0 ? Math.floor(size) : null, examples: MATCH_ROWS },
     { timeoutMs: STATS_TIMEOUT_MS });
     if (mine !== generation) return; // a newer edit asked again
-    if (!reply) { setText(summary, ""); return; }
+    if (!reply) { clearStats(); return; } // the error is on the status line; old figures would mislead
     if (model.get("message_level") === "error") { model.set("message", ""); model.set("message_level", "info"); model.save_changes(); }
     drawStats(reply.result);
   }

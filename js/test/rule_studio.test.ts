@@ -102,8 +102,14 @@ describe("RuleStudio view", () => {
   it("sends the sample size and the rule set, and shows a kernel error on the status line", async () => {
     vi.useRealTimers();
     const model = new FakeModel(state());
-    model.handlers.stats = () => { throw new KernelRaise("rule 'x' timed out after 0.5 s on task 4", "RuleTimeoutError"); };
+    model.handlers.stats = () => stats();
     const el = mount(model);
+    type(el, "pl-rs-label", "A");
+    type(el, "pl-rs-pattern", "a+");
+    q(el, "pl-rs-run")[0].click();
+    await settle();
+    expect(q(el, "pl-rs-match")).toHaveLength(2);
+    model.handlers.stats = () => { throw new KernelRaise("rule 'x' timed out after 0.5 s on task 4", "RuleTimeoutError"); };
     type(el, "pl-rs-ruleset", "finance");
     type(el, "pl-rs-label", "A");
     type(el, "pl-rs-pattern", "(a+)+$");
@@ -114,6 +120,10 @@ describe("RuleStudio view", () => {
     expect(model.requests("stats").at(-1)).toMatchObject({ ruleset: "finance", sample: 250 });
     expect(model.get("message_level")).toBe("error");
     expect(q(el, "pl-message")[0].textContent).toBe("stats: rule 'x' timed out after 0.5 s on task 4");
+    // the figures of the pattern before are gone: they would pass for this one's
+    expect(q(el, "pl-rs-match")).toHaveLength(0);
+    expect(q(el, "pl-rs-warning")).toHaveLength(0);
+    expect(q(el, "pl-rs-summary")[0].textContent).toBe("");
   });
 
   it("switches to a dictionary, loads a rule set's rule into the form, saves and deploys", async () => {

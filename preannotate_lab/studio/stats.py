@@ -16,6 +16,7 @@ from .literals import rule_query
 from .scan import compiled, in_context, scan
 
 SLOW_MS_PER_1000 = 100.0  # above this the rule alone takes over 1 s per 10,000 tasks
+MIN_TIMED_TASKS = 50  # fewer scanned tasks time the interpreter's warm-up, not the pattern
 MAX_COMPARED_TASKS = 5_000  # tasks with hits whose predictions and other rules are compared
 
 
@@ -161,7 +162,7 @@ def _against(hits: dict[int, list[Any]], others: Mapping[str, list[Rule]], predi
 def _warnings(stats: RuleStats, stopped: bool, options: Options, capped: bool) -> list[str]:
     out = []
     per_1000 = stats.timing["regex_ms_per_1000_scanned"]
-    if per_1000 > SLOW_MS_PER_1000:
+    if per_1000 > SLOW_MS_PER_1000 and stats.index["scanned"] >= MIN_TIMED_TASKS:
         total = per_1000 * stats.scope["project_tasks"] / 1000 / 1000
         hint = ("" if stats.index["used"] else
                 "; it has no literal text of 3+ characters, so the index cannot skip any task")

@@ -202,7 +202,8 @@ class RuleStudioWidget(RpcWidget):
         server = self.studio.deploy(ruleset, name=name or None)
         labels = list(self.studio.load(ruleset).labels)
         self.notify(f"deployed server {server.name!r} with rule set {ruleset!r} "
-                    f"({', '.join(labels)}); run it from the Tasks tab")
+                    f"({', '.join(labels)}); run it from the Pre-Annotate dialog or with "
+                    f"pl.servers.get({server.name!r}).run()")
         for callback in list(self._deployed_callbacks):
             callback(server)
         return {"server": server.name, "ruleset": ruleset, "labels": labels}
