@@ -274,3 +274,19 @@ def test_the_dictionary_fast_path_equals_the_rules_engine(tmp_path, hub, case_se
     _found, flat = _expected(rule, project.task_texts())
     assert _stats_hits(stats) == flat and len(flat) >= 7
     project.close()
+
+
+def test_a_large_dictionary_takes_the_many_words_path_and_still_equals_the_engine(project, hub):
+    import regex
+
+    from preannotate_lab.studio.fastpath import FIND_WORDS, DictionaryFinder
+
+    texts = project.task_texts()
+    words = sorted({w for t in list(texts.values())[:300] for w in regex.findall(r"\b[A-Z][a-z]{3,}\b", t)})
+    keywords = random.Random(5).sample(words, 150) + ["New York", "Prime Minister"]
+    rule = Rule.dictionary("big", keywords, "X")
+    finder = DictionaryFinder(rule)
+    assert finder.usable and finder._words is None and len(keywords) > FIND_WORDS
+    stats = RuleStudio(project, hub=hub).stats(rule, examples=100_000)
+    _found, flat = _expected(rule, texts)
+    assert _stats_hits(stats) == flat and len(flat) > 100

@@ -14,8 +14,8 @@ times faster. Equal to ``finditer`` of the rule's pattern, because:
   the ordinary path), and only for ASCII keywords, whose case-insensitive partners (``K`` U+212A,
   ``ſ`` U+017F) fold to them;
 * at each place, leftmost first, the pattern is matched there (``pattern.match(text, pos)``,
-  lookbehinds still see the text before it); a match moves on past its end, as ``finditer``
-  does, a miss moves on one character.
+  lookbehinds still see the text before it); places inside a match are skipped, as ``finditer``
+  goes on after a match's end.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import regex
 from ..resources.ruleset import Rule
 
 Found = list[tuple[int, int]]
+FIND_WORDS = 64
 
 
 class DictionaryFinder:
@@ -40,6 +41,9 @@ class DictionaryFinder:
         self.usable = bool(firsts) and all(w.isascii() and w for w in firsts)
         if self.fold:
             firsts = {w.lower() for w in firsts}
+        # a few words: str.find per word (C speed) beats an alternation in re, which tries the
+        # words at every position (measured: 0.6 s vs 0.1 s for 40 place names on 2,800 texts)
+        self._words = sorted(firsts) if self.usable and len(firsts) <= FIND_WORDS else None
         # longest first is not needed: only the start position is used
         self._starts = re.compile("|".join(re.escape(w) for w in sorted(firsts))) if self.usable else None
 
@@ -55,15 +59,31 @@ class DictionaryFinder:
         deadline = time.perf_counter() + timeout
         found: Found = []
         pos = 0
-        starts = self._starts
-        while (hit := starts.search(haystack, pos)) is not None:
+        for start in self._places(haystack):
+            if start < pos:
+                continue  # inside the last match: finditer goes on after its end
             left = deadline - time.perf_counter()
             if left <= 0:
                 raise TimeoutError("dictionary rule timed out")
-            match = pattern.match(text, hit.start(), timeout=left)
+            match = pattern.match(text, start, timeout=left)
             if match is not None and match.end() > match.start():
                 found.append(match.span())
                 pos = match.end()
-            else:
-                pos = hit.start() + 1
         return found
+
+    def _places(self, haystack: str) -> list[int]:
+        """Every position where some keyword's first word begins, ascending."""
+        if self._words is None:
+            assert self._starts is not None
+            out, pos = [], 0
+            while (hit := self._starts.search(haystack, pos)) is not None:
+                out.append(hit.start())
+                pos = hit.start() + 1
+            return out
+        places: set[int] = set()
+        for word in self._words:
+            at = haystack.find(word)
+            while at >= 0:
+                places.add(at)
+                at = haystack.find(word, at + 1)
+        return sorted(places)
