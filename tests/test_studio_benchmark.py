@@ -23,7 +23,7 @@ def test_tiny_benchmark_prints_one_json_object_with_all_keys():
     result = json.loads(lines[0])
     assert set(result) >= {"sizes", "targets", "loadavg"} and set(result["sizes"]) == {"300", "600"}
     first, second = result["sizes"]["300"], result["sizes"]["600"]
-    assert SIZE_KEYS | {"import_without_index_s", "import_overhead_ratio"} <= set(first)
+    assert SIZE_KEYS | {"import_with_index_s", "import_without_index_s", "import_overhead_ratio"} <= set(first)
     assert SIZE_KEYS <= set(second) and "import_overhead_ratio" not in second
     assert first["indexed_tasks"] == 300 and "Wikipedia" in first["corpus"]
     for size in (first, second):
