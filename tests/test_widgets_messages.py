@@ -15,7 +15,7 @@ from widgets_fixtures import frontend_request, recording  # noqa: F401 - the fix
 
 from preannotate_lab.widgets import widget_classes
 from preannotate_lab.widgets._messages import GridQuery, conforms, ts_type, typescript
-from preannotate_lab.widgets._rpc import RpcWidget, WidgetBundleMissing, _built, request
+from preannotate_lab.widgets._rpc import STATIC, RpcWidget, WidgetBundleMissing, _built, request
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.usefixtures("recording")
@@ -94,3 +94,14 @@ def test_annotations_the_browser_cannot_send_are_refused():
 def test_a_missing_bundle_says_how_to_build_it():
     with pytest.raises(WidgetBundleMissing, match=r"npm ci && npm run build"):
         _built("no_such_widget", ".js")
+
+
+@pytest.mark.parametrize("name", sorted(widget_classes()))
+def test_widgets_load_their_bundles_from_files_so_hot_reload_works(name: str):
+    cls = widget_classes()[name]
+    # anywidget turns a path into a watched file (ANYWIDGET_HMR=1 reloads open views on rebuild)
+    for key, suffix in (("_esm", ".js"), ("_css", ".css")):
+        value = cls.__dict__[key]
+        path = Path(value._path)
+        assert path.parent == STATIC and path.suffix == suffix, (key, path)
+        assert str(value) == path.read_text("utf-8")

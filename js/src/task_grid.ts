@@ -12,6 +12,7 @@
 //   pl-grid-header-<column>         column headers (sortable ones: click sorts, again reverses);
 //                                   attribute data-sort="asc"|"desc" on the active one
 //   pl-grid-table                   the grid (role=grid; focus it to use the keyboard)
+//   pl-grid-empty                   the line shown when no task matches (or there is none yet)
 //   pl-grid-row                     one <tr> per task, attribute data-task-id, class pl-selected,
 //                                   class pl-cursor on the focused row
 //   pl-grid-row-check               the row's checkbox (shift-click selects a range)
@@ -26,8 +27,8 @@
 //   pl-message                      status line
 import { h, clear, setText, createRpc, messageLine, attempt, save, type RenderProps } from "./common/index.js";
 import type { GridQuery, GridRow, TaskGridRequests, TaskGridState } from "./common/messages.js";
-import { REVIEW_FILTERS, visibleColumns, type Column } from "./task_grid/columns.js";
-import { resizeHandle } from "./task_grid/resize.js";
+import { REVIEW_FILTERS, neededWidth, visibleColumns, type Column } from "./task_grid/columns.js";
+import { keyboardResize, resizeHandle } from "./task_grid/resize.js";
 import { keyAction, moveCursor, rangeIndices, type Cursor } from "./task_grid/selection.js";
 
 const STATUSES = ["new", "preannotated", "in_progress", "completed", "error"];
@@ -58,6 +59,7 @@ function render({ model, el }: RenderProps<State>): () => void {
 
   const filterBoxes = (name: FilterName, values: string[]): HTMLElement =>
     h("div", { class: "pl-pills", role: "group", "aria-label": name === "status" ? "Status" : "Type" },
+      h("span", { class: "pl-muted" }, name === "status" ? "Status" : "Type"),
       values.map((value) => {
         const box = h("input", { type: "checkbox", "data-testid": `pl-grid-${name}-${value}`,
           checked: model.get(name).includes(value),
@@ -91,7 +93,9 @@ function render({ model, el }: RenderProps<State>): () => void {
   const headRow = h("tr", { role: "row" });
   const tbody = h("tbody");
   const table = h("table", { class: "pl-table pl-grid-table", role: "grid", "aria-multiselectable": "true",
-    "aria-label": "Tasks", "data-testid": "pl-grid-table", tabindex: 0 },
+    "aria-label": "Tasks", "data-testid": "pl-grid-table", tabindex: 0,
+    // the grid's keys are the grid's: JupyterLab's command-mode shortcuts stay out of it
+    "data-lm-suppress-shortcuts": "true" },
   colgroup, h("thead", {}, headRow), tbody);
   const scroller = h("div", { class: "pl-grid-scroll" }, table);
   let shown: Column[] = [];
@@ -103,9 +107,7 @@ function render({ model, el }: RenderProps<State>): () => void {
   const pageInfo = h("span", { "data-testid": "pl-grid-page-info", class: "pl-muted" });
 
   root.append(
-    h("div", { class: "pl-toolbar" }, search,
-      h("span", { class: "pl-muted" }, "Status"), filterBoxes("status", STATUSES),
-      h("span", { class: "pl-muted" }, "Type"), filterBoxes("kind", KINDS), reviewBox),
+    h("div", { class: "pl-toolbar" }, search, filterBoxes("status", STATUSES), filterBoxes("kind", KINDS), reviewBox),
     h("div", { class: "pl-toolbar" }, preannotate, selectAll, clearSel, selectedCount),
     messageLine(model),
     scroller,
@@ -125,11 +127,12 @@ function render({ model, el }: RenderProps<State>): () => void {
       if (width) col.style.width = `${width}px`;
       colgroup.appendChild(col);
       const sortable = column.sortable && (column.key !== "confidence" || hasReview());
+      const resized = (w: number): void => { widths.set(column.key, w); table.style.minWidth = `${neededWidth(shown, widths)}px`; };
       const th = h("th", { "data-testid": `pl-grid-header-${column.key}`, "data-column": column.key,
         role: "columnheader", class: `${sortable ? "pl-sortable" : ""}${column.align ? " pl-num" : ""}`,
-        title: column.title, tabindex: sortable ? 0 : null },
-      h("span", { class: "pl-th-text" }, column.title),
-      resizeHandle(col, (w) => widths.set(column.key, w)));
+        title: `${column.title}${sortable ? " (click to sort)" : ""}; Alt+←/→ resizes`, tabindex: 0 },
+      h("span", { class: "pl-th-text" }, column.title), resizeHandle(col, resized));
+      keyboardResize(th, col, resized);
       if (sortable) {
         const sort = (): void => {
           if (model.get("sort") === column.key) save(model, "descending", !model.get("descending"));
@@ -166,13 +169,25 @@ function render({ model, el }: RenderProps<State>): () => void {
     return h("td", attrs, column.cell(row));
   }
 
+  /** Pick the columns for the page and the panel's width; redraw the header when they change. */
+  function fitColumns(): boolean {
+    const columns = visibleColumns(rows, hasReview(), scroller.clientWidth, widths);
+    table.style.minWidth = `${neededWidth(columns, widths)}px`;
+    if (columns.map((c) => c.key).join() === shown.map((c) => c.key).join()) return false;
+    shown = columns;
+    drawHeader();
+    return true;
+  }
+
   function drawRows(): void {
-    const columns = visibleColumns(rows, hasReview());
-    if (columns.map((c) => c.key).join() !== shown.map((c) => c.key).join()) {
-      shown = columns;
-      drawHeader();
-    }
+    fitColumns();
     clear(tbody);
+    if (!rows.length) {
+      tbody.appendChild(h("tr", { class: "pl-empty-row" }, h("td", { colspan: shown.length + 1, class: "pl-muted",
+        "data-testid": "pl-grid-empty" }, model.get("total") === 0 && !filtered()
+        ? "No tasks yet: add some with project.add_tasks or pl.read_tasks."
+        : "No task matches the search and filters.")));
+    }
     rows.forEach((row, index) => {
       const check = h("input", { type: "checkbox", "data-testid": "pl-grid-row-check", checked: row.selected,
         tabindex: -1, "aria-label": `Select task ${row.id}` });
@@ -265,6 +280,7 @@ function render({ model, el }: RenderProps<State>): () => void {
     const action = keyAction(e, cursor, rows.length);
     if (action.kind === "none") return;
     e.preventDefault();
+    e.stopPropagation();
     if (action.kind === "move") {
       cursor = moveCursor(cursor, action.index, action.extend);
       if (action.extend) void selectRange(true);
@@ -309,10 +325,15 @@ function render({ model, el }: RenderProps<State>): () => void {
     return q;
   };
 
+  const filtered = (): boolean => Boolean(model.get("search") || model.get("status").length || model.get("kind").length
+    || model.get("review"));
+
   let generation = 0;
   async function load(): Promise<void> {
     const mine = ++generation; // drop replies of superseded requests
+    table.setAttribute("aria-busy", "true");
     const reply = await attempt(rpc, model, "page", { offset, limit: model.get("page_size"), query: query() });
+    if (mine === generation) table.removeAttribute("aria-busy");
     if (!reply || mine !== generation) return;
     const { total } = reply.result;
     if (total > 0 && offset >= total) {
@@ -344,11 +365,17 @@ function render({ model, el }: RenderProps<State>): () => void {
   };
   for (const key of ["status", "kind", "search"]) model.on(`change:${key}`, syncFilters);
   model.on("change:total", drawChrome);
+  // the panel resizes (sidebar, split view, window): drop or bring back the optional columns
+  let observer: ResizeObserver | undefined;
+  if (typeof ResizeObserver !== "undefined") {
+    observer = new ResizeObserver(() => { if (fitColumns()) drawRows(); });
+    observer.observe(scroller);
+  }
   shown = visibleColumns([], hasReview());
   drawHeader();
   drawChrome();
   void load();
-  return () => { rpc.dispose(); clearTimeout(timer); };
+  return () => { rpc.dispose(); clearTimeout(timer); observer?.disconnect(); };
 }
 
 export { render };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { render } from "../src/task_grid.js";
 import { keyAction, moveCursor, rangeIndices } from "../src/task_grid/selection.js";
-import { confidenceText, confidenceLevel, visibleColumns } from "../src/task_grid/columns.js";
+import { confidenceText, confidenceLevel, neededWidth, visibleColumns } from "../src/task_grid/columns.js";
 import type { GridRow, TaskGridState } from "../src/common/messages.js";
 import { FakeModel, KernelRaise, settle } from "./fake_model.js";
 
@@ -64,7 +64,8 @@ describe("TaskGrid view", () => {
     expect(title.title).toContain("long title");
     expect(q(el, "pl-grid-page-info")[0].textContent).toBe("1-5 of 12");
     expect(q(el, "pl-grid-table")[0].getAttribute("role")).toBe("grid");
-    expect(rows[1].querySelector(".pl-cell-last_preannotated")!.textContent).toBe("2026-12-07 05:38:49");
+    expect(rows[1].querySelector(".pl-cell-last_preannotated")!.textContent).toBe("2026-12-07 05:38");
+    expect(rows[1].querySelector<HTMLElement>(".pl-cell-last_preannotated")!.title).toBe("2026-12-07 05:38:49");
     // no review signals from this kernel: no confidence column, no review filter
     expect(q(el, "pl-grid-header-confidence")).toHaveLength(0);
     expect(q(el, "pl-grid-review")[0].closest("label")!.hidden).toBe(true);
@@ -145,6 +146,34 @@ describe("TaskGrid view", () => {
     expect(q(el, "pl-grid-header-title")[0].getAttribute("aria-sort")).toBe("descending");
   });
 
+  it("says when no task matches, and why", async () => {
+    const model = new FakeModel(state());
+    kernel(model, []);
+    const el = mount(model);
+    await settle();
+    expect(q(el, "pl-grid-empty")[0].textContent).toMatch(/^No tasks yet/);
+    model.set("search", "zzz");
+    await settle();
+    expect(q(el, "pl-grid-empty")[0].textContent).toBe("No task matches the search and filters.");
+    expect(q(el, "pl-grid-table")[0].hasAttribute("aria-busy")).toBe(false);
+  });
+
+  it("resizes a column from the keyboard (Alt+arrows on its header)", async () => {
+    const model = new FakeModel(state());
+    kernel(model, makeRows(2));
+    const el = mount(model);
+    await settle();
+    const th = q(el, "pl-grid-header-status")[0];
+    const col = el.querySelector<HTMLElement>("col[data-column=status]")!;
+    expect(col.style.width).toBe("120px");
+    th.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", altKey: true, bubbles: true }));
+    th.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", altKey: true, bubbles: true }));
+    expect(col.style.width).toBe("152px");
+    for (let i = 0; i < 10; i++) th.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowLeft", altKey: true, bubbles: true }));
+    expect(col.style.width).toBe("40px");
+    expect(model.get("sort")).toBe("id"); // resizing is not sorting
+  });
+
   it("shows a kernel error on the status line", async () => {
     const model = new FakeModel(state());
     model.handlers.page = () => { throw new KernelRaise("cannot sort the grid by 'x'"); };
@@ -180,5 +209,25 @@ describe("grid helpers", () => {
     expect(confidenceLevel(0.9)).toBe("high");
     expect(visibleColumns(makeRows(1), false).map((c) => c.key)).not.toContain("confidence");
     expect(visibleColumns(makeRows(1, { confidence: 0.5 }), false).map((c) => c.key)).toContain("confidence");
+  });
+});
+
+describe("columns in a narrow panel", () => {
+  it("drops the least important columns first and never the title", () => {
+    const keys = (available: number) => visibleColumns(makeRows(1, { confidence: 0.5, review_flags: [] }), true, available).map((c) => c.key);
+    const all = keys(0);
+    expect(all).toEqual(["id", "title", "kind", "status", "confidence", "review_flags", "n_predictions", "n_completions",
+      "last_preannotated", "error"]);
+    expect(keys(5000)).toEqual(all);
+    const wide = keys(1100);
+    expect(wide).not.toContain("last_preannotated");
+    expect(wide).not.toContain("n_completions");
+    expect(wide).toContain("kind");
+    const medium = keys(950);
+    expect(medium).not.toContain("kind");
+    expect(medium).toContain("error");
+    const narrow = keys(500);
+    expect(narrow).toEqual(["id", "title", "status", "confidence"]);
+    expect(neededWidth(visibleColumns(makeRows(1), false, 500))).toBeGreaterThanOrEqual(220);
   });
 });

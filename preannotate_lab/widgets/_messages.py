@@ -21,6 +21,7 @@ the browser cannot send is caught by the staleness test.
 from __future__ import annotations
 
 import collections.abc
+import functools
 import inspect
 import types
 import typing
@@ -266,14 +267,19 @@ def _json_type(value: Any) -> str:
             dict: "object"}.get(type(value), type(value).__name__)
 
 
+@functools.lru_cache(maxsize=512)
+def _declared(function: Any) -> tuple[inspect.Signature, dict[str, Any]]:
+    """A handler's signature and evaluated annotations (evaluated once per handler)."""
+    return inspect.signature(function), get_type_hints(function)
+
+
 def check_params(kind: str, method: Any, params: dict[str, Any]) -> None:
     """Raise TypeError naming the request when ``params`` do not fit the handler's signature."""
-    signature = inspect.signature(method)
+    signature, hints = _declared(getattr(method, "__func__", method))
     try:
-        signature.bind(**params)
+        signature.bind(*(() if not hasattr(method, "__self__") else (method.__self__,)), **params)
     except TypeError as exc:
         raise TypeError(f"bad {kind!r} request: {exc}") from None
-    hints = get_type_hints(method)
     for name, value in params.items():
         hint = hints.get(name, Any)
         if name == "buffers" or conforms(value, hint):

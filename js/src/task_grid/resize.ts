@@ -3,6 +3,20 @@
 import { h } from "../common/index.js";
 
 export const MIN_WIDTH = 40;
+export const KEY_STEP = 16;
+
+/** Alt+ArrowLeft / Alt+ArrowRight on a focused header cell: the keyboard's column resizing. */
+export function keyboardResize(th: HTMLElement, col: HTMLTableColElement, onResized: (width: number) => void): void {
+  th.addEventListener("keydown", (e: KeyboardEvent) => {
+    if (!e.altKey || (e.key !== "ArrowLeft" && e.key !== "ArrowRight")) return;
+    e.preventDefault();
+    e.stopPropagation();
+    const current = parseFloat(col.style.width) || th.getBoundingClientRect().width;
+    const width = Math.max(MIN_WIDTH, Math.round(current + (e.key === "ArrowRight" ? KEY_STEP : -KEY_STEP)));
+    col.style.width = `${width}px`;
+    onResized(width);
+  });
+}
 
 export function resizeHandle(col: HTMLTableColElement, onResized: (width: number) => void): HTMLSpanElement {
   const handle = h("span", { class: "pl-col-resize", "aria-hidden": "true", title: "drag to resize" });
