@@ -17,6 +17,7 @@ import logging
 from collections.abc import Generator, Iterable
 from typing import TYPE_CHECKING, Any
 
+from ..model import Document
 from .backends import Backend, Chunk, Outputs, _failed
 from .pipeline import Pipeline, PipelineSpec
 
@@ -78,8 +79,10 @@ class ClusterBackend(Backend):
                     chunk = next(source, None)
                     if chunk is None:
                         return
-                    size = max(1, min(batch_size, -(-len(chunk) // workers)))
-                    queued.extend(chunk[i:i + size] for i in range(0, len(chunk), size))
+                    # text travels as text; document tasks unbuilt (their workers read them)
+                    items = [(t, doc.text if isinstance(doc, Document) else doc) for t, doc in chunk]
+                    size = max(1, min(batch_size, -(-len(items) // workers)))
+                    queued.extend(items[i:i + size] for i in range(0, len(items), size))
                 submit(queued.pop(0), 0)
 
         try:

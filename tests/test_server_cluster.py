@@ -1,0 +1,168 @@
+"""Cluster-resident servers on a real LocalCluster (2 worker processes, each under a Nanny)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from server_fixtures import MODEL, NER_LABELS, config_for, make_project, many_texts, save_rules
+
+from preannotate_lab.server import InlineBackend, ServerError, ServerManager
+from preannotate_lab.server.cluster_worker import host_info
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+
+    save_rules("amounts", [{"name": "billions", "label": "AMOUNT", "type": "regex",
+                            "pattern": r"\$\d+ (?:billion|million)"}])
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=":0", silence_logs=40) as local:
+        yield local
+
+
+@pytest.fixture(scope="module")
+def client(cluster):
+    from distributed import Client
+
+    with Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def texts(sample_texts):
+    return many_texts(sample_texts, 80)
+
+
+@pytest.fixture(scope="module")
+def kernel(client, texts, tmp_path_factory):
+    """The first kernel: a manager with a cluster server deployed from a project's config."""
+    config = config_for({MODEL: NER_LABELS, "amounts": ["AMOUNT"]})
+    project = make_project(tmp_path_factory.mktemp("first") / "p.sqlite", texts)
+    project.set_config(config)
+    manager = ServerManager()
+    server = manager.deploy(project, name="shared-ner", cluster=client, by="alice")
+    yield manager, server, project
+    manager.close()
+
+
+def _results(project, task_ids=None):
+    return {t: sorted((r.start, r.end, r.label, r.source) for r in project.latest_prediction(t).results)
+            for t in (task_ids or project.task_ids())}
+
+
+def test_a_cluster_server_predicts_what_the_inline_backend_predicts(kernel, texts, tmp_path):
+    manager, server, project = kernel
+    job = server.run(chunk_size=16, wait=True)
+    assert job.progress["predicted"] == len(texts) and job.progress["errors"] == 0
+    # the same config run in the kernel, inline
+    local = ServerManager()
+    try:
+        inline = make_project(tmp_path / "inline.sqlite", texts)
+        inline.set_config(project.config)
+        local.deploy(inline, name="here", backend=InlineBackend()).run(wait=True)
+        assert _results(project) == _results(inline)
+    finally:
+        local.close()
+    assert any(s[2] == "AMOUNT" for spans in _results(project).values() for s in spans)
+    # the model lives on the workers, not in this kernel
+    assert manager.cache.used_mb == 0 and len(manager.cache.describe()) == 0
+    row = server.describe()
+    assert row["location"] == "cluster" and row["workers"] == 2
+    assert row["dashboard"].startswith("http") and row["deployed_by"] == "alice"
+    assert project.latest_prediction(1).provenance["run_id"] == job.run_id
+
+
+def test_no_resource_is_loaded_twice_on_a_worker_across_jobs(kernel, client, texts, tmp_path):
+    manager, server, _ = kernel
+    other = make_project(tmp_path / "other.sqlite", texts[:30])
+    other.set_config(server.config)
+    for _ in range(2):
+        assert server.run(project=other, force=True, chunk_size=8, wait=True).progress["predicted"] == 30
+    infos = client.run(host_info)
+    assert len(infos) == 2
+    stages = {f"{s.name}@{s.version}@{s.fingerprint}" for s in server.spec.stages}
+    for info in infos.values():
+        assert info["loads"] == dict.fromkeys(stages, 1), info  # loaded at deploy, kept since
+
+
+_OTHER_KERNEL = textwrap.dedent("""
+    import json, sys
+    import preannotate_lab as pl
+    pl.servers.connect(sys.argv[1])
+    names = [s.name for s in pl.servers.deployed()]
+    server = pl.servers.get("shared-ner")
+    job = server.run(project=pl.Project(sys.argv[2]), chunk_size=8, wait=True)
+    print(json.dumps({"names": names, "location": server.describe()["location"],
+                      "predicted": job.progress["predicted"], "run_id": job.run_id}))
+""")
+
+
+def test_another_kernel_lists_runs_and_deletes_a_cluster_server(kernel, client, texts, tmp_path):
+    from distributed import Client
+
+    manager, server, project = kernel
+    theirs = make_project(tmp_path / "theirs.sqlite", texts[:12])
+    theirs.set_config(project.config)
+    out = subprocess.run([sys.executable, "-c", _OTHER_KERNEL, client.scheduler.address,
+                          str(theirs.path)], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "shared-ner" in seen["names"] and seen["location"] == "cluster"
+    assert seen["predicted"] == 12
+    assert {theirs.latest_prediction(t).provenance["run_id"] for t in theirs.task_ids()} == \
+        {seen["run_id"]}
+
+    # a third kernel's view: another client and manager; with the right name it deletes it
+    with Client(client.scheduler.address) as second:
+        other = ServerManager()
+        other.connect(second)
+        assert [s.name for s in other.deployed()] == ["shared-ner"]
+        with pytest.raises(ServerError, match="no server named 'shared'"):
+            other.delete("shared")
+        with pytest.raises(ServerError, match="already deployed on the cluster"):
+            other.deploy(project, name="shared-ner", cluster=second)
+        other.delete("shared-ner")
+        assert other.deployed() == []
+        other.close()
+    assert "shared-ner" not in manager
+    assert server.status == "stopped"
+    with pytest.raises(ServerError, match="was deleted"):
+        server.run(wait=True)
+
+
+def test_a_worker_killed_mid_job_leaves_exactly_one_prediction_per_task(client, texts, tmp_path):
+    manager = ServerManager()
+    project = make_project(tmp_path / "p.sqlite", many_texts(texts, 240))
+    project.set_config(config_for({MODEL: NER_LABELS}))
+    try:
+        server = manager.deploy(project, name="killable", cluster=client)
+        job = server.run(chunk_size=24, batch_size=8)
+        deadline = time.monotonic() + 120
+        while job.progress["predicted"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        busy = [w for w, keys in client.processing().items() if keys]
+        assert busy and job.state == "running", job.progress
+        pids = client.run(os.getpid, workers=busy[:1])
+        os.kill(pids[busy[0]], signal.SIGKILL)  # the Nanny starts a fresh worker
+        progress = job.wait(timeout=300).progress
+    finally:
+        manager.close()
+    assert progress["state"] == "done" and progress["errors"] == 0, job.task_errors
+    assert progress["predicted"] == 240
+    for task_id in project.task_ids():
+        assert [p.provenance["run_id"] for p in project.predictions(task_id)] == [job.run_id]
+    client.wait_for_workers(2, timeout=120)
+    assert busy[0] not in client.scheduler_info()["workers"]  # that worker is gone for good
