@@ -132,8 +132,9 @@ def test_another_kernel_lists_runs_and_deletes_a_cluster_server(kernel, client, 
         assert [s.name for s in other.deployed()] == ["shared-ner"]
         with pytest.raises(ServerError, match="no server named 'shared'"):
             other.delete("shared")
-        with pytest.raises(ServerError, match="already deployed on the cluster"):
-            other.deploy(project, name="shared-ner", cluster=second)
+        for where in ({"cluster": second}, {}):  # on the cluster, and in that kernel
+            with pytest.raises(ServerError, match="already deployed on the cluster"):
+                other.deploy(project, name="shared-ner", **where)
         other.delete("shared-ner")
         assert other.deployed() == []
         other.close()
@@ -166,3 +167,45 @@ def test_a_worker_killed_mid_job_leaves_exactly_one_prediction_per_task(client, 
         assert [p.provenance["run_id"] for p in project.predictions(task_id)] == [job.run_id]
     client.wait_for_workers(2, timeout=120)
     assert busy[0] not in client.scheduler_info()["workers"]  # that worker is gone for good
+
+
+def test_document_tasks_are_read_on_the_workers_with_the_same_results(client, tmp_path):
+    from ocr_fixtures import SCANNED_PNG, digital_pdf
+
+    from preannotate_lab.model import Task
+
+    save_rules("image-terms", [{"name": "terms", "label": "TERM", "type": "dictionary",
+                                "keywords": ["markers", "background", "coins", "MIME"]}])
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    tasks = [Task({"document": str(SCANNED_PNG)}, kind="document"),
+             Task({"document": str(digital_pdf())}, kind="document"),
+             Task({"document": str(empty)}, kind="document"),
+             Task({"text": "Coins on a MIME background."})]
+    config = config_for({"image-terms": ["TERM"]})
+    runs = {}
+    for where in ("cluster", "kernel"):
+        project = make_project(tmp_path / f"{where}.sqlite", [])
+        ids = project.add_tasks(tasks)
+        project.set_config(config)
+        manager = ServerManager()
+        try:
+            manager.connect(client)  # the cluster is there in both runs: who reads documents?
+            server = (manager.deploy(project, name="docs", cluster=client) if where == "cluster"
+                      else manager.deploy(project, name="docs", backend=InlineBackend()))
+            read_before = sum(i["documents_read"] for i in client.run(host_info).values())
+            job = server.run(wait=True)
+            read = sum(i["documents_read"] for i in client.run(host_info).values()) - read_before
+            manager.delete("docs")
+        finally:
+            manager.close()
+        assert job.progress["predicted"] == 3 and set(job.task_errors) == {ids[2]}
+        assert "cannot read the document" in project.get_task(ids[2]).error
+        runs[where] = ({t: sorted((r.start, r.end, r.label, tuple(r.boxes or ()))
+                                  for r in project.latest_prediction(t).results)
+                        for t in ids if t != ids[2]}, read)
+    (on_cluster, read_there), (in_kernel, read_here) = runs["cluster"], runs["kernel"]
+    assert on_cluster == in_kernel
+    assert read_there == 3 and read_here == 0  # the cluster's workers read every document
+    boxed = on_cluster[1]
+    assert {r[2] for r in boxed} == {"TERM"} and all(r[3] for r in boxed)

@@ -40,6 +40,7 @@ class PipelineHost(WorkerPlugin):
         self._lock = threading.Lock()
         self._resources: OrderedDict[tuple[str, str, str], tuple[Any, threading.Lock]] = OrderedDict()
         self.loads: Counter[str] = Counter()  # "name@version@fingerprint" -> times loaded
+        self.documents_read = 0  # document tasks this worker read (OCR or text layer)
 
     def teardown(self, worker: Any) -> None:
         self._resources.clear()
@@ -69,7 +70,8 @@ class PipelineHost(WorkerPlugin):
 
     def info(self) -> dict[str, Any]:
         with self._lock:
-            return {"loads": dict(self.loads), "resident": ["@".join(k) for k in self._resources]}
+            return {"loads": dict(self.loads), "resident": ["@".join(k) for k in self._resources],
+                    "documents_read": self.documents_read}
 
 
 def host(worker: Any = None) -> PipelineHost:
@@ -84,11 +86,13 @@ def host(worker: Any = None) -> PipelineHost:
 
 def run_chunk(spec: PipelineSpec, items: list[tuple[int, Any]], batch_size: int) -> list[tuple[int, Any]]:
     """A job's task on a worker: build documents (OCR for document tasks), run the pipeline."""
-    pipeline = host().pipeline(spec)
+    plugin = host()
+    pipeline = plugin.pipeline(spec)
     outputs: dict[int, Any] = {}
     documents: list[tuple[int, Document]] = []
     for task_id, payload in items:
         if isinstance(payload, RemoteDocument):
+            plugin.documents_read += 1
             try:
                 documents.append((task_id, payload.build()))
             except Exception as exc:  # DocumentError and friends: recorded on the task

@@ -322,11 +322,14 @@ class ServerManager:
                 f"servers.delete(name): {self._deletable()}")
 
     def _check_name(self, name: str | None, models: dict[str, list[str]]) -> str:
+        # names of the clusters' servers too: get(name) and delete(name) must mean one server
+        on_clusters = {n: c.address for c in self.clusters() for n in c.records()}
         if name is None:
             while True:
                 self._counter += 1
                 name = f"server-{self._counter}"
-                if name not in self._servers and name not in self._deploying:
+                if name not in self._servers and name not in self._deploying \
+                        and name not in on_clusters:
                     return name
         if not isinstance(name, str) or not name.strip():
             raise ServerError(f"server name must be a non-empty string, got {name!r}")
@@ -340,6 +343,10 @@ class ServerManager:
                 f"a server named {name!r} is being deployed right now (its resources are "
                 "loading); choose another name or wait for it"
             )
+        if name in on_clusters:
+            raise ServerError(
+                f"a server named {name!r} is already deployed on the cluster at "
+                f"{on_clusters[name]}; choose another name or servers.delete({name!r}) first")
         return name
 
     def _plan_stage(self, model: str, uses: list[Any]) -> StageSpec:
