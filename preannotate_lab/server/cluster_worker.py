@@ -35,7 +35,18 @@ class PipelineHost(WorkerPlugin):
     # registering it again (another kernel, another deploy) keeps the worker's loaded copies
     idempotent = True
 
+    def __init__(self, profile: bool = False) -> None:
+        self.profile = profile
+
     def setup(self, worker: Any) -> None:
+        if not self.profile:
+            # Dask's statistical profiler samples every thread's stack every 10 ms; on a worker
+            # busy in spaCy it took ~30% more CPU per batch (benchmarks/scaleout.py), so it is
+            # stopped here (the dashboard's Profile page stays empty for this worker)
+            for name in ("profile", "profile-cycle"):
+                callback = worker.periodic_callbacks.pop(name, None)
+                if callback is not None:
+                    callback.stop()
         self.address = worker.address
         self._lock = threading.Lock()
         self._resources: OrderedDict[tuple[str, str, str], tuple[Any, threading.Lock]] = OrderedDict()
