@@ -209,3 +209,26 @@ def test_document_tasks_are_read_on_the_workers_with_the_same_results(client, tm
     assert read_there == 3 and read_here == 0  # the cluster's workers read every document
     boxed = on_cluster[1]
     assert {r[2] for r in boxed} == {"TERM"} and all(r[3] for r in boxed)
+
+
+def test_cluster_local_starts_a_cluster_this_kernel_owns_with_a_live_dashboard(tmp_path):
+    import urllib.request
+
+    save_rules("words", [{"name": "any", "label": "WORD", "type": "regex",
+                          "pattern": r"[A-Z][a-z]+"}])
+    project = make_project(tmp_path / "p.sqlite", [f"Hello World {i}" for i in range(20)])
+    project.set_config(config_for({"words": ["WORD"]}))
+    manager = ServerManager()
+    try:
+        server = manager.deploy(project, cluster="local")
+        assert manager.connect("local") is server.connection  # started once
+        assert server.name.startswith("cluster-server-")
+        assert server.run(wait=True).progress["predicted"] == 20
+        row = server.describe()
+        assert row["location"] == "cluster" and row["workers"] >= 1
+        with urllib.request.urlopen(row["dashboard"], timeout=60) as page:
+            assert page.status == 200 and b"Dask" in page.read()
+        owned = server.connection.owned_cluster
+    finally:
+        manager.close()
+    assert owned.status.name == "closed"

@@ -6,7 +6,7 @@ the server on the scheduler under its name. Any kernel connected to the same sch
 (``pl.servers.connect(address)``, or a deploy there) lists it in ``pl.servers.deployed()``, runs
 jobs on it and may delete it by name. ``cluster`` is a ``distributed.Client``, a scheduler
 address (``"tcp://host:8786"``) or ``"local"``: a ``LocalCluster`` of this machine's cores that
-the library starts once per kernel and stops when the kernel exits.
+the kernel's manager starts on first use and stops with ``pl.servers.close()`` or the kernel.
 
 The registry is the scheduler's metadata (``Client.set_metadata``) under
 ``["preannotate_lab", "servers", name]``: a JSON record of the config, pipeline plan, labels,
@@ -40,23 +40,17 @@ REGISTRY = ("preannotate_lab", "servers")
 LOCK_NAME = "preannotate_lab-servers"  # a distributed.Lock: one deploy or delete at a time
 LOCK_TIMEOUT_S = 30
 
-_local_cluster: Any = None
-_local_lock = threading.Lock()
 
 
 def local_cluster() -> Any:
-    """This kernel's LocalCluster (one worker process per core, started on first use)."""
-    global _local_cluster
-    with _local_lock:
-        if _local_cluster is None:
-            from distributed import LocalCluster
+    """A LocalCluster of this machine: one single-threaded worker process per core (as the
+    kernel's process pool has), its dashboard on a free port."""
+    from distributed import LocalCluster
 
-            from .default_backend import default_workers
+    from .default_backend import default_workers
 
-            _local_cluster = LocalCluster(n_workers=default_workers(), threads_per_worker=1,
-                                          processes=True, dashboard_address=":0",
-                                          silence_logs=logging.ERROR)
-        return _local_cluster
+    return LocalCluster(n_workers=default_workers(), threads_per_worker=1, processes=True,
+                        dashboard_address=":0", silence_logs=logging.ERROR)
 
 
 class ClusterConnection:
@@ -66,10 +60,12 @@ class ClusterConnection:
         from distributed import Client
 
         self.owns_client = not isinstance(cluster, Client)
+        self.owned_cluster: Any = None  # "local": the LocalCluster this connection started
         if isinstance(cluster, Client):
             self.client = cluster
         elif cluster == "local":
-            self.client = Client(local_cluster())
+            self.owned_cluster = local_cluster()
+            self.client = Client(self.owned_cluster)
         elif isinstance(cluster, str) and cluster:
             self.client = Client(cluster, timeout=30)
         else:
@@ -147,8 +143,11 @@ class ClusterConnection:
                                                      key=lambda n: self._servers[n].record["deployed_at"])]
 
     def close(self) -> None:
+        """Disconnect; a LocalCluster this connection started stops (its servers with it)."""
         if self.owns_client:
             self.client.close()
+        if self.owned_cluster is not None:
+            self.owned_cluster.close()
 
 
 def deploy_on_cluster(manager: ServerManager, connection: ClusterConnection, *, name: str,
