@@ -13,6 +13,9 @@ spans get their boxes here, so only text and results cross the wire.
 
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
 import threading
 from collections import Counter, OrderedDict
 from typing import Any
@@ -25,6 +28,9 @@ from .pipeline import Partial, Pipeline, PipelineSpec, StageSpec, load_checked, 
 from .task_documents import RemoteDocument, with_boxes
 
 PLUGIN_NAME = "preannotate-lab-pipelines"
+# glibc's mallopt parameters, and the values that keep spaCy's arrays on the heap
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_TRIM_BYTES, _MMAP_BYTES = 64 << 20, 32 << 20
 RESIDENT_RESOURCES = 12  # least recently used ones beyond this are dropped (and reloaded if named)
 
 
@@ -47,6 +53,7 @@ class PipelineHost(WorkerPlugin):
                 callback = worker.periodic_callbacks.pop(name, None)
                 if callback is not None:
                     callback.stop()
+        self.malloc_tuned = undo_malloc_trim()
         self.address = worker.address
         self._lock = threading.Lock()
         self._resources: OrderedDict[tuple[str, str, str], tuple[Any, threading.Lock]] = OrderedDict()
@@ -82,7 +89,27 @@ class PipelineHost(WorkerPlugin):
     def info(self) -> dict[str, Any]:
         with self._lock:
             return {"loads": dict(self.loads), "resident": ["@".join(k) for k in self._resources],
-                    "documents_read": self.documents_read}
+                    "documents_read": self.documents_read, "malloc_tuned": self.malloc_tuned}
+
+
+def undo_malloc_trim() -> bool:
+    """Let glibc keep large blocks on the heap again, as in a plain process.
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also fixes glibc's
+    mmap threshold at 128 KB: every large array spaCy allocates and frees is then a fresh
+    ``mmap``/``munmap`` with its page faults, ~15% more CPU per batch (measured on
+    en_core_web_sm). Raising both thresholds restores a plain process's speed; a worker keeps
+    at most 64 MB of freed memory instead of returning it at once. Only done where that
+    variable is set, on glibc.
+    """
+    if "MALLOC_TRIM_THRESHOLD_" not in os.environ or not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return bool(libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_BYTES)
+                    and libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_BYTES))
+    except (OSError, AttributeError):  # another C library (musl): leave it as it is
+        return False
 
 
 def host(worker: Any = None) -> PipelineHost:
