@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from server_fixtures import MODEL, NER_LABELS, config_for, make_project, many_texts, save_rules
 
-from preannotate_lab.server import InlineBackend, ServerError, ServerManager
-from preannotate_lab.server.cluster_worker import host_info
+from preannotate_lab.server import ClusterBackend, InlineBackend, ServerError, ServerManager
+from preannotate_lab.server.cluster_worker import host_info, run_chunk
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,12 +23,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def cluster():
+    import dask
     from distributed import LocalCluster
 
     save_rules("amounts", [{"name": "billions", "label": "AMOUNT", "type": "regex",
                             "pattern": r"\$\d+ (?:billion|million)"}])
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=":0", silence_logs=40) as local:
+    # a batch may outlive one worker's death; the second gives up on it (the default is 3,
+    # which would make the poison-batch test wait for four worker restarts)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                         dashboard_address=":0", silence_logs=40) as local:
         yield local
 
 
@@ -233,3 +237,45 @@ def test_cluster_local_starts_a_cluster_this_kernel_owns_with_a_live_dashboard(t
     finally:
         manager.close()
     assert owned.status.name == "closed"
+
+
+CRASH = "CRASH-ME"
+
+
+def _crash_on_marker(spec, items, batch_size):
+    """What a worker runs in the poison test: a batch holding the marker kills its process, as
+    the out-of-memory killer would; other batches run the real chunk task."""
+    if any(isinstance(text, str) and CRASH in text for _, text in items):
+        os._exit(1)
+    return run_chunk(spec, items, batch_size)
+
+
+class _CrashingCluster(ClusterBackend):
+    worker_function = staticmethod(_crash_on_marker)
+
+
+def test_a_batch_that_kills_every_worker_it_runs_on_fails_and_the_job_goes_on(client, tmp_path):
+    save_rules("words", [{"name": "any", "label": "WORD", "type": "regex",
+                          "pattern": r"[A-Z][a-z]+"}])
+    texts = [f"Hello World {i}" for i in range(12)]
+    texts[4] = f"Hello {CRASH} World"  # task 5: batches of 3 -> tasks 4, 5, 6 share its fate
+    project = make_project(tmp_path / "p.sqlite", texts)
+    project.set_config(config_for({"words": ["WORD"]}))
+    manager = ServerManager()
+    try:
+        server = manager.deploy(project, name="poison", cluster=client)
+        job = server.run(backend=_CrashingCluster(server.connection), chunk_size=6, batch_size=3)
+        progress = job.wait(timeout=300).progress
+        assert progress["state"] == "done"
+        assert {4, 5, 6} <= set(job.task_errors)
+        assert all("KilledWorker" in e for e in job.task_errors.values())
+        assert progress["predicted"] + progress["errors"] == 12
+        client.wait_for_workers(2, timeout=120)
+        # a run on the real chunk task predicts what failed (the marker is only text to it)
+        again = server.run(wait=True).progress
+        assert again["predicted"] == len(job.task_errors)
+        assert again["skipped"] == progress["predicted"]
+        manager.delete("poison")
+    finally:
+        manager.close()
+    assert all(len(project.predictions(t)) == 1 for t in project.task_ids())

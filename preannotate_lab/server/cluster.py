@@ -233,7 +233,6 @@ class ClusterServer(Server):
     def describe(self) -> dict[str, Any]:
         out = super().describe()
         out["memory_mb"] = 0.0  # of this kernel: the resources live on the workers
-        out["scheduler"] = self.connection.address
         return out
 
 

@@ -5,10 +5,13 @@ submitted as :func:`.cluster_worker.run_chunk` tasks. At most ``2 x workers`` ba
 flight (``distributed.as_completed``), so memory stays bounded whatever the project's size, and
 each result goes to the job's one writer in this kernel as soon as it arrives.
 
-A worker that dies mid-batch: the scheduler reruns the batch elsewhere; when it gives up
-(``KilledWorker``) or the result is lost, the batch is submitted again, up to
-``MAX_RESUBMITS`` times. A batch can therefore be computed twice, which is why predictions are
-keyed by run and task in the store (``store/runs.py``): each task is stored once.
+A worker that dies mid-batch: the scheduler runs the batch again on another worker. A batch
+whose result is lost on the way (the scheduler forgot it, a connection dropped) is submitted
+again, up to ``MAX_RESUBMITS`` times. A batch can therefore be computed twice, which is why
+predictions are keyed by run and task in the store (``store/runs.py``): each task is stored
+once. A batch that killed every worker it ran on (``KilledWorker``: the scheduler's
+``allowed-failures`` were used up) is the batch's own fault: its tasks get the error, as in the
+process pool, and the job goes on.
 """
 
 from __future__ import annotations
@@ -29,13 +32,18 @@ log = logging.getLogger(__name__)
 MAX_RESUBMITS = 3
 
 
-def _worker_lost(exc: BaseException) -> bool:
-    """Whether ``exc`` says the batch's worker (not the batch's own code) failed."""
-    from distributed import KilledWorker
+def _result_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` says the batch's result was lost (not computed and failed)."""
     from distributed.client import FutureCancelledError
     from distributed.comm import CommClosedError
 
-    return isinstance(exc, (KilledWorker, FutureCancelledError, CommClosedError))
+    return isinstance(exc, (FutureCancelledError, CommClosedError))
+
+
+def _killed_workers(exc: BaseException) -> bool:
+    from distributed import KilledWorker
+
+    return isinstance(exc, KilledWorker)
 
 
 class ClusterBackend(Backend):
@@ -44,10 +52,12 @@ class ClusterBackend(Backend):
     name = "cluster"
     needs_local_pipeline = False
     builds_documents = True  # document tasks are read (OCR) on the workers
+    # what a worker runs per batch; must be importable by name on the workers
+    worker_function: Any = None  # None: cluster_worker.run_chunk
 
     def __init__(self, connection: ClusterConnection) -> None:
         self.connection = connection
-        self.resubmitted = 0  # batches submitted again after a lost worker (all jobs)
+        self.resubmitted = 0  # batches submitted again after their result was lost (all jobs)
 
     @property
     def workers(self) -> int:
@@ -59,6 +69,7 @@ class ClusterBackend(Backend):
 
         from .cluster_worker import run_chunk
 
+        function = self.worker_function or run_chunk
         client = self.connection.client
         workers = self.workers
         in_flight = 2 * workers
@@ -66,7 +77,7 @@ class ClusterBackend(Backend):
         running = as_completed()
 
         def submit(items: list[tuple[int, Any]], tries: int) -> None:
-            future = client.submit(run_chunk, spec, items, batch_size, pure=False)
+            future = client.submit(function, spec, items, batch_size, pure=False)
             batches[future] = (items, tries)
             running.add(future)
 
@@ -92,14 +103,14 @@ class ClusterBackend(Backend):
                 try:
                     outputs = future.result()
                 except Exception as exc:
-                    if not _worker_lost(exc):
-                        raise
-                    if tries < MAX_RESUBMITS:
-                        log.warning("batch of %d tasks lost with its worker (%s); submitting it "
-                                    "again", len(items), exc)
+                    if _result_lost(exc) and tries < MAX_RESUBMITS:
+                        log.warning("the result of a batch of %d tasks was lost (%s); submitting "
+                                    "it again", len(items), exc)
                         self.resubmitted += 1
                         submit(items, tries + 1)
                         continue
+                    if not (_result_lost(exc) or _killed_workers(exc)):
+                        raise  # the pipeline's own failure: the job fails with it
                     outputs = _failed(items, exc)
                 finally:
                     future.release()
