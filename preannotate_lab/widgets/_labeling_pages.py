@@ -10,12 +10,11 @@ from __future__ import annotations
 import hashlib
 import io
 from collections import OrderedDict
-from importlib import import_module
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..model import Document
 from ._rpc import Reply, request
+from ._task_bundle import page_file
 
 if TYPE_CHECKING:
     from ..store import Project as ProjectStore
@@ -112,14 +111,8 @@ class PageRequests:
     def _page_bytes(self, index: int) -> bytes:
         """The image file of page ``index`` (rendered from the source when not cached)."""
         document = self._visual_document()
-        info = document.pages[index]
-        path = info.image_path
-        if not path or not Path(path).is_file():
-            task = self.project.get_task(self._require_task())
-            source = import_module("preannotate_lab.documents").readable_path(self.project, task)
-            path = import_module("preannotate_lab.ocr").page_image(
-                source, index, dpi=info.dpi or self.dpi, cache=None)
-        return Path(path).read_bytes()
+        dpi = document.pages[index].dpi or self.dpi
+        return page_file(self.project, self._require_task(), document, index, dpi).read_bytes()
 
     def _visual_document(self) -> Document:
         self._require_task()
