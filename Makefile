@@ -24,6 +24,7 @@ bench: setup-dev
 	.venv/bin/python -m benchmarks.text_preannotation --json
 	.venv/bin/python -m benchmarks.ocr --json
 	.venv/bin/python -m benchmarks.task_grid --json
+	.venv/bin/python -m benchmarks.zero_shot --json
 
 clean:
 	rm -rf .venv demo-project labextension/node_modules labextension/lib js/node_modules preannotate_lab/widgets/static

@@ -132,18 +132,18 @@ def test_parse_spans_defensively() -> None:
 
 def test_zero_shot_ner_by_description(sample_texts: list[str]) -> None:
     hub = Hub()
-    res = hub.build("zero_shot_ner", {"labels": {"FRUIT": "fruit such as apple, banana, orange"},
-                                      "threshold": 0.4}, name="zs")
+    res = hub.build("zero_shot_ner", {"labels": {"FRUIT": "fruit such as apple, banana, orange"}},
+                    name="zs")
     text = "She bought a banana and two oranges at the market near the station."
     spans = res(Document(text))
-    # the bundled 64-dimension static model is weak: "oranges" scores 0.52, "banana" only 0.22
-    assert "oranges" in [s.text for s in spans]
-    assert all(s.label == "FRUIT" and 0.4 <= s.confidence <= 1 and s.source == "zs" for s in spans)
-    assert not any(s.text in {"market", "station", "She"} for s in spans)
-    strict = hub.build("zero_shot_ner", {"labels": {"FRUIT": "fruit"}, "threshold": 0.999})
+    # a phrase the description names wins outright; the bundled 64-dimension static model
+    # puts "oranges" far from "orange", so it needs an example (see test_resources_zero_shot)
+    assert [(s.text, s.label, s.source) for s in spans] == [("banana", "FRUIT", "zs")]
+    assert all(0.5 <= s.confidence <= 1 for s in spans)
+    strict = hub.build("zero_shot_ner", {"labels": {"FRUIT": "fruit"}, "threshold": 1.0})
     assert strict(Document(text)) == []
-    chunks = hub.build("zero_shot_ner", {"labels": {"FRUIT": "fruit such as apple, banana, orange"},
-                                         "candidates": "noun_chunks", "threshold": 0.4})
-    assert [s.text for s in chunks(Document(text))] == ["two oranges"]
+    ngrams = hub.build("zero_shot_ner", {"labels": {"FRUIT": "fruit such as apple, banana, orange"},
+                                         "candidates": "ngrams"})
+    assert [s.text for s in ngrams(Document(text))] == ["banana"]
     with pytest.raises(ResourceError, match="candidates must be one of"):
         hub.build("zero_shot_ner", {"labels": ["X"], "candidates": "words"})

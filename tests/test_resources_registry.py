@@ -19,6 +19,15 @@ RESOURCES_DIR = Path(resources_package.__file__).parent
 
 
 @pytest.fixture(scope="module")
+def gliner_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny GLiNER model (needs the optional gliner package, which the dev extra brings)."""
+    pytest.importorskip("gliner")
+    from gliner_fixtures import tiny_gliner
+
+    return tiny_gliner(tmp_path_factory.mktemp("gliner"))
+
+
+@pytest.fixture(scope="module")
 def textcat_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real (untrained) spaCy text classifier saved like `spacy train` does."""
     import spacy
@@ -33,8 +42,12 @@ def textcat_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def minimal_config(factory: str, textcat_folder: Path) -> dict[str, Any]:
+def minimal_config(factory: str, textcat_folder: Path,
+                   request: pytest.FixtureRequest | None = None) -> dict[str, Any]:
     """The keys without a usable default, per built-in factory (the rest come from defaults)."""
+    if factory == "gliner_ner":  # a real model folder, built only when this factory is tested
+        assert request is not None
+        return {"model": str(request.getfixturevalue("gliner_folder")), "labels": ["PERSON"]}
     return {
         "spacy_ner": {},
         "rules": {"rules": [{"name": "mrn", "label": "ID", "pattern": r"MRN\d+"}]},
@@ -72,11 +85,11 @@ def test_an_unknown_key_is_refused_naming_the_allowed_keys(factory: str, tmp_pat
 
 @pytest.mark.parametrize("factory", FACTORIES)
 def test_declared_defaults_validate_and_build(factory: str, textcat_folder: Path,
-                                              tmp_path: Path) -> None:
+                                              tmp_path: Path, request: pytest.FixtureRequest) -> None:
     cls = factories()[factory]
     defaults = {key: field.default for key, field in (cls.config_fields or {}).items()}
     assert cls.checked_config("x", defaults) == defaults  # every default has its declared type
-    resource = Hub(tmp_path).build(factory, {**defaults, **minimal_config(factory, textcat_folder)},
+    resource = Hub(tmp_path).build(factory, {**defaults, **minimal_config(factory, textcat_folder, request)},
                                    name="x")
     assert resource.kind == cls.kind and resource.factory == factory
 

@@ -9,8 +9,9 @@ factory                    kind            config
 =========================  ==============  ==================================================
 spacy_ner                  ner             model, labels (subset), all_components, fast
 rules                      ner             ruleset (library name) or inline rules, timeout
-zero_shot_ner              ner             labels {label: description}, threshold, candidates
+zero_shot_ner              ner             labels {label: description}, examples, project, threshold
 llm_ner                    ner             base_url, model, temperature, labels, api_key_env
+gliner_ner                 ner             model (local folder), labels, threshold (needs gliner)
 assertion                  assertion       apply_to (span labels), extra_triggers
 spacy_textcat              classification  model, threshold, top_k
 keyword_classifier         classification  keywords {label: [words]}, threshold, top_k

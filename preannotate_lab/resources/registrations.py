@@ -11,6 +11,7 @@ from __future__ import annotations
 from .assertion import AssertionResource
 from .base import Resource
 from .classification import KeywordClassifier, SpacyTextcat, ZeroShotClassifier
+from .gliner_ner import GLiNERNER
 from .prompts import ZeroShotNER
 from .prompts_llm import LLMNER
 from .registry import ResourceSpec, register_factory
@@ -23,6 +24,7 @@ BUILTIN_FACTORIES: dict[str, type[Resource]] = {
     "rules": RulesResource,
     "zero_shot_ner": ZeroShotNER,
     "llm_ner": LLMNER,
+    "gliner_ner": GLiNERNER,
     "assertion": AssertionResource,
     "spacy_textcat": SpacyTextcat,
     "keyword_classifier": KeywordClassifier,

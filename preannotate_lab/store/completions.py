@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from ..model import Completion, CompletionEdit, Result, results_from_json, utcnow
 from .checks import ensure_valid_results, label_of, split_by_config
@@ -256,3 +256,51 @@ class CompletionMixin:
                     used.setdefault(label, set()).add(row["task_id"])
             last = rows[-1]["id"]
         return {label: sorted(tasks) for label, tasks in sorted(used.items())}
+
+    def completions_revision(self) -> str:
+        """A short string that changes whenever any completion is added, edited, deleted (with
+        its task) or (un)marked as ground truth. Cheap (one query over indexed columns): a
+        resource that learns from completions asks it before each batch and re-reads its
+        examples only when it changed."""
+
+        def read(conn: sqlite3.Connection) -> str:
+            row = conn.execute(
+                "SELECT count(*), coalesce(max(id), 0), coalesce(sum(ground_truth), 0),"
+                " coalesce(max(updated_at), ''),"
+                " (SELECT coalesce(max(id), 0) FROM completion_edits) FROM completions"
+            ).fetchone()
+            return ":".join(str(v) for v in row)
+
+        return self._db.read(read)
+
+    def completed_texts(self) -> Iterator[tuple[int, str, tuple[Result, ...]]]:
+        """``(task id, text, results)`` of every text task with a completion, read in chunks.
+
+        One completion per task: its ground truth, else the one changed last; a skipped one
+        (the annotator gave no annotation) is passed over for the task's next one.
+        """
+        last = 0
+        while True:
+            rows = self._db.fetch_all(
+                "SELECT c.id, c.task_id, c.results, c.meta, c.ground_truth, d.data"
+                " FROM completions c JOIN tasks t ON t.id = c.task_id"
+                " JOIN task_data d ON d.task_id = c.task_id"
+                " WHERE t.kind = 'text' AND c.task_id > ?"
+                " ORDER BY c.task_id, c.ground_truth DESC, coalesce(c.updated_at, c.created_at) DESC,"
+                " c.id DESC LIMIT ?",
+                (last, _SCAN_CHUNK),
+            )
+            if not rows:
+                return
+            # a chunk may end in the middle of a task's completions: finish that task next time
+            complete = rows if len(rows) < _SCAN_CHUNK else [
+                r for r in rows if r["task_id"] != rows[-1]["task_id"]] or rows
+            seen: set[int] = set()
+            for row in complete:
+                if row["task_id"] in seen or json.loads(row["meta"] or "{}").get("skipped"):
+                    continue
+                text = json.loads(row["data"]).get("text")
+                if isinstance(text, str):
+                    seen.add(row["task_id"])
+                    yield row["task_id"], text, results_from_json(row["results"])
+            last = complete[-1]["task_id"]
