@@ -9,7 +9,7 @@
 # 2. **assertion status** on the chunks (present, absent, possible, hypothetical,
 #    historical, family; ConText-style triggers, negation terms from negspacy),
 # 3. **classification** of each note (which service wrote it) by keywords, and
-# 4. **relations**: a DOSE belongs to the DRUG next to it (`DRUG<>DOSE`, same sentence).
+# 4. **relations**: a DOSE belongs to the DRUG next to it (`DOSE>DRUG`, same sentence).
 #
 # The notes below were written for this tutorial in the style of discharge summaries: no
 # package we can depend on ships real patient notes, and real ones must not leave a hospital.
