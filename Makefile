@@ -27,4 +27,4 @@ bench: setup-dev
 	.venv/bin/python -m benchmarks.zero_shot --json
 
 clean:
-	rm -rf .venv demo-project labextension/node_modules labextension/lib js/node_modules preannotate_lab/widgets/static
+	rm -rf .venv demo-project labextension/node_modules labextension/lib js/node_modules preannotate_lab/labextension preannotate_lab/widgets/static dist

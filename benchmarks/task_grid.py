@@ -9,8 +9,15 @@ Prints one JSON object:
   captured from a real comm (the widget's state in comm_open, with its ES module and CSS, plus
   the reply to the first "page" request). Target <= 200 KB, whatever the number of tasks.
 * page_ms: median kernel time to answer a "page" request (store query + reply message), over
-  first pages, deep pages, sorted, filtered and searched pages; page_ms_by_query and
-  page_ms_max give the detail. Target <= 50 ms.
+  first pages, deep pages, sorted, filtered and searched pages, and pages sorted by confidence
+  or filtered by a review flag; page_ms_by_query and page_ms_max give the detail.
+  Target <= 50 ms.
+* review_index_build_ms: the one-time cost, per connection, of the index that the confidence
+  sort and the review filters walk (rebuilt when tasks or predictions change).
+
+Every task holds one prediction (two spans with confidences; some overlap with another
+resource's span under another label), written through the store, so that the review columns
+are what a pre-annotated project holds.
 """
 
 from __future__ import annotations
@@ -78,6 +85,28 @@ def _request(grid: Any, channel: _RecordingComm, kind: str, **params: Any) -> tu
     return elapsed, sum(_size(m) for m in channel.sent[before:])
 
 
+def _predict(project: Any, ids: list[int], texts: list[str]) -> None:
+    """One prediction per task, in chunks as a job writes them: the first word as a PERSON
+    span and the last as an ORG with confidences spread over 0..1; every seventh task also
+    gets a second resource's LOC on the first word (models disagree)."""
+    from preannotate_lab.model import Prediction, Span
+
+    chunk = []
+    for i, (task_id, text) in enumerate(zip(ids, texts, strict=True)):
+        first = len(text.split(" ", 1)[0]) or 1
+        last = text.rstrip().rsplit(" ", 1)[-1]
+        spans = [Span(0, first, "PERSON", text[:first], source="ner", confidence=(i * 37 % 100) / 100),
+                 Span(len(text) - len(last), len(text), "ORG", last, source="ner", confidence=0.9)]
+        if i % 7 == 0:
+            spans.append(Span(0, first, "LOC", text[:first], source="prompt", confidence=0.6))
+        chunk.append(Prediction(task_id, tuple(spans), "bench-1", server="bench"))
+        if len(chunk) == 256:
+            project.add_predictions(chunk)
+            chunk = []
+    if chunk:
+        project.add_predictions(chunk)
+
+
 def run(n_tasks: int, rounds: int) -> dict[str, Any]:
     from preannotate_lab.store import Project
     from preannotate_lab.widgets import TaskGrid
@@ -86,8 +115,11 @@ def run(n_tasks: int, rounds: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         project = Project.create(Path(folder) / "bench.sqlite")
         started = time.perf_counter()
-        project.add_tasks(Task({"text": text}) for text in texts)
+        ids = project.add_tasks(Task({"text": text}) for text in texts)
         import_s = time.perf_counter() - started
+        started = time.perf_counter()
+        _predict(project, ids, texts)
+        predict_s = time.perf_counter() - started
         channels: list[_RecordingComm] = []
 
         def create(**kwargs: Any) -> _RecordingComm:
@@ -109,11 +141,21 @@ def run(n_tasks: int, rounds: int) -> dict[str, Any]:
                 "sort_title_deep": {"traits": {"sort": "title"}, "offset": n_tasks // 2},
                 "filter_status": {"traits": {"status": ["new"]}, "offset": 50},
                 "search": {"traits": {"search": "the"}, "offset": 0},
+                "sort_confidence": {"traits": {"sort": "confidence"}, "offset": 0},
+                "sort_confidence_deep": {"traits": {"sort": "confidence", "descending": True},
+                                         "offset": n_tasks // 2},
+                "review_low_confidence": {"traits": {"review": "low_confidence"}, "offset": 50},
+                "review_disagree_search": {"traits": {"review": "models_disagree",
+                                                      "search": "the"}, "offset": 0},
             }
+            started = time.perf_counter()
+            project.task_rows(0, 1, sort="confidence")
+            build_ms = (time.perf_counter() - started) * 1000
             timings: dict[str, float] = {}
             everything: list[float] = []
             for name, query in queries.items():
                 grid.sort, grid.descending, grid.status, grid.search = "id", False, [], ""
+                grid.review = ""
                 for key, value in query["traits"].items():
                     setattr(grid, key, value)
                 samples = [_request(grid, channel, "page", offset=query["offset"])[0]
@@ -129,6 +171,8 @@ def run(n_tasks: int, rounds: int) -> dict[str, Any]:
         "tasks": n_tasks,
         "corpus": source,
         "import_s": round(import_s, 2),
+        "predict_write_s": round(predict_s, 2),
+        "review_index_build_ms": round(build_ms, 1),
         "first_render_bytes": first_render,
         "first_render_state_bytes": state_bytes,
         "first_page_bytes": first_page_bytes,

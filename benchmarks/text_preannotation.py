@@ -22,6 +22,13 @@ paragraphs that an installed package ships (see benchmarks/corpus.py):
   pipeline's; ``fast_mismatches`` the same for the ``fast`` setting. The top-level
   ``ratio_vs_full_pipeline`` / ``ratio_vs_full_pipeline_n_process`` are the lower of the two
   corpora.
+* confidence_cost: what the entities' confidences cost. The spaCy resource with each
+  ``confidence`` mode: ``none`` (spaCy's own greedy pass, no confidence), ``greedy`` (the
+  default: the same pass stepped here, keeping each action's probability) and ``beam`` (a beam
+  search of width 4 after the greedy pass), on the same paragraphs and short texts,
+  alternating rounds, best of each; ``docs_per_s`` per mode and ``cost_ratio`` = the time
+  without confidence / the time with it (1.0: free). Measured on the resource itself, so the
+  store's share of a job does not dilute it.
 
 The in-kernel figures (throughput_ratio, rss, parallel_speedup) deploy with ``backend="inline"``
 so they keep measuring the engine itself; full_pipeline uses the default backend.
@@ -173,6 +180,38 @@ def _full_pipeline_one(nlp: Any, texts: list[str], batch_size: int, rounds: int,
     }
 
 
+def confidence_cost(paragraph_texts: list[str], n_short: int, batch_size: int,
+                    rounds: int) -> dict[str, Any]:
+    """The resource with confidence none, greedy (the default) and beam, side by side."""
+    from benchmarks.corpus import short_texts
+    from preannotate_lab.model import Document
+    from preannotate_lab.resources import hub
+
+    modes = ("none", "greedy", "beam")
+    resources = {m: hub.load(MODEL, config={"confidence": m}) for m in modes}
+    found, _ = short_texts()
+    corpora = {"paragraphs": paragraph_texts,
+               "short_texts": [found[i % len(found)] for i in range(n_short)]}
+    out: dict[str, Any] = {"default": "greedy"}
+    for name, texts in corpora.items():
+        items = [(Document(t), ()) for t in texts]
+        times: dict[str, list[float]] = {m: [] for m in modes}
+        for _ in range(rounds + 1):  # round 0 warms every cache
+            for mode in modes:
+                started = time.perf_counter()
+                for _result in resources[mode].pipe(items, batch_size=batch_size):
+                    pass
+                times[mode].append(time.perf_counter() - started)
+        best = {m: min(t[1:]) for m, t in times.items()}
+        out[name] = {
+            "n_texts": len(texts),
+            "docs_per_s": {m: round(len(texts) / best[m], 2) for m in modes},
+            "cost_ratio": {m: round(best["none"] / best[m], 3) for m in modes if m != "none"},
+        }
+    out["cost_ratio_default"] = min(out[n]["cost_ratio"]["greedy"] for n in corpora)
+    return out
+
+
 def full_pipeline(paragraph_texts: list[str], n_short: int, batch_size: int, rounds: int,
                   work: Path) -> dict[str, Any]:
     import spacy
@@ -267,6 +306,7 @@ def run(n_paragraphs: int, batch_size: int, rss_sizes: tuple[int, int], rounds: 
     manager.close()
 
     full = full_pipeline(texts, n_short, batch_size, rounds, work)
+    confidence = confidence_cost(texts, n_short, batch_size, rounds)
     rss_small = _rss_run(texts, rss_sizes[0], batch_size, work)
     rss_large = _rss_run(texts, rss_sizes[1], batch_size, work)
 
@@ -280,6 +320,7 @@ def run(n_paragraphs: int, batch_size: int, rss_sizes: tuple[int, int], rounds: 
     }
     return {
         **full,
+        "confidence_cost": confidence,
         "loadavg": _loadavg(),
         "raw_docs_per_s": round(raw, 2),
         "preannotate_docs_per_s": round(pre, 2),

@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "ConfigError": "labeling", "ConfigProblem": "labeling", "ModelInfo": "labeling",
     # pre-annotation
     "hub": "resources", "servers": "server", "Rule": "resources.rules", "RuleSet": "resources.rules", "diff_results": "compare", "agreement": "compare",
+    "quality_report": "quality", "QualityReport": "quality", "QualityError": "quality",
     # training
     "train_ner": "training", "train_textcat": "training",
     "TrainingJob": "training", "TrainingError": "training",
@@ -100,6 +101,7 @@ if TYPE_CHECKING:
     from .ocr import PageTimeout
     from .paths import DocumentPathError
     from .project import Project, read_tasks
+    from .quality import QualityError, QualityReport, quality_report
     from .resources import ResourceConfigError, ResourceError, hub
     from .resources.rules import Rule, RuleSet
     from .server import CapacityError, JobError, ServerError, servers

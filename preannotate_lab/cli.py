@@ -180,6 +180,24 @@ def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
         return summary
 
 
+def cmd_report(args: argparse.Namespace) -> dict[str, Any]:
+    """Pre-annotation quality against the ground truth; ``--html FILE`` writes the page too."""
+    mapping = {}
+    for pair in (args.label_map or "").split(","):
+        if pair.strip():
+            predicted, _, truth = pair.partition("=")
+            if not _:
+                raise CliError(f"--label-map: {pair.strip()!r} is not PREDICTED=TRUTH")
+            mapping[predicted.strip()] = truth.strip()
+    with _open_project(args.project) as project:
+        report = project.report(version=args.version, server=args.server, label_map=mapping)
+        result = report.to_dict()
+        if args.html:
+            report.to_html(args.html)
+            result["html"] = str(Path(args.html))
+        return result
+
+
 # --- helpers --------------------------------------------------------------------------------
 
 
@@ -380,6 +398,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", parents=[common], help="summarize a project")
     p.add_argument("project")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("report", parents=[common], help="pre-annotation quality against the "
+                       "ground truth: per-label F1, label confusion, annotation effort saved")
+    p.add_argument("project")
+    p.add_argument("--version", type=int, help="score each task's prediction of this version "
+                                               "(default: its latest)")
+    p.add_argument("--server", help="only the predictions this server wrote")
+    p.add_argument("--label-map", metavar="PRED=TRUTH[,...]",
+                   help="rename predicted labels to the ground truth's first (empty TRUTH drops)")
+    p.add_argument("--html", metavar="FILE", help="also write the report as one HTML page")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("recover", parents=[common],
                        help="copy what a damaged project file still holds into a new file")

@@ -52,6 +52,8 @@ def print_human(command: str, result: dict[str, Any]) -> None:
             print(f"error        task {err['task']}: {err['error']}")
         for what, how in result.get("next", {}).items():
             print(f"{what:<12} {how}")
+    elif command == "report":
+        print_report(result)
     elif command in ("labelstudio", "recover"):
         pass  # the command printed its report's summary
     elif command == "config" and "xml" in result:
@@ -74,6 +76,30 @@ def print_human(command: str, result: dict[str, Any]) -> None:
             if isinstance(value, list):
                 value = "; ".join(map(str, value)) or "none"
             print(f"{key}: {value}")
+
+
+def print_report(result: dict[str, Any]) -> None:
+    """The quality report as aligned columns: per label, then effort and clicks."""
+    skipped = ", ".join(f"{len(ids)} {what.replace('_', ' ')}"
+                        for what, ids in result["skipped"].items() if ids)
+    print(f"{result['selection']}: {result['tasks']} task(s) scored"
+          + (f"; skipped: {skipped}" if skipped else ""))
+    print(f"{'label':<20} {'support':>7} {'pred':>6} {'P':>6} {'R':>6} {'F1':>6} {'F1~':>6}")
+    rows = [*result["labels"].items(), ("micro avg", result["micro"])]
+    for label, s in rows:
+        print(f"{label[:20]:<20} {s['support']:>7} {s['predicted']:>6} {s['precision']:>6.3f} "
+              f"{s['recall']:>6.3f} {s['f1']:>6.3f} {s['lenient_f1']:>6.3f}")
+    print("F1: exact span and label; F1~: overlapping span, same label")
+    e = result["effort"]
+    fixed = e["label_fixed"] + e["boundary_fixed"] + e["label_and_boundary_fixed"]
+    print(f"effort       {e['accepted']} accepted, {fixed} fixed ({e['label_fixed']} label, "
+          f"{e['boundary_fixed']} boundary, {e['label_and_boundary_fixed']} both), "
+          f"{e['deleted']} deleted, {e['added']} added by hand")
+    print(f"clicks       ~{e['clicks_with_preannotation']} instead of "
+          f"~{e['clicks_without_preannotation']}: ~{e['clicks_saved']} saved "
+          f"({e['share_saved']:.0%}; assumptions in --json or --html)")
+    if result.get("html"):
+        print(f"html         {result['html']}")
 
 
 def workers_text(backend: dict[str, Any]) -> str:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import pandas
 
     from .formats import ExportReport, ImportReport
+    from .quality import QualityReport
     from .sync import LabelStudioSync
 
 PathLike = str | os.PathLike[str]
@@ -71,6 +72,15 @@ class Project(ProjectStore):
     def to_dataframe(self, kind: str = "tasks", **options: Any) -> pandas.DataFrame:
         """Tasks, predictions or completions as a pandas DataFrame (``kind=``)."""
         return formats.to_dataframe(self, kind=kind, **options)
+
+    def report(self, task_ids: Iterable[int] | None = None, *, version: int | None = None,
+               server: str | None = None, label_map: dict[str, str] | None = None) -> QualityReport:
+        """Pre-annotation quality against the ground-truth completions: per-label scores,
+        label confusion and annotation effort saved; see :func:`preannotate_lab.quality_report`."""
+        from .quality import quality_report
+
+        return quality_report(self, None if task_ids is None else list(task_ids),
+                              version=version, server=server, label_map=label_map)
 
     @property
     def labelstudio(self) -> LabelStudioSync:

@@ -27,3 +27,23 @@ def check_limit(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
     return value
+
+
+DEFAULT_LOW_CONFIDENCE = 0.5
+
+
+@dataclass
+class ReviewSettings:
+    """When a task needs a person's look first (the task grid's ``review`` filter and flags).
+
+    ``low_confidence``: a task whose least confident result is below this is flagged
+    ``low_confidence``. 0.5: below it, a spaCy entity's beam probability says the model
+    finds another reading of the text more likely than this one; a zero-shot span below it is
+    a weak match (its cosine similarity); rules (1.0) are never below it.
+    """
+
+    low_confidence: float = DEFAULT_LOW_CONFIDENCE
+
+
+# read live by the grid: ``settings.REVIEW.low_confidence = 0.7`` applies to the next page
+REVIEW = ReviewSettings()

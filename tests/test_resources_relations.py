@@ -46,7 +46,8 @@ def test_bidirectional_distance_and_reverse_notation(hub: Hub) -> None:
     ibu = Span(70, 79, "DRUG", "ibuprofen")
     res = hub.build("relations", {"allowed": "DOSE<>DRUG", "max_distance": 5})
     (out,) = res.pipe([(Document(text), (aspirin, dose, ibu))])
-    assert out == [Relation(aspirin.id, dose.id, label=None, direction="bi", source="relations")]
+    assert out == [Relation(aspirin.id, dose.id, label=None, direction="bi", confidence=1.0,
+                            source="relations")]
     rev = hub.build("relations", {"allowed": "DRUG<DOSE", "max_distance": 5})
     (out,) = rev.pipe([(Document(text), (aspirin, dose, ibu))])
     assert [(r.from_id, r.to_id, r.direction) for r in out] == [(dose.id, aspirin.id, "right")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -63,8 +64,72 @@ def test_spans_equal_full_nlp_pipe(ner, nlp, sample_texts: list[str]) -> None:
     assert len(got) == len(texts)
     assert [[(s.start, s.end, s.label, s.text) for s in out] for out in got] == expected
     spans = [s for out in got for s in out]
-    assert spans and all(s.source == DEFAULT and s.confidence is None for s in spans)
+    assert spans and all(s.source == DEFAULT for s in spans)
+    assert all(s.confidence is not None and 0.0 <= s.confidence <= 1.0 for s in spans)
     assert "tagger" not in ner.nlp.pipe_names or "tagger" in ner.nlp.disabled
+
+
+def test_beam_confidence_is_the_entitys_beam_probability(hub: Hub, nlp, sample_texts: list[str]) -> None:
+    """confidence: beam gives each entity spaCy's own beam probability of it, computed here on
+    texts that the recognizer never saw greedily; entities and offsets stay the greedy ones."""
+    beam = hub.load(DEFAULT, config={"confidence": "beam"})
+    texts = sample_texts + real_paragraphs(20)
+    got = list(beam.pipe(((Document(t), ()) for t in texts), batch_size=8))
+    expected_ents = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe(texts)]
+    assert [[(s.start, s.end, s.label) for s in out] for out in got] == expected_ents
+    recognizer = nlp.get_pipe("ner")
+    with nlp.select_pipes(disable=["ner"]):
+        bare = list(nlp.pipe(texts))
+    expected = recognizer.scored_ents(recognizer.beam_parse(bare, beam_width=4, beam_density=0.001))
+    compared = 0
+    for doc_spans, text, scores in zip(got, texts, expected, strict=True):
+        doc = nlp.make_doc(text)
+        for span in doc_spans:
+            entity = doc.char_span(span.start, span.end)
+            probability = scores.get((entity.start, entity.end, span.label), 0.0)
+            assert span.confidence == pytest.approx(probability, abs=1e-4)
+            compared += 1
+    assert compared > 50
+
+
+def test_greedy_confidence_ranks_right_entities_above_wrong_ones(ner) -> None:
+    """On real gold-labelled tweets, the entities that the ground truth confirms get higher
+    confidences, on average, than those it does not (people and places only: the labels that
+    the two schemes share)."""
+    from benchmarks.wnut16 import ONTONOTES_TO_WNUT, tweets
+
+    data = tweets(600)
+    outs = list(ner.pipe(((Document(t), ()) for t, _ in data), batch_size=64))
+    right, wrong = [], []
+    for spans, (_, gold) in zip(outs, data, strict=True):
+        truth = set(gold)
+        for span in spans:
+            if span.label in ("PERSON", "GPE", "LOC"):
+                hit = (span.start, span.end, ONTONOTES_TO_WNUT[span.label]) in truth
+                (right if hit else wrong).append(span.confidence)
+    assert len(right) > 30 and len(wrong) > 30
+    assert sum(right) / len(right) > sum(wrong) / len(wrong) + 0.05
+    assert all(0.0 < c <= 1.0 for c in right + wrong)
+
+
+def test_confidence_none_and_bad_settings(hub: Hub, sample_texts: list[str]) -> None:
+    plain = hub.load(DEFAULT, config={"confidence": "none"})
+    spans = [s for out in plain.pipe((Document(t), ()) for t in sample_texts[:5]) for s in out]
+    assert spans and all(s.confidence is None for s in spans)
+    with pytest.raises(ResourceError, match="confidence must be one of"):
+        hub.load(DEFAULT, config={"confidence": "sure"})
+    with pytest.raises(ResourceError, match="beam_width"):
+        hub.load(DEFAULT, config={"confidence": "beam", "beam_width": 0})
+
+
+def test_every_mode_gives_the_same_entities_with_all_components(hub: Hub, nlp, sample_texts) -> None:
+    texts = sample_texts[:10]
+    expected = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe(texts)]
+    for mode in ("greedy", "beam", "none"):
+        resource = hub.load(DEFAULT, config={"confidence": mode, "all_components": True})
+        got = [[(s.start, s.end, s.label) for s in out]
+               for out in resource.pipe((Document(t), ()) for t in texts)]
+        assert got == expected, mode
 
 
 def test_ner_keeps_only_what_ents_need(hub: Hub) -> None:
@@ -129,8 +194,10 @@ def test_model_folder_added_by_user(hub: Hub, nlp, tmp_path: Path) -> None:
 
 def test_single_call_returns_spans(ner) -> None:
     spans = ner(Document("Microsoft shares rose 4 percent."))
-    assert spans == [Span(0, 9, "ORG", "Microsoft", source=DEFAULT),
-                     Span(22, 31, "PERCENT", "4 percent", source=DEFAULT)]
+    assert [replace(s, confidence=None) for s in spans] == [
+        Span(0, 9, "ORG", "Microsoft", source=DEFAULT),
+        Span(22, 31, "PERCENT", "4 percent", source=DEFAULT)]
+    assert all(0.0 <= s.confidence <= 1.0 for s in spans)
 
 
 def test_shared_embedding_is_kept_when_ner_listens_to_it() -> None:

@@ -35,6 +35,9 @@ def test_quick_benchmark_prints_one_json_object_with_all_keys():
     # machine-independent facts: a re-run of unchanged tasks is far cheaper than the first run
     assert result["incremental_speedup"] > 5
     assert result["cached_deploy_s"] < result["cold_load_s"]
+    cost = result["confidence_cost"]  # no confidence vs greedy vs beam, side by side
+    assert set(cost["paragraphs"]["docs_per_s"]) == {"none", "greedy", "beam"}
+    assert cost["cost_ratio_default"] > 0
 
 
 def test_the_corpus_is_real_text_from_an_installed_package():

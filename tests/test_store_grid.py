@@ -19,6 +19,8 @@ ROW_KEYS = {
     "n_completions",
     "last_preannotated",
     "error",
+    "confidence",
+    "review_flags",
 }
 
 

@@ -106,5 +106,9 @@ def test_hostile_task_text_reaches_the_browser_verbatim_as_json_text(tmp_path):
         assert message["msg_type"] in ("comm_open", "comm_msg")
     bundle = view._repr_mimebundle_()
     data = bundle[0] if isinstance(bundle, tuple) else bundle
-    assert "text/html" not in data and HOSTILE not in str(data)
+    # no HTML type: the widget, a plain-text summary and the task as JSON for the extension's
+    # renderer, which puts strings into the page as text only (tests/browser/test_labextension.py)
+    assert set(data) == {"text/plain", "application/vnd.jupyter.widget-view+json",
+                         "application/vnd.preannotate.task+json"}
+    assert data["application/vnd.preannotate.task+json"]["text"] == HOSTILE
     project.close()

@@ -1,10 +1,14 @@
-// preannotate-lab: a launcher card and a command that open the quickstart notebook.
+// preannotate-lab: a launcher card and a command that open the quickstart notebook, and the
+// task picture in notebooks where a LabelingView widget cannot be shown (src/fallback.ts).
 import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ILauncher } from '@jupyterlab/launcher';
 import { LabIcon } from '@jupyterlab/ui-components';
+
+import { installTaskFallback } from './fallback';
+import starter from './starter_notebook.json';
 
 export const OPEN_QUICKSTART = 'preannotate:open-quickstart';
 
@@ -27,27 +31,11 @@ const QUICKSTART_PATHS = [
   '01_quickstart.ipynb'
 ];
 
-// The notebook created when no quickstart is found (e.g. a pip install without the repository).
-const STARTER_CELLS = [
-  'import preannotate_lab as pl\n\nlab = pl.Lab("project.sqlite")\nlab'
-];
-
+// The notebook created when no quickstart is found (e.g. a pip install without the
+// repository): opens or creates project.sqlite and shows the lab. A JSON file
+// (src/starter_notebook.json), so the Python tests execute the very notebook users get.
 function starterNotebook(): any {
-  return {
-    cells: STARTER_CELLS.map(source => ({
-      cell_type: 'code',
-      execution_count: null,
-      metadata: {},
-      outputs: [],
-      source
-    })),
-    metadata: {
-      kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' },
-      language_info: { name: 'python' }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  };
+  return JSON.parse(JSON.stringify(starter)); // a fresh copy for each new notebook
 }
 
 async function exists(app: JupyterFrontEnd, path: string): Promise<boolean> {
@@ -80,7 +68,7 @@ async function openQuickstart(app: JupyterFrontEnd): Promise<string> {
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'preannotate-lab:plugin',
-  description: 'preannotate_lab: open the quickstart from the launcher',
+  description: 'preannotate_lab: open the quickstart from the launcher; task pictures without a kernel',
   autoStart: true,
   optional: [ILauncher],
   activate: (app: JupyterFrontEnd, launcher: ILauncher | null) => {
@@ -90,6 +78,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
       icon: args => (args['isPalette'] ? undefined : preannotateIcon),
       execute: () => openQuickstart(app)
     });
+    // every notebook: the task picture where a LabelingView widget cannot be shown
+    app.docRegistry.addWidgetExtension('Notebook', {
+      createNew: (panel: any) => {
+        installTaskFallback(panel);
+      }
+    } as any);
     if (launcher) {
       // Cards of the Notebook category show kernelIconUrl (else the label's first letter).
       launcher.add({

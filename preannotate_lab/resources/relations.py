@@ -171,11 +171,12 @@ class RelationResource(Resource):
 
 
 class RuleRelations(RelationResource):
-    """Every candidate pair becomes a relation (confidence None: a rule, not a model)."""
+    """Every candidate pair becomes a relation (confidence 1.0: a rule, certain by construction)."""
 
     def score(self, text: str, candidates: list[Candidate]) -> list[Relation]:
         return [
             Relation(c.head.id, c.tail.id, label=c.rule.label,
-                     direction="bi" if c.rule.bidirectional else "right", source=self.name)
+                     direction="bi" if c.rule.bidirectional else "right", confidence=1.0,
+                     source=self.name)
             for c in candidates
         ]

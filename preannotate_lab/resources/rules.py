@@ -48,7 +48,9 @@ def find_spans(rules: Iterable[tuple[Rule, regex.Pattern[str]]], text: str, *, t
                     continue  # empty match or a group that did not take part
                 key = (start, end, rule.label)
                 if key not in found and key not in matched:
-                    matched[key] = Span(start, end, rule.label, text[start:end], source=source)
+                    # a rule's match is certain by construction: confidence 1.0
+                    matched[key] = Span(start, end, rule.label, text[start:end],
+                                        confidence=1.0, source=source)
         except TimeoutError:
             slow.append(repr(rule.name))
             continue  # matches found before the timeout are dropped too: they may be partial

@@ -6,7 +6,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import replace
 
-from ..model import Prediction
+from ..model import Prediction, Result, results_from_json
+from ..review import review_facts
 from .codec import PREDICTION_COLUMNS, dump_json, dump_results, prediction_from_row, to_iso
 from .db import Database
 from .errors import InvalidRecordError, PredictionNotFound, TaskNotFound
@@ -54,6 +55,8 @@ class PredictionMixin:
         task_ids = sorted({p.task_id for p in items})
         stored: list[Prediction] = []
         with self._db.write() as conn:
+            # the versions these predictions follow, for the review's "models disagree"
+            previous = _latest_results(conn, task_ids)
             counts: dict[int, int] = {}  # task id -> how many predictions it has
             versions: dict[int, int] = {}  # task id -> its highest version so far
             for start in range(0, len(task_ids), _LOOKUP_CHUNK):
@@ -85,6 +88,11 @@ class PredictionMixin:
             ):
                 counts[p.task_id] += 1
                 versions[p.task_id] += 1
+                # what the task grid sorts and filters by, computed once here (see review.py)
+                facts = review_facts(p.results, p.provenance, previous.get(p.task_id))
+                previous[p.task_id] = p.results
+                p = replace(p, provenance={**p.provenance, "review": facts})
+                provenance = _with_review(provenance, facts)
                 stored.append(replace(p, id=first + i, version=versions[p.task_id]))
                 latest[p.task_id] = max(latest.get(p.task_id, created), created)
                 rows.append(
@@ -179,6 +187,37 @@ class PredictionMixin:
 
     def count_predictions(self) -> int:
         return self._db.read(lambda c: c.execute("SELECT count(*) FROM predictions").fetchone()[0])
+
+
+def _with_review(provenance: str, facts: dict) -> str:
+    """The provenance JSON text with ``"review"`` set (the rest was checked by dump_json).
+
+    Spliced in as the last key rather than re-encoding the whole provenance, which a job's
+    writer would otherwise do once per task (the server's provenance is the same large dict
+    for every task of a job).
+    """
+    review = json.dumps(facts, ensure_ascii=False, sort_keys=True, allow_nan=False)
+    if provenance == "{}":
+        return f'{{"review": {review}}}'
+    if '"review"' not in provenance:
+        return f'{provenance[:-1]}, "review": {review}}}'
+    data = json.loads(provenance)  # a provenance that names "review" somewhere: re-encode it
+    data["review"] = facts
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, allow_nan=False)
+
+
+def _latest_results(conn, task_ids: list[int]) -> dict[int, tuple[Result, ...]]:
+    """Task id -> the results of its latest stored prediction, for the tasks that have one."""
+    out: dict[int, tuple[Result, ...]] = {}
+    for start in range(0, len(task_ids), _LOOKUP_CHUNK):
+        part = json.dumps(task_ids[start : start + _LOOKUP_CHUNK])
+        for task_id, results in conn.execute(
+            "SELECT task_id, results FROM predictions WHERE id IN (SELECT max(id) FROM "
+            "predictions WHERE task_id IN (SELECT value FROM json_each(?)) GROUP BY task_id)",
+            (part,),
+        ):
+            out[task_id] = results_from_json(results)
+    return out
 
 
 def _not_yet_stored(conn, items: list[Prediction]) -> list[bool]:

@@ -50,6 +50,15 @@ def bump_search_generation(conn: sqlite3.Connection) -> None:
     )
 
 
+def bump_review_generation(conn: sqlite3.Connection) -> None:
+    """Mark the grid's cached review index stale: a prediction was deleted (new ones show in
+    ``max(predictions.id)``, which the cache key holds too)."""
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('review_generation', '1') ON CONFLICT (key) "
+        "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+    )
+
+
 class TaskMixin:
     _db: Database
 
@@ -346,6 +355,7 @@ class TaskMixin:
             conn.execute("UPDATE completions SET copied_from = NULL WHERE copied_from = ?",
                          (prediction_id,))
             conn.execute("DELETE FROM predictions WHERE id = ?", (prediction_id,))
+            bump_review_generation(conn)
             conn.execute(
                 "UPDATE tasks SET n_predictions = n_predictions - 1, last_preannotated = "
                 "(SELECT max(created_at) FROM predictions WHERE task_id = ?) WHERE id = ?",

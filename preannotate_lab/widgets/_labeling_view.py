@@ -15,6 +15,7 @@ from . import _labeling_edit as edit
 from ._labeling_annotations import AnnotationEdits
 from ._rpc import Reply, RpcWidget, css, esm, request
 from ._servers import jsonable
+from ._task_bundle import with_task_bundle
 from ._task_grid import task_type
 
 DEFAULT_COLOR = "#cccccc"
@@ -73,6 +74,11 @@ class LabelingView(AnnotationEdits, RpcWidget):
         self._results: list[Result] = []
         if task_id is not None:
             self.load(task_id)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[Any, Any], dict[Any, Any]] | None:
+        # beside the live view: a static picture of the task for a notebook read without its
+        # kernel (rendered by the JupyterLab extension) and a readable text/plain
+        return with_task_bundle(self, super()._repr_mimebundle_(**kwargs))
 
     # -- loading --------------------------------------------------------------------------------
     @request("load")

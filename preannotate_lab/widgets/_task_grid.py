@@ -9,6 +9,7 @@ from typing import Any, cast
 import traitlets
 
 from ..project import ProjectLike, as_project
+from ..review import REVIEW_FLAGS
 from ._messages import GridPage, GridQuery, GridRow
 from ._rpc import RpcWidget, css, esm, request
 
@@ -27,8 +28,10 @@ def task_type(kind: str, source: str | None) -> str:
 class TaskGrid(RpcWidget):
     """A sortable, filterable, searchable grid of a project's tasks with multi-select.
 
-    The query (``sort``, ``descending``, ``status``, ``kind``, ``search``, ``page_size``) is
-    synced; the browser asks for one page at a time (request ``page``). The selection lives
+    The query (``sort``, ``descending``, ``status``, ``kind``, ``search``, ``review``,
+    ``page_size``) is synced; ``sort="confidence"`` puts the least confident tasks first and
+    ``review`` ("" or one of "low_confidence", "models_disagree", "rule_model_conflict") keeps
+    the tasks with that flag; each row carries ``confidence`` and ``review_flags``; the browser asks for one page at a time (request ``page``). The selection lives
     in the kernel (``selected_ids``, not synced: it may hold 100,000 ids); the browser sees
     ``selected_count`` and a ``selected`` flag on each row it is sent.
 
@@ -44,6 +47,7 @@ class TaskGrid(RpcWidget):
     status = traitlets.List(traitlets.Unicode()).tag(sync=True)  # empty: every status
     kind = traitlets.List(traitlets.Unicode()).tag(sync=True)  # empty: every kind
     search = traitlets.Unicode("").tag(sync=True)
+    review = traitlets.Unicode("").tag(sync=True)  # "": every task; else one review flag
     page_size = traitlets.Int(50).tag(sync=True)
     total = traitlets.Int(0).tag(sync=True)  # tasks matching the query (set by each page)
     selected_count = traitlets.Int(0).tag(sync=True)
@@ -64,6 +68,14 @@ class TaskGrid(RpcWidget):
             raise traitlets.TraitError(f"page_size must be 1..{MAX_PAGE_SIZE}, not {value}")
         return value
 
+    @traitlets.validate("review")
+    def _check_review(self, proposal: Any) -> str:
+        value = proposal["value"]
+        if value and value not in REVIEW_FLAGS:
+            raise traitlets.TraitError(f"review must be '' or one of {list(REVIEW_FLAGS)}, "
+                                       f"not {value!r}")
+        return value
+
     @traitlets.observe("selected_ids")
     def _count_selection(self, change: Any) -> None:
         self.selected_count = len(change["new"])
@@ -73,7 +85,8 @@ class TaskGrid(RpcWidget):
         """The query as keyword arguments of ``project.task_rows``: the synced traits, unless a
         request carries its own values (a view sends the query it shows with each request, as
         its trait update may reach the kernel after the request)."""
-        values = {name: getattr(self, name) for name in ("sort", "descending", "status", "kind", "search")}
+        values = {name: getattr(self, name)
+                  for name in ("sort", "descending", "status", "kind", "search", "review")}
         unknown = set(given) - set(values)
         if unknown:
             raise TypeError(f"unknown query keys {sorted(unknown)}")
@@ -84,6 +97,7 @@ class TaskGrid(RpcWidget):
             "status": list(values["status"]) or None,
             "kind": list(values["kind"]) or None,
             "search": values["search"] or None,
+            "review": values["review"] or None,
         }
 
     def refresh(self) -> None:

@@ -7,7 +7,14 @@ import subprocess
 import sys
 
 import pytest
-from browser_fixtures import open_lab, run_in_kernel, shot, wait_kernel_idle, wait_notebook_ready
+from browser_fixtures import (
+    REPO,
+    open_lab,
+    run_in_kernel,
+    shot,
+    wait_kernel_idle,
+    wait_notebook_ready,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +39,13 @@ def _hostile_bundle(task_id: int) -> dict:
                 {"start": person, "end": person + 8, "label": "PERSON<i>"},
                 {"start": 5, "end": 4000, "label": "OUT-OF-RANGE"},
             ],
+            # a colour that is not a hex colour is not used; a "PNG" that is not base64 text
+            # (here: markup closing the attribute) never becomes an image
+            "colors": {"ORG": "red;background-image:url(https://example.invalid/x)"},
+            "n_pages": 1,
+            "pages": [{"index": 0, "width": 100, "height": 50,
+                       "png": 'AAAA" onerror="window.__pwned=3',
+                       "boxes": [{"x": 1, "y": 1, "w": 10, "h": 5, "label": "<b>ORG</b>"}]}],
         },
         "text/plain": f"<Task {task_id}>",
     }
@@ -63,7 +77,7 @@ def test_labextension_is_installed_and_enabled():
     lines = [ln for ln in (out.stdout + out.stderr).splitlines() if "preannotate-lab " in ln]
     assert lines, (
         "the preannotate-lab extension is not installed: run `make setup-dev` "
-        "(npm ci && npm run build in labextension/, then pip install -e ./labextension)\n"
+        "(scripts/build_js.sh builds it; setup.sh links it into the venv)\n"
         + out.stdout + out.stderr
     )
     assert "enabled" in lines[0] and "OK" in lines[0], lines[0]
@@ -101,14 +115,18 @@ def test_command_creates_a_starter_notebook_without_quickstart(jupyter_lab, page
         )
         assert path.endswith(".ipynb") and path != "01_quickstart.ipynb"
         assert wait_notebook_ready(page) == path
-        source = page.evaluate(
-            "window.jupyterapp.shell.currentWidget.content.model.cells.get(0).sharedModel.getSource()"
+        sources = page.evaluate(
+            "Array.from(window.jupyterapp.shell.currentWidget.content.model.cells,"
+            " c => c.sharedModel.getSource())"
         )
-        assert 'pl.Lab("project.sqlite")' in source
-        editor = page.locator(".jp-NotebookPanel .jp-Cell .jp-InputArea-editor").first
-        editor.locator("text=pl.Lab").wait_for()  # and the user sees it
+        # the starter that tests/test_starter_notebook.py executes, cell for cell
+        starter = json.loads((REPO / "labextension" / "src" / "starter_notebook.json").read_text())
+        assert sources == ["".join(c["source"]) for c in starter["cells"]]
+        assert "pl.Project.open(PATH)" in sources[1] and sources[-1] == "pl.Lab(project)"
+        editor = page.locator(".jp-NotebookPanel .jp-Cell .jp-InputArea-editor")
+        editor.locator("text=pl.Project.create").first.wait_for()  # and the user sees it
         saved = json.loads((jupyter_lab.root / path).read_text())
-        assert "import preannotate_lab as pl" in "".join(saved["cells"][0]["source"])
+        assert "import preannotate_lab as pl" in "".join(saved["cells"][1]["source"])
         (jupyter_lab.root / path).unlink()
     finally:
         hidden.rename(quickstart)
@@ -131,6 +149,10 @@ def test_task_renderer_keeps_hostile_html_inert_in_saved_output(jupyter_lab, pag
     assert marks.nth(0).evaluate("n => n.textContent") == "Acme Corp"
     assert marks.nth(1).evaluate("n => n.textContent") == "Jane Doe"
     assert marks.nth(1).get_attribute("data-label") == "PERSON<i>"
+    org_style = marks.nth(0).get_attribute("style") or ""
+    assert "url(" not in org_style and "red" not in org_style, org_style
+    assert page.locator(".pa-task .pa-task-box").count() == 0  # no image, so no boxes on it
+    assert page.locator(".pa-task .pa-task-page-missing").inner_text() == "no image"
     page.wait_for_timeout(300)  # give an onerror handler, if one existed, time to fire
     assert page.evaluate("typeof window.__pwned") == "undefined"
     shot(page, "labext-03-hostile-saved-output")

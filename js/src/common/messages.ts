@@ -164,6 +164,7 @@ export interface TaskGridState {
   message_level: string;
   page_size: number;
   refresh_token: number;
+  review: string;
   search: string;
   selected_count: number;
   sort: string;
