@@ -78,22 +78,36 @@ for label, group in by_rule.groupby("label"):
     print(f"{label}: {', '.join(sorted(set(group['text']))[:5])}")
 
 # %% [markdown]
-# ## 3. Change a rule: only the affected tasks are redone
+# ## 3. Run again, change a rule, run again
 #
-# Every prediction records the hash of each rule that made it. Add a dictionary word and run
-# again: tasks whose prediction came from the old rule set are stale and run again; a re-run
-# with nothing changed does nothing.
+# Every prediction records its pipeline (models, versions, the hash of every rule). A re-run
+# of the same server skips every task whose prediction is up to date. A changed rule set is a
+# new pipeline: its server finds the tasks it has not predicted (`stale_task_ids`) and predicts
+# them, adding a new version next to the old one; `pl.diff_results` shows what changed.
 
-# %%
+# %% expect="same rules again: 0 predicted, 40 skipped\nnew rules: 40 stale, 40 predicted, 0 skipped\n"
+# NBVAL_CHECK_OUTPUT
+p = server.run(wait=True).progress
+print("same rules again:", p["predicted"], "predicted,", p["skipped"], "skipped")
 rules = RuleSet("news", [*rules.rules[:2], Rule.dictionary(
-    "parties", ["Labor", "Liberal Party", "Democrats", "Hamas", "Taliban", "Qantas"],
+    "parties", ["Labor", "Liberal Party", "Democrats", "Hamas", "Taliban",
+                "Rural Fire Service", "Assa Abloy"],
     "GROUP", case_sensitive=True)])
 pl.hub.rules.save(rules)
-server = pl.servers.deploy(project, name="news-2")
-again = server.run(wait=True)
-print(again.progress["done"], "tasks re-predicted with the new rule set")
-print(server.run(wait=True).progress["done"], "on a run with nothing changed (skipped:",
-      "their prediction is up to date)")
+server2 = pl.servers.deploy(project, name="news-2")
+stale = server2.stale_task_ids(project)
+p = server2.run(wait=True).progress
+print("new rules:", len(stale), "stale,", p["predicted"], "predicted,", p["skipped"], "skipped")
+
+# %%
+changed = []
+for task_id in ids:
+    old, new = project.predictions(task_id)[-2:]
+    diff = pl.diff_results(old.results, new.results)
+    if diff.added or diff.removed:
+        changed.append({"task": task_id, "added": [s.text for s in diff.added],
+                        "removed": [s.text for s in diff.removed]})
+pd.DataFrame(changed)
 
 # %% [markdown]
 # ## 4. Review
