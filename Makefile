@@ -25,6 +25,7 @@ bench: setup-dev
 	.venv/bin/python -m benchmarks.ocr --json
 	.venv/bin/python -m benchmarks.task_grid --json
 	.venv/bin/python -m benchmarks.zero_shot --json
+	.venv/bin/python -m benchmarks.rule_studio --json
 
 clean:
 	rm -rf .venv demo-project labextension/node_modules labextension/lib js/node_modules preannotate_lab/labextension preannotate_lab/widgets/static dist

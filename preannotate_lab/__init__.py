@@ -31,6 +31,7 @@ _EXPORTS: dict[str, str] = {
     # pre-annotation
     "hub": "resources", "servers": "server", "Rule": "resources.rules", "RuleSet": "resources.rules", "diff_results": "compare", "agreement": "compare",
     "quality_report": "quality", "QualityReport": "quality", "QualityError": "quality",
+    "RuleStudio": "studio", "RuleStudioError": "studio", "RuleTimeoutError": "studio",
     # training
     "train_ner": "training", "train_textcat": "training",
     "TrainingJob": "training", "TrainingError": "training",
@@ -39,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     # widgets
     "Lab": "widgets", "ConfigBuilder": "widgets", "TaskGrid": "widgets",
     "PreannotateDialog": "widgets", "LabelingView": "widgets", "ServersPanel": "widgets",
+    "RuleStudioWidget": "widgets",
     # errors: every one derives from PreannotateError (ConfigError and TrainingError are above)
     "PreannotateError": "errors",
     "StoreError": "store", "ProjectFileError": "store", "SchemaVersionError": "store",
@@ -116,5 +118,14 @@ if TYPE_CHECKING:
         TaskNotFound,
     )
     from .store.checks import InvalidCompletionError
+    from .studio import RuleStudio, RuleStudioError, RuleTimeoutError
     from .training import TrainingError, TrainingJob, train_ner, train_textcat
-    from .widgets import ConfigBuilder, Lab, LabelingView, PreannotateDialog, ServersPanel, TaskGrid
+    from .widgets import (
+        ConfigBuilder,
+        Lab,
+        LabelingView,
+        PreannotateDialog,
+        RuleStudioWidget,
+        ServersPanel,
+        TaskGrid,
+    )

@@ -198,7 +198,7 @@ def test_version_3_file_gets_source_ids_from_existing_task_data(project_path):
         assert project.get_task(1).data == {"text": "a", "_source_id": "doc-7"}  # data untouched
         assert project.name == "v3 project" and project.count_tasks() == 9
     raw = sqlite3.connect(project_path)
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
     raw.close()
 
 

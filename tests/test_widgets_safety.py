@@ -47,7 +47,7 @@ def _code(text: str) -> str:
 
 def test_there_is_one_module_per_widget():
     assert set(WIDGETS) == {"config_builder", "labeling_view", "labelstudio_panel",
-                            "preannotate_dialog", "servers_panel", "task_grid"}
+                            "preannotate_dialog", "rule_studio", "servers_panel", "task_grid"}
 
 
 @pytest.mark.parametrize("path", JS_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")

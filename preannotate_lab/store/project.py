@@ -11,11 +11,13 @@ from .completions import CompletionMixin
 from .db import BUSY_TIMEOUT_MS, PATIENCE_S, Database
 from .errors import ProjectFileError
 from .grid import GridMixin
+from .lookups import LookupsMixin
 from .ls_links import LabelStudioLinksMixin
 from .predictions import PredictionMixin
 from .roots import RootsMixin, seed_legacy_roots
 from .schema import prepare
 from .tasks import TaskMixin
+from .text_index import TextIndexMixin
 
 if TYPE_CHECKING:
     from ..labeling import LabelingConfig
@@ -36,7 +38,7 @@ def _set_meta(conn, key: str, value: str) -> None:
 
 
 class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin, RootsMixin,
-              LabelStudioLinksMixin):
+              LabelStudioLinksMixin, TextIndexMixin, LookupsMixin):
     """A project store: tasks, immutable predictions, editable completions, the config.
 
     ``Project(path)`` opens the file or creates it; :meth:`create` and :meth:`open` insist

@@ -29,6 +29,8 @@ from .tasks import bump_search_generation
 
 # meta keys that describe the new file rather than the project: not copied
 _OWNED_META = frozenset({"search_generation"})
+# tables the new file derives itself while rows are copied (text_index.py's triggers)
+_DERIVED_TABLES = frozenset({"text_index_pending"})
 
 # the grid's per-task counters, recounted from the recovered rows (as migration 2 does)
 _RECOUNT = """UPDATE tasks SET
@@ -222,7 +224,8 @@ def _ordinary_tables(conn: sqlite3.Connection) -> list[str]:
     # the full-text index and its shadow tables are rebuilt from the tasks, never copied
     virtual = [name for name, sql in rows if (sql or "").upper().startswith("CREATE VIRTUAL")]
     return [name for name, _ in rows
-            if name not in virtual and not any(name.startswith(v + "_") for v in virtual)]
+            if name not in virtual and not any(name.startswith(v + "_") for v in virtual)
+            and name not in _DERIVED_TABLES]
 
 
 def _tables_in_order(conn: sqlite3.Connection) -> list[str]:

@@ -19,6 +19,7 @@ from .codec import source_id_of
 from .db import Database, retry_busy
 from .errors import ProjectFileError, SchemaVersionError
 from .keys import content_key
+from .text_index import create_text_index
 
 APPLICATION_ID = 0x504C6162  # "PLab"
 
@@ -244,6 +245,18 @@ def _v7_labelstudio_links(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v8_text_index(conn: sqlite3.Connection) -> None:
+    # a trigram index over the tasks' text, kept current by triggers (see text_index.py): the
+    # rule studio's statistics run a pattern only on the tasks holding its literal parts
+    try:
+        create_text_index(conn)
+    except sqlite3.OperationalError as exc:
+        raise ProjectFileError(
+            f"this Python's SQLite {sqlite3.sqlite_version} lacks the FTS5 trigram tokenizer "
+            "(SQLite 3.34 or later) that the text index needs; use a newer Python build"
+        ) from exc
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_core_tables,
     _v2_history_deletions_grid,
@@ -252,6 +265,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v5_content_key_task_history,
     _v6_completion_meta,
     _v7_labelstudio_links,
+    _v8_text_index,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

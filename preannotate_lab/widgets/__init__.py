@@ -13,6 +13,7 @@ from ._lab import Lab
 from ._labeling_view import LabelingView
 from ._labelstudio_panel import LabelStudioPanel
 from ._preannotate_dialog import PreannotateDialog
+from ._rule_studio import RuleStudioWidget
 from ._servers_panel import ServersPanel
 from ._task_grid import TaskGrid
 
@@ -20,8 +21,8 @@ from ._task_grid import TaskGrid
 def widget_classes() -> dict[str, type]:
     """The lab's widgets by class name: the ones ``js/src/common/messages.ts`` types."""
     return {cls.__name__: cls for cls in (TaskGrid, ConfigBuilder, PreannotateDialog, ServersPanel,
-                                          LabelStudioPanel, LabelingView)}
+                                          LabelStudioPanel, LabelingView, RuleStudioWidget)}
 
 
 __all__ = ["ConfigBuilder", "Lab", "LabelStudioPanel", "LabelingView", "PreannotateDialog",
-           "ServersPanel", "TaskGrid"]
+           "RuleStudioWidget", "ServersPanel", "TaskGrid"]

@@ -11,15 +11,16 @@ from ._config_builder import ConfigBuilder
 from ._labeling_view import LabelingView
 from ._labelstudio_panel import LabelStudioPanel
 from ._preannotate_dialog import PreannotateDialog
+from ._rule_studio import RuleStudioWidget
 from ._servers_panel import ServersPanel
 from ._task_grid import TaskGrid
 
-TABS = ("Tasks", "Labeling", "Config", "Servers", "Label Studio")
+TABS = ("Tasks", "Labeling", "Config", "Servers", "Label Studio", "Rules")
 
 
 class Lab(ipywidgets.VBox):
     """Tabs Tasks (grid + pre-annotate dialog), Labeling, Config, Servers, Label Studio
-    (push and pull), wired together.
+    (push and pull), Rules (the rule studio), wired together.
 
     Pre-Annotate in the grid opens the dialog on the selection; a finished job refreshes the
     grid and the servers panel; opening a task shows it in the Labeling tab; saving a config
@@ -33,12 +34,14 @@ class Lab(ipywidgets.VBox):
         self.dialog = PreannotateDialog(project, servers, by=by)
         self.dialog.visible = False
         self.view = LabelingView(project, by=by)
+        self.view.task_query = self.grid.query  # next / previous task follow the grid's order
         self.config_builder = ConfigBuilder(project, hub)
         self.servers_panel = ServersPanel(self.dialog.servers, project=project)
         self.labelstudio_panel = LabelStudioPanel(project)
+        self.rule_studio = RuleStudioWidget(project, hub=hub, servers=self.dialog.servers)
         self.tabs = ipywidgets.Tab(children=[
             ipywidgets.VBox([self.grid, self.dialog]), self.view, self.config_builder,
-            self.servers_panel, self.labelstudio_panel,
+            self.servers_panel, self.labelstudio_panel, self.rule_studio,
         ])
         for index, title in enumerate(TABS):
             self.tabs.set_title(index, title)
@@ -54,6 +57,8 @@ class Lab(ipywidgets.VBox):
         self.dialog.observe(lambda c: c["new"] and self.servers_panel.watch(), names="running")
         self.servers_panel.on_deleted(lambda _name: self.dialog.refresh())
         self.labelstudio_panel.on_synced(self._synced)
+        # a deploy from the rule studio changed the config and added a server
+        self.rule_studio.on_deployed(lambda _server: (self.servers_panel.refresh(), self.dialog.refresh()))
 
     def _preannotate(self, ids: list[int]) -> None:
         self.dialog.show_for(ids)

@@ -61,6 +61,28 @@ def relabel(results: Sequence[Result], result_id: str, label: str,
                   from_name=control or old.from_name)
     if new.id != old.id and any(r.id == new.id for r in results):
         raise ValueError(f"{old.text!r} [{old.start}, {old.end}) is already labelled {label!r}")
+    return _replace_span(results, old, new)
+
+
+def resize(results: Sequence[Result], text: str, result_id: str, start: int, end: int,
+           boxes: tuple[Box, ...] | None = None) -> list[Result]:
+    """Move a span's boundaries to ``text[start:end]`` (its id changes with them; relations
+    and per-span choices follow). ``boxes``: a page span's new boxes (None keeps the old)."""
+    old = find(results, result_id)
+    if not isinstance(old, Span):
+        raise ValueError(f"result {result_id!r} is a {type(old).__name__.lower()}, not a span")
+    start, end = int(start), int(end)
+    if not 0 <= start < end <= len(text):
+        raise ValueError(f"span [{start}, {end}) is outside the text (length {len(text)}) or empty")
+    new = replace(old, start=start, end=end, text=text[start:end], id="", source="user",
+                  confidence=None, boxes=old.boxes if boxes is None else boxes)
+    if new.id != old.id and any(r.id == new.id for r in results):
+        raise ValueError(f"{new.text!r} [{start}, {end}) is already labelled {old.label!r}")
+    return _replace_span(results, old, new)
+
+
+def _replace_span(results: Sequence[Result], old: Span, new: Span) -> list[Result]:
+    """``results`` with ``old`` replaced by ``new``; relations and choices follow its id."""
     out: list[Result] = []
     for r in results:
         if r.id == old.id:

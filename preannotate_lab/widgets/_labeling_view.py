@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from importlib import import_module
-from pathlib import Path
 from typing import Any
 
 import traitlets
@@ -13,7 +12,9 @@ from ..model import Document, Result, Span
 from ..project import ProjectLike, as_project
 from . import _labeling_edit as edit
 from ._labeling_annotations import AnnotationEdits
-from ._rpc import Reply, RpcWidget, css, esm, request
+from ._labeling_pages import PageRequests
+from ._labeling_review import ReviewRequests
+from ._rpc import RpcWidget, css, esm, request
 from ._servers import jsonable
 from ._task_bundle import with_task_bundle
 from ._task_grid import task_type
@@ -21,11 +22,11 @@ from ._task_grid import task_type
 DEFAULT_COLOR = "#cccccc"
 
 
-class LabelingView(AnnotationEdits, RpcWidget):
+class LabelingView(AnnotationEdits, ReviewRequests, PageRequests, RpcWidget):
     """Review and edit one task of ``project``.
 
     Text tasks render as text with highlighted spans, assertion / classification badges and
-    relation arcs; document tasks as page images (PNG bytes sent as binary buffers) with token
+    relation arcs; document tasks as page images (image bytes sent as binary buffers) with token
     and chunk boxes. Predictions are read-only; ``create_completion`` copies one into an
     editable completion; edits change ``results`` in the kernel and ``save`` stores them.
 
@@ -35,11 +36,17 @@ class LabelingView(AnnotationEdits, RpcWidget):
     the selected span) and the selected span's assertion status (the config's
     ``assertion="true"`` labels).
 
-    Keyboard (click the view first; shown in its "Keyboard shortcuts" help):
-    a label's ``hotkey`` labels the selected text (or page tokens) with it — for an assertion
-    label, sets the selected span's assertion; Delete / Backspace removes the selected span or
-    relation; Escape drops the selection; on document tasks ←/↑/PageUp and →/↓/PageDown
-    change page, Home / End go to the first / last page.
+    The browser side (js/src/labeling_view.ts and js/src/labeling/) adds a regions panel
+    (label, text, confidence, source; a lock on a prediction's regions), a confidence filter,
+    predictions / completion tabs, and a review flow that never needs the mouse; its
+    keyboard help ("?") lists the keys: ↑/↓ walk the regions, Enter accepts one, Delete
+    rejects it, Ctrl+Enter accepts the prediction as a completion without the rejected (or
+    hidden) regions (``accept_prediction``) or saves a completion, 1-9 pick a label (or
+    relabel the focused region), Shift/Ctrl+←/→ move a span's end/start by a word
+    (``resize_span``), ] / [ / Shift+N go to the next / previous / next unreviewed task in
+    the grid's order (``next_task``; ``task_query`` is the grid's query when the Lab wires
+    one in), and a label's ``hotkey`` labels the selection. Document pages come scaled to the
+    width shown (``page_image``), with ``page_thumbnail`` for the page strip.
     """
 
     _esm = esm("labeling_view")
@@ -290,45 +297,3 @@ class LabelingView(AnnotationEdits, RpcWidget):
         """Drop unsaved edits."""
         self._require_editable()
         return self.show_completion(self.shown["id"])
-
-    # -- pages ------------------------------------------------------------------------------------
-    @request("page_image")
-    def page_image(self, page: int) -> Reply:
-        """The PNG of one page, as a binary buffer (with its size and tokens in the result)."""
-        document = self._visual_document()
-        index = int(page)
-        if not 0 <= index < len(document.pages):
-            raise ValueError(f"page {index} does not exist; this document has {len(document.pages)} page(s)")
-        info = document.pages[index]
-        path = info.image_path
-        if not path or not Path(path).is_file():
-            task = self.project.get_task(self._require_task())
-            source = import_module("preannotate_lab.documents").readable_path(self.project, task)
-            path = import_module("preannotate_lab.ocr").page_image(
-                source, index, dpi=info.dpi or self.dpi, cache=None)
-        data = Path(path).read_bytes()
-        tokens = [
-            {"i": i, "text": t.text, "start": t.start, "end": t.end,
-             "x": t.box.x, "y": t.box.y, "w": t.box.width, "h": t.box.height}
-            for i, t in enumerate(document.tokens) if t.box is not None and t.box.page == index
-        ]
-        self.page = index
-        return Reply({"page": index, "width": info.width, "height": info.height,
-                      "mime": _mime(data), "tokens": tokens}, [data])
-
-    def _visual_document(self) -> Document:
-        self._require_task()
-        if self.document is None or not self.document.is_visual:
-            raise ValueError("this task is a text task; it has no pages")
-        return self.document
-
-
-def _mime(data: bytes) -> str:
-    """The image type of a page file, from its first bytes (page caches hold PNG; images may be JPEG)."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8"):
-        return "image/jpeg"
-    if data[:4] in (b"II*\x00", b"MM\x00*"):
-        return "image/tiff"
-    return "application/octet-stream"

@@ -123,7 +123,8 @@ def test_quickstart_walkthrough(jupyter_lab, page):
     image = view.locator(_tid("pl-lv-page-image"))
     image.wait_for()
     page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle())
-    assert image.evaluate("img => img.naturalWidth") == 1400  # the PNG bytes, not a placeholder
+    # the page image itself (not a placeholder), sent at most as wide as its 1400 px file
+    assert 400 <= image.evaluate("img => img.naturalWidth") <= 1400
     chunks = view.locator(_tid("pl-lv-chunk"))
     assert sorted(c.get_attribute("data-span-id") is not None for c in chunks.all()) == [True] * 5
     chunk_titles = sorted(chunks.locator("title").all_text_contents())

@@ -34,6 +34,12 @@ export interface Confirm {
   can_run?: boolean;
 }
 
+export interface Deployed {
+  server: string;
+  ruleset: string;
+  labels: string[];
+}
+
 export interface GridPage {
   total: number;
   offset: number;
@@ -91,6 +97,24 @@ export interface RelationRow {
   model?: string;
 }
 
+export interface RuleInput {
+  name?: string;
+  label?: string;
+  type?: "regex" | "dictionary";
+  pattern?: string;
+  keywords?: string[];
+  case_sensitive?: boolean;
+  whole_word?: boolean;
+  group?: number | string;
+}
+
+export interface SavedRuleSet {
+  name: string;
+  description: string;
+  timeout: number;
+  rules: RuleInput[];
+}
+
 export interface ServerRow {
   name?: string;
   status?: string;
@@ -107,6 +131,23 @@ export interface ServerRow {
   location?: string | null;
   workers?: number | null;
   dashboard?: string | null;
+}
+
+export interface StudioStats {
+  rules: RuleInput[];
+  scope: StudioScope;
+  index: StudioIndex;
+  hits: number;
+  tasks_with_hits: number;
+  hits_per_label: Record<string, number>;
+  hits_per_rule: Record<string, number>;
+  matches: StudioMatch[];
+  top_matches: ((string | number)[])[];
+  against: StudioAgainst[];
+  quality: StudioQuality | null;
+  timing: StudioTiming;
+  warnings: string[];
+  complete: boolean;
 }
 
 export interface GridRow {
@@ -144,6 +185,85 @@ export interface ServerResource {
   name?: string;
   kind?: string;
   version?: string | null;
+}
+
+export interface StudioAgainst {
+  source?: string;
+  kind?: string;
+  spans?: number;
+  agree?: number;
+  overlap?: number;
+  conflict?: number;
+  examples?: StudioConflict[];
+  error?: string;
+}
+
+export interface StudioIndex {
+  used: boolean;
+  query: string | null;
+  candidates: number;
+  scanned: number;
+}
+
+export interface StudioMatch {
+  task_id: number;
+  start: number;
+  end: number;
+  label: string;
+  rule: string;
+  left: string;
+  match: string;
+  right: string;
+}
+
+export interface StudioQuality {
+  tasks: number;
+  reference: string;
+  labels: Record<string, StudioScores>;
+  micro: StudioScores;
+  false_positives: StudioSpan[];
+  missed: StudioSpan[];
+}
+
+export interface StudioScope {
+  tasks: number;
+  project_tasks: number;
+  sample: number | null;
+  seed: number;
+}
+
+export interface StudioTiming {
+  seconds: number;
+  ms_per_1000_tasks: number;
+  regex_ms_per_1000_scanned: number;
+  index_build_s: number;
+  indexed_tasks: number;
+}
+
+export interface StudioConflict {
+  task_id: number;
+  kind: string;
+  rule: StudioSpan;
+  other: StudioSpan;
+}
+
+export interface StudioScores {
+  precision: number;
+  recall: number;
+  f1: number;
+  tp: number;
+  fp: number;
+  fn: number;
+  support: number;
+}
+
+export interface StudioSpan {
+  task_id?: number;
+  start?: number;
+  end?: number;
+  label?: string;
+  rule?: string;
+  text?: string;
 }
 
 /** Requests of TaskGrid (widgets/_task_grid.py). */
@@ -263,6 +383,7 @@ export interface LabelStudioPanelState {
 
 /** Requests of LabelingView (widgets/_labeling_view.py). */
 export interface LabelingViewRequests {
+  accept_prediction: { params: { prediction_id?: number | null; rejected?: string[] | null }; result: Record<string, unknown> };
   add_relation: { params: { from_id: string; to_id: string; label?: string | null; direction?: string }; result: (Record<string, unknown>)[] };
   add_span: { params: { start: number; end: number; label: string }; result: (Record<string, unknown>)[] };
   compare: { params: { prediction_id?: number | null }; result: Record<string, unknown> };
@@ -270,10 +391,13 @@ export interface LabelingViewRequests {
   discard: { params: Record<string, never>; result: Record<string, unknown> };
   label_tokens: { params: { tokens: number[]; label: string }; result: (Record<string, unknown>)[] };
   load: { params: { task_id: number }; result: Record<string, unknown> };
-  page_image: { params: { page: number }; result: unknown };
+  next_task: { params: { direction?: number; unreviewed?: boolean }; result: Record<string, unknown> };
+  page_image: { params: { page: number; width?: number | null }; result: unknown };
+  page_thumbnail: { params: { page: number; width?: number }; result: unknown };
   relabel: { params: { id: string; label: string }; result: (Record<string, unknown>)[] };
   relation_options: { params: { from_id: string; to_id: string }; result: Record<string, unknown> };
   remove: { params: { id: string }; result: (Record<string, unknown>)[] };
+  resize_span: { params: { id: string; start: number; end: number }; result: (Record<string, unknown>)[] };
   save: { params: { note?: string }; result: Record<string, unknown> };
   set_assertion: { params: { id: string; assertion?: string | null }; result: (Record<string, unknown>)[] };
   set_choices: { params: { from_name: string; labels: string[]; span_id?: string | null }; result: (Record<string, unknown>)[] };
@@ -303,4 +427,22 @@ export interface LabelingViewState {
   task: Record<string, unknown>;
   task_id: number | null;
   zoom: number;
+}
+
+/** Requests of RuleStudioWidget (widgets/_rule_studio.py). */
+export interface RuleStudioWidgetRequests {
+  deploy: { params: { ruleset: string; name?: string | null }; result: Deployed };
+  load: { params: { ruleset: string }; result: SavedRuleSet };
+  refresh: { params: Record<string, never>; result: string[] };
+  save: { params: { rule: RuleInput; ruleset: string }; result: SavedRuleSet };
+  stats: { params: { rule: RuleInput; ruleset?: string | null; sample?: number | null; examples?: number }; result: StudioStats };
+}
+
+/** Synced traits of RuleStudioWidget. */
+export interface RuleStudioWidgetState {
+  message: string;
+  message_level: string;
+  project_name: string;
+  project_tasks: number;
+  rulesets: string[];
 }
