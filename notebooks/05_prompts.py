@@ -145,7 +145,8 @@ print(p["state"], p["done"], "of", p["total"], "tasks,", p["errors"], "errors")
 # the model name and temperature, and the tweet as the user message:
 
 # %%
-first = next(r for r in standin.requests if r["messages"][-1]["content"] == held_out[0][0])
+first = next(r["body"] for r in standin.requests
+             if r["body"]["messages"][-1]["content"] == held_out[0][0])
 print("model:", first["model"], "| temperature:", first["temperature"])
 for message in first["messages"]:
     print(f"--- {message['role']}\n{message['content']}")

