@@ -115,6 +115,9 @@ table
 # Exact span and label against the shared task's gold annotation. Low figures, and honest
 # ones: tweets are hard and the embedding model is tiny (see the zero-shot benchmark in the
 # README). Examples help; pre-annotations like these are a start for review, not a tagger.
+# A stronger zero-shot model that still runs locally: the `gliner_ner` resource runs a GLiNER
+# model from a folder on your machine (`{"model": "path/to/folder", "labels": LABELS}`; it
+# needs `pip install preannotate-lab[gliner]`, about 1 GB of torch and transformers).
 #
 # ## 2. An external LLM over the OpenAI-compatible API
 #

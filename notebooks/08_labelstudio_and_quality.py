@@ -74,6 +74,21 @@ p = pl.servers.deploy(project, name="tweets").run(wait=True).progress
 print(p["state"], p["done"], "of", p["total"], "tasks,", p["errors"], "errors")
 
 # %% [markdown]
+# Every predicted span carries a confidence (for spaCy: from the recognizer's own actions), so
+# a reviewer can start with the least confident. The grid does the same: `sort="confidence"`
+# puts the least confident tasks first, `review="low_confidence"` keeps only tasks with a
+# result below 0.5 (click the column header and the review filter to change them).
+
+# %%
+spans = project.to_dataframe(kind="spans")
+spans.sort_values("confidence")[["task_id", "text", "label", "confidence"]].head(8)
+
+# %%
+grid = pl.TaskGrid(project)
+grid.sort, grid.review = "confidence", "low_confidence"
+grid
+
+# %% [markdown]
 # ## 1. Start Label Studio
 #
 # `start_local` runs the Label Studio that `scripts/label_studio.sh` installed, on a free
@@ -170,6 +185,13 @@ figures["f1"]
 
 # %%
 figures["effort"]
+
+# %% [markdown]
+# With confidences on the spans, the report also plots how often a span of each confidence
+# band was right (calibration): where to set the review threshold.
+
+# %%
+figures.get("calibration")
 
 # %%
 report.to_html(WORK / "quality.html")
