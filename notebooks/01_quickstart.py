@@ -10,6 +10,10 @@
 # 5. turn a prediction into an editable completion, fix it, and
 # 6. export for Label Studio / Generative AI Lab.
 #
+# The other tutorials (02-08, in the launcher's *preannotate_lab tutorials* section) take each
+# capability further: rules, clinical text, Visual NER, prompts and LLMs, Dask, training, the
+# Label Studio round trip and the quality report.
+#
 # Everything runs offline. The project is one SQLite file, `quickstart.sqlite`, in a new
 # temporary folder (`WORK`), so running the notebook again starts afresh and nothing is left
 # beside the notebook. For your own work, give `pl.Project.create` a path of your choice.
@@ -126,6 +130,9 @@ for span in project.latest_prediction(scan_id).results:
 #   prediction is read-only; **Create completion** copies it into an editable completion. Click a
 #   span to relabel or remove it, select text and press a label to add one, then **Save**.
 # * **Config** and **Servers**: the config builder and the deployed servers (delete frees memory).
+# * **Label Studio**: push the project to a Label Studio and pull its annotations back
+#   (tutorial 08), and **Rules**: the rule studio, to try a rule on the project before
+#   deploying it (tutorial 02).
 
 # %%
 lab = pl.Lab(project)
