@@ -26,6 +26,7 @@ bench: setup-dev
 	.venv/bin/python -m benchmarks.task_grid --json
 	.venv/bin/python -m benchmarks.zero_shot --json
 	.venv/bin/python -m benchmarks.rule_studio --json
+	.venv/bin/python -m benchmarks.scaleout --json
 
 clean:
 	rm -rf .venv demo-project labextension/node_modules labextension/lib js/node_modules preannotate_lab/labextension preannotate_lab/widgets/static dist

@@ -243,7 +243,9 @@ function render({ model, el }: RenderProps<LabelingTraits>): () => void {
     ctx.state.selectedTokens.clear();
     ctx.state.marks.clear();
   });
-  on(["shown"], ["header", "regions", "toolbar", "body"], () => ctx.state.marks.clear());
+  // another result set: its marks and focus belong to the old one (a completion copies the
+  // prediction's region ids, so a kept focus would point into the middle of the new list)
+  on(["shown"], ["header", "regions", "toolbar", "body"], () => { ctx.state.marks.clear(); ctx.state.selected = null; });
   on(["results"], ["choices", "toolbar", "regions", "body"]);
   on(["predictions", "completions", "dirty", "compare_id"], ["header"]);
   on(["editable"], ["header", "choices", "toolbar", "regions", "body"]);

@@ -10,6 +10,8 @@ import threading
 from typing import Any
 
 from .backends import Backend, DaskBackend, InlineBackend, ProcessPoolBackend
+from .cluster import ClusterConnection, ClusterServer
+from .cluster_backend import ClusterBackend
 from .default_backend import DefaultBackend
 from .errors import CapacityError, JobError, ServerError, ServerWarning
 from .fit import Fit
@@ -18,7 +20,8 @@ from .manager import ServerManager
 from .server import Server
 
 __all__ = [
-    "Backend", "CapacityError", "DaskBackend", "DefaultBackend", "Fit", "InlineBackend", "Job",
+    "Backend", "CapacityError", "ClusterBackend", "ClusterConnection", "ClusterServer",
+    "DaskBackend", "DefaultBackend", "Fit", "InlineBackend", "Job",
     "JobError", "ProcessPoolBackend", "Server", "ServerError", "ServerManager", "ServerWarning",
     "servers",
 ]

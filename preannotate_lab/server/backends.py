@@ -47,6 +47,9 @@ class InlineBackend(Backend):
 
     name = "inline"
 
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "workers": 1}  # the kernel's job thread
+
     def map(self, pipeline: Pipeline | None, spec: PipelineSpec, chunks: Iterable[Chunk], *,
             batch_size: int = 64) -> Generator[Outputs, None, None]:
         if pipeline is None:

@@ -9,131 +9,46 @@ tasks already predicted by the same pipeline on the same content, so nothing is 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..lifecycle import BackgroundWork, ProgressCallback
-from ..model import Document, Prediction, Span, Task
+from ..model import Document, Prediction, Task, utcnow
 from .errors import JobError
 from .pipeline import Partial
+from .task_documents import (
+    RemoteDocument,
+    already_predicted,
+    build_document,
+    check_document_path,
+    document_hash,
+    ocr_settings,
+    release_connection,
+    with_boxes,
+)
 
 if TYPE_CHECKING:
     from ..store import Project as ProjectStore
     from .backends import Backend
     from .server import Server
 
+__all__ = ["Job", "ProgressCallback", "already_predicted", "build_document", "document_hash",
+           "ocr_settings"]
+
 log = logging.getLogger(__name__)
 _DONE = object()  # end-of-stream marker on the job's queues
-
-
-# OCR options that change neither what is read nor how: how many processes, how long to wait
-_OCR_OPTIONS_NOT_HASHED = ("workers", "page_timeout", "password", "max_pages")
-
-
-def ocr_settings(ocr_options: Any = None) -> dict[str, Any]:
-    """The OCR options that decide a document's text, normalized (defaults filled in).
-
-    ``None``, ``{}`` and the defaults spelled out give the same dict, so they hash the same.
-    Raises ``ValueError`` naming a bad option.
-    """
-    from ..ocr.options import OcrOptions  # no OCR engine is loaded by this
-
-    try:
-        options = OcrOptions.coerce(ocr_options)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"bad ocr_options {ocr_options!r}: {exc}") from None
-    data = options.to_dict()
-    for key in _OCR_OPTIONS_NOT_HASHED:
-        data.pop(key, None)
-    return data
-
-
-def document_hash(task: Task, ocr_options: Any = None) -> str | None:
-    """Identity of a task's content without building its document.
-
-    Text tasks: a hash of the text. Document tasks: a hash of the file's bytes and of the OCR
-    settings that read it (:func:`ocr_settings`), so a re-run can skip an unchanged PDF
-    without running OCR again, but not when it would be read differently (dpi, language...).
-    None when there is nothing to hash (no text, no readable file): such a task is never
-    taken as already predicted.
-    """
-    text = task.text
-    if task.kind == "text" and text is not None:
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    path = task.source_path
-    if path is None:
-        return None
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except OSError:
-        return None
-    settings = json.dumps(ocr_settings(ocr_options), sort_keys=True)
-    ocr = hashlib.sha256(settings.encode("utf-8")).hexdigest()[:8]
-    return f"file:{digest.hexdigest()[:16]}:ocr:{ocr}"
-
-
-def already_predicted(index: Mapping[int, Container[str | None]], task_id: int | None,
-                      doc_hash: str | None) -> bool:
-    """Whether ``index`` (from ``project.prediction_index``) holds this task on this content.
-
-    A task whose content cannot be hashed is never done: ``None`` matches nothing.
-    """
-    return doc_hash is not None and task_id is not None and doc_hash in index.get(task_id, ())
-
-
-def release_connection(project: ProjectStore) -> None:
-    """Let a project close the calling thread's connection (the thread is about to end)."""
-    release = getattr(project, "release_thread", None)
-    if callable(release):
-        try:
-            release()
-        except Exception:  # closing must never mask the job's own outcome
-            log.debug("releasing the store connection failed", exc_info=True)
-
-
-def build_document(task: Task, ocr_options: dict[str, Any] | None = None, *, project: Any = None,
-                   on_page: Callable[[int, int], None] | None = None) -> Document:
-    """The Document of a task (text directly; PDFs and images through the documents module).
-
-    A document task's file is read only if ``project`` allows its folder (see paths.py).
-    """
-    if task.kind == "text":
-        text = task.text
-        if text is None:
-            raise ValueError(f"task {task.id} has no 'text' in its data (keys: {sorted(task.data)})")
-        return Document(text)
-    from ..documents import document_for  # heavy (OCR); only for document tasks
-
-    return document_for(task, ocr_options=ocr_options, project=project, on_page=on_page)
-
-
-def check_document_path(project: Any, task: Task) -> None:
-    """Raise DocumentPathError if a document task names a file its project may not read.
-
-    Asked before the file is even hashed: hashing reads it too.
-    """
-    path = task.source_path
-    if task.kind == "document" and path is not None:
-        from ..paths import allowed_path, is_url
-
-        if not is_url(path):
-            allowed_path(project, path)
 
 
 @dataclass
 class _Item:
     task: Task
-    document: Document
+    document: Document | RemoteDocument  # remote: a worker builds it (and maps boxes itself)
     document_hash: str | None
 
 
@@ -142,6 +57,11 @@ class Job(BackgroundWork):
 
     ``on_progress`` callbacks run after every written chunk and state change; ``wait()``
     raises :class:`JobError` if the job failed.
+
+    ``run_id`` names the run in the store: every prediction carries it (the store keeps one
+    per task and run) and the project keeps a record of the run (``project.get_run``), so
+    ``Server.resume(run_id)`` finishes it after a kernel restart, skipping the tasks that
+    already have a prediction of this run.
     """
 
     failure_error = JobError
@@ -149,7 +69,8 @@ class Job(BackgroundWork):
     def __init__(self, server: Server, project: ProjectStore, task_ids: Iterable[int] | None, *,
                  force: bool, batch_size: int, chunk_size: int, backend: Backend,
                  on_progress: ProgressCallback | None = None,
-                 ocr_options: dict[str, Any] | None = None) -> None:
+                 ocr_options: dict[str, Any] | None = None, run_id: str | None = None,
+                 resume: bool = False) -> None:
         if batch_size < 1 or chunk_size < 1:
             raise ValueError(f"batch_size and chunk_size must be >= 1 (got {batch_size}, {chunk_size})")
         super().__init__(on_progress)
@@ -180,6 +101,8 @@ class Job(BackgroundWork):
         # document tasks also record how they were read (also part of their document hash)
         self._document_provenance: dict[str, Any] | None = None
         self.owns_backend = False  # close the backend when the job ends
+        self.run_id = run_id or uuid.uuid4().hex
+        self.resume = resume  # skip the tasks that already hold a prediction of this run
         self.fit: Any = None  # how the server fit the project's config when the run began
 
     # -- public ---------------------------------------------------------------------------
@@ -203,6 +126,7 @@ class Job(BackgroundWork):
             "elapsed": round(elapsed, 3),
             "server": self.server.name,
             "job": self.id,
+            "run_id": self.run_id,
             "error": self.error,
             "reading": reading,
             # labels the project's config asks for that this server does not predict
@@ -248,6 +172,8 @@ class Job(BackgroundWork):
             log.exception("job %s on server %s failed", self.id, self.server.name)
             self._set_state("failed")
         finally:
+            self._record(state=self.state, error=self.error, ended_at=utcnow().isoformat(),
+                         counts=dict(self._counts))
             if self.owns_backend:
                 self.backend.close()
             release_connection(self.project)  # the server's thread ends when it is idle
@@ -261,7 +187,10 @@ class Job(BackgroundWork):
             self.total = self.project.count_tasks()
         else:  # the reader reads each existing task once: duplicates and deleted ids drop out
             self.total = len(set(self.task_ids) & set(self.project.task_ids()))
-        provenance = self.server.provenance(self.project)
+        # resumed: the tasks this run predicted before (a kernel restart) are done
+        done = self.project.run_task_ids(self.run_id) if self.resume else set()
+        self._record(**self._run_record(pipeline_hash))
+        provenance = {**self.server.provenance(self.project), "run_id": self.run_id}
         common = {
             "model_version": spec.model_version,
             "server": self.server.name,
@@ -274,7 +203,7 @@ class Job(BackgroundWork):
         writes: queue.Queue = queue.Queue(maxsize=4)
         failures: list[BaseException] = []
         self._stop_reading = False
-        reader = threading.Thread(target=self._read, args=(index, items, writes, failures),
+        reader = threading.Thread(target=self._read, args=(index, done, items, writes, failures),
                                   name=f"job-{self.id}-reader", daemon=True)
         writer = threading.Thread(target=self._write, args=(writes, failures),
                                   name=f"job-{self.id}-writer", daemon=True)
@@ -308,6 +237,22 @@ class Job(BackgroundWork):
         if failures:
             raise failures[0]
 
+    def _run_record(self, pipeline_hash: str) -> dict[str, Any]:
+        """What a later kernel needs to resume this run (see ``Server.resume``)."""
+        return {"server": self.server.name, "pipeline_hash": pipeline_hash,
+                "task_ids": self.task_ids, "force": self.force, "batch_size": self.batch_size,
+                "chunk_size": self.chunk_size, "ocr_options": self.ocr_options,
+                "state": "running", "created_at": utcnow().isoformat(),
+                "location": getattr(self.server, "location", "kernel")}
+
+    def _record(self, **fields: Any) -> None:
+        """Update the run's record in the store; a failure is logged, never the job's end."""
+        try:
+            self.project.record_run(self.run_id, **fields)
+        except Exception:
+            log.warning("cannot record run %s in %s", self.run_id,
+                        getattr(self.project, "path", "the project"), exc_info=True)
+
     def _cancel_reader(self, items: queue.Queue) -> None:
         """Unblock and stop the reader (it may be waiting to put a chunk)."""
         self._stop_reading = True
@@ -317,8 +262,8 @@ class Job(BackgroundWork):
             except queue.Empty:
                 break
 
-    def _read(self, index: dict[int, set[str | None]], items: queue.Queue, writes: queue.Queue,
-              failures: list[BaseException]) -> None:
+    def _read(self, index: dict[int, set[str | None]], done: set[int], items: queue.Queue,
+              writes: queue.Queue, failures: list[BaseException]) -> None:
         """Reader thread: stream tasks, skip unchanged ones, build documents, queue chunks."""
         chunk: list[_Item] = []
         try:
@@ -331,11 +276,11 @@ class Job(BackgroundWork):
                     writes.put(("error", task.id, f"cannot read the document: {exc}"))
                     continue
                 doc_hash = document_hash(task, self.ocr_options)
-                if already_predicted(index, task.id, doc_hash):
+                if task.id in done or already_predicted(index, task.id, doc_hash):
                     self._count(done=1, skipped=1)
                     continue
                 try:
-                    document = self._build(task)
+                    document: Document | RemoteDocument = self._build(task)
                 except Exception as exc:  # DocumentError and friends: record on the task, go on
                     writes.put(("error", task.id, f"cannot read the document: {exc}"))
                     continue
@@ -353,7 +298,10 @@ class Job(BackgroundWork):
 
     def _build(self, task: Task) -> Document:
         """Build one task's document, reporting progress per document and, while OCR runs,
-        per page (a chunk of scans can take minutes before its predictions are written)."""
+        per page (a chunk of scans can take minutes before its predictions are written).
+        A backend that builds documents on its workers gets document tasks unbuilt."""
+        if task.kind == "document" and getattr(self.backend, "builds_documents", False):
+            return RemoteDocument(task, self.ocr_options)  # type: ignore[return-value]
         if task.kind != "document":
             document = build_document(task, self.ocr_options, project=self.project)
             self._count(read=1)
@@ -394,8 +342,10 @@ class Job(BackgroundWork):
             warnings: tuple[str, ...] = ()
             if isinstance(out, Partial):  # some resources failed here: keep the others' results
                 warnings, out = out.warnings, out.results
-            if item.document.is_visual:
-                out = _with_boxes(item.document, out)
+            if isinstance(item.document, RemoteDocument):
+                self._count(read=1)  # the worker read it, and mapped boxes
+            elif item.document.is_visual:
+                out = with_boxes(item.document, out)
             confidences = [r.confidence for r in out if getattr(r, "confidence", None) is not None]
             fields = common
             if item.task.kind == "document":
@@ -467,14 +417,3 @@ class Job(BackgroundWork):
         if self.force:
             return len(self.project.add_predictions(predictions))
         return len(self.project.add_predictions(predictions, skip_existing=True))
-
-
-def _with_boxes(document: Document, results: list[Any]) -> list[Any]:
-    """Give spans of page documents one box per line they cover (the OCR layer knows how)."""
-    try:
-        from ..ocr import merge_span_boxes
-    except ImportError:
-        return results
-    return [merge_span_boxes(document, r) if isinstance(r, Span) and not r.boxes else r
-            for r in results]
-

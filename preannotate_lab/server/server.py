@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..model import utcnow
 from ..project import ProjectLike, as_project
-from ..resources.base import content_hash
 from ..store import Project as ProjectStore
 from .backends import Backend, InlineBackend, backend_from
 from .errors import ServerError, ServerWarning
 from .fit import Fit, server_fit
-from .jobs import Job, ProgressCallback, already_predicted, document_hash
-from .pipeline import Pipeline, PipelineSpec
+from .jobs import Job, ProgressCallback
+from .pipeline import Pipeline, PipelineSpec, resource_provenance
+from .task_documents import already_predicted, document_hash
 
 if TYPE_CHECKING:
     from .manager import ServerManager
@@ -42,6 +42,8 @@ class Server:
     Created by :meth:`ServerManager.deploy`; runs one job at a time in its own thread, so the
     notebook stays free and several servers can work at once.
     """
+
+    location = "kernel"  # where its pipelines live: "kernel", or "cluster" (see cluster.py)
 
     def __init__(self, manager: ServerManager, name: str, config: Any, spec: PipelineSpec, *,
                  by: str = "user", usage: str = "preannotation", backend: Backend | None = None,
@@ -95,8 +97,12 @@ class Server:
     def describe(self) -> dict[str, Any]:
         """Plain data for UIs (servers panel, CLI --json)."""
         job = self.current_job
+        backend = self.backend.describe()
         return {
             "name": self.name,
+            "location": self.location,
+            "workers": backend.get("workers"),
+            "dashboard": backend.get("dashboard"),
             "resources": self.resources,
             "labels": self.labels,
             "status": self.status,
@@ -106,7 +112,7 @@ class Server:
             "usage": self.usage,
             "pipeline_hash": self.pipeline_hash,
             "memory_mb": round(sum(s.memory_mb for s in self.spec.stages), 1),
-            "backend": self.backend.describe(),
+            "backend": backend,
             "job": job.progress if job is not None else None,
             # against the project it was deployed from (UIs compare with their own project)
             "fit": self.fit().describe() if self.project is not None else None,
@@ -117,7 +123,7 @@ class Server:
         stages = []
         for stage in self.spec.stages:
             entry = self.manager.cache.entry(stage.key)
-            extra = _resource_provenance(entry.resource) if entry is not None else {}
+            extra = resource_provenance(entry.resource) if entry is not None else {}
             stages.append({**stage.describe(), **extra})
         return {
             "server": self.name,
@@ -136,14 +142,15 @@ class Server:
             project: ProjectLike | None = None,
             force: bool = False, batch_size: int = 64, chunk_size: int = 256, wait: bool = False,
             backend: Backend | str | None = None, on_progress: ProgressCallback | None = None,
-            ocr_options: dict[str, Any] | None = None) -> Job:
+            ocr_options: dict[str, Any] | None = None, run_id: str | None = None) -> Job:
         """``run(task_ids=None, *, project=None, ...)``: pre-annotate ``task_ids`` (default: every
         task) of the server's project; returns the Job.
 
         ``task_ids`` may be given positionally (``server.run([1, 2])``). The project is the one the server was deployed from; ``project=`` runs on another one.
         Runs in the background unless ``wait=True``. Without ``force``, tasks already predicted
         by this exact pipeline on the same content are skipped; with ``force`` each task gets a
-        new prediction version (older versions stay).
+        new prediction version (older versions stay). ``run_id`` continues that run (tasks
+        holding one of its predictions are skipped); :meth:`resume` finds it for you.
         """
         task_ids, project = self._run_arguments(args, task_ids, project)
         if self._status == "stopped":
@@ -151,7 +158,8 @@ class Server:
         fit = self._check_fits(project)
         job = Job(self, project, task_ids, force=force, batch_size=batch_size,
                   chunk_size=chunk_size, backend=backend_from(backend) if backend else self.backend,
-                  on_progress=on_progress, ocr_options=ocr_options)
+                  on_progress=on_progress, ocr_options=ocr_options, run_id=run_id,
+                  resume=run_id is not None)
         job.fit = fit  # its progress names the labels this server does not predict
         # a backend named by a string belongs to this job: its workers end with it
         job.owns_backend = backend is not None and not isinstance(backend, Backend)
@@ -168,6 +176,39 @@ class Server:
         if wait:
             job.wait()
         return job
+
+    def resume(self, run_id: str | None = None, *, project: ProjectLike | None = None,
+               wait: bool = False, on_progress: ProgressCallback | None = None) -> Job:
+        """Finish a run that a kernel restart, a crash or a cancel cut short.
+
+        ``run_id`` names it (``job.run_id``; ``project.runs()`` lists them); by default the
+        latest unfinished run of this server's pipeline in the project. The run goes on with
+        its own task selection and options, and every task that already holds a prediction of
+        this run is skipped (the store keeps one per task and run in any case).
+        """
+        target = as_project(project if project is not None else self.project, who="Server.resume")
+        if run_id is None:
+            unfinished = [r for r in target.runs() if r.get("state") != "done"
+                          and r.get("pipeline_hash") == self.pipeline_hash]
+            if not unfinished:
+                raise ServerError(f"project {target.name!r} has no unfinished run of server "
+                                  f"{self.name!r}'s pipeline to resume")
+            record = unfinished[-1]
+        else:
+            found = target.get_run(run_id)
+            if found is None:
+                raise ServerError(f"project {target.name!r} has no run {run_id!r}; "
+                                  "project.runs() lists them")
+            record = found
+        if record.get("pipeline_hash") != self.pipeline_hash:
+            raise ServerError(f"run {record['run_id']!r} was made by another pipeline (server "
+                              f"{record.get('server')!r}); resume it with a server deployed "
+                              "from the same config and resources")
+        return self.run(task_ids=record.get("task_ids"), project=target,
+                        force=bool(record.get("force")), batch_size=record.get("batch_size", 64),
+                        chunk_size=record.get("chunk_size", 256), wait=wait,
+                        on_progress=on_progress, ocr_options=record.get("ocr_options"),
+                        run_id=record["run_id"])
 
     def _run_arguments(self, positional: tuple[Any, ...], task_ids: Iterable[int] | None,
                        project: ProjectLike | None) -> tuple[Iterable[int] | None, ProjectStore]:
@@ -302,32 +343,3 @@ def _predicted_task_ids(project: ProjectStore) -> set[int]:
         return set(finder())
     total, rows = project.task_rows(0, max(1, project.count_tasks()))
     return {row["id"] for row in rows if row.get("n_predictions")}
-
-
-def _resource_provenance(resource: Any) -> dict[str, Any]:
-    """Rule hashes, prompt texts and model meta of a resource, for each prediction's provenance.
-
-    A resource may report its own with a ``provenance()`` method; otherwise the usual
-    attributes of hub resources are read (a rule set, label prompts, a spaCy meta).
-    """
-    report = getattr(resource, "provenance", None)
-    if callable(report):
-        try:
-            value = report()
-        except Exception as exc:  # provenance must never stop a job
-            return {"provenance_error": str(exc)}
-        return dict(value) if isinstance(value, dict) else {}
-    out: dict[str, Any] = {}
-    ruleset = getattr(resource, "ruleset", None)
-    if ruleset is not None and callable(getattr(ruleset, "fingerprint", None)):
-        out["rules_hash"] = ruleset.fingerprint()
-        out["rules"] = {r.name: content_hash(r.to_dict()) for r in getattr(ruleset, "rules", ())}
-    prompts = getattr(resource, "descriptions", None) or getattr(resource, "prompt", None)
-    if isinstance(prompts, (dict, str)):
-        out["prompts"] = dict(prompts) if isinstance(prompts, dict) else prompts
-    meta = getattr(resource, "meta", None)
-    if meta is not None and getattr(meta, "name", None):
-        out["model"] = {"name": meta.name, "version": getattr(meta, "version", None),
-                        "spacy_version": getattr(meta, "spacy_version", None)}
-    return out
-

@@ -11,6 +11,7 @@ from ..review import review_facts
 from .codec import PREDICTION_COLUMNS, dump_json, dump_results, prediction_from_row, to_iso
 from .db import Database
 from .errors import InvalidRecordError, PredictionNotFound, TaskNotFound
+from .runs import first_of_run
 from .tasks import next_id, require_task
 
 _LOOKUP_CHUNK = 900  # stays under SQLite's bound-parameter limit on old builds
@@ -33,6 +34,10 @@ class PredictionMixin:
         check runs inside the write transaction, so two runs of one pipeline writing at once
         store each task once. Predictions without both hashes are always stored. Only the
         stored predictions are returned.
+
+        Always: a prediction whose provenance names a run (``provenance["run_id"]``) is left
+        out when its task already has one of that run (see :mod:`.runs`), so a chunk written
+        twice (resubmitted after a lost worker, a resumed job) stores each task once.
         """
         items = list(predictions)
         for i, p in enumerate(items):
@@ -74,8 +79,10 @@ class PredictionMixin:
                     f"predictions name tasks that are not in this project: {missing[:20]}"
                     + (" ..." if len(missing) > 20 else "")
                 )
+            keep = first_of_run(conn, items)
             if skip_existing:
-                keep = _not_yet_stored(conn, items)
+                keep = [k and n for k, n in zip(keep, _not_yet_stored(conn, items), strict=True)]
+            if not all(keep):
                 items = [p for p, k in zip(items, keep, strict=True) if k]
                 encoded = [e for e, k in zip(encoded, keep, strict=True) if k]
                 if not items:

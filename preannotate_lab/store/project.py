@@ -15,6 +15,7 @@ from .lookups import LookupsMixin
 from .ls_links import LabelStudioLinksMixin
 from .predictions import PredictionMixin
 from .roots import RootsMixin, seed_legacy_roots
+from .runs import RunsMixin
 from .schema import prepare
 from .tasks import TaskMixin
 from .text_index import TextIndexMixin
@@ -38,7 +39,8 @@ def _set_meta(conn, key: str, value: str) -> None:
 
 
 class Project(TaskMixin, PredictionMixin, CompletionMixin, GridMixin, RootsMixin,
-              LabelStudioLinksMixin, TextIndexMixin, LookupsMixin):
+              LabelStudioLinksMixin, TextIndexMixin, LookupsMixin,
+              RunsMixin):
     """A project store: tasks, immutable predictions, editable completions, the config.
 
     ``Project(path)`` opens the file or creates it; :meth:`create` and :meth:`open` insist

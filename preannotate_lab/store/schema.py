@@ -141,6 +141,8 @@ def _v3_search(conn: sqlite3.Connection) -> None:
             "(title, body, tokenize = 'unicode61 remove_diacritics 2')"
         )
     except sqlite3.OperationalError as exc:
+        if "tokenizer" not in str(exc) and "fts5" not in str(exc):
+            raise  # not a missing feature: the plain error says more than a guess would
         raise ProjectFileError(
             f"this Python's SQLite {sqlite3.sqlite_version} lacks the FTS5 extension that "
             "project search needs; use a Python build whose sqlite3 includes FTS5"
@@ -251,6 +253,8 @@ def _v8_text_index(conn: sqlite3.Connection) -> None:
     try:
         create_text_index(conn)
     except sqlite3.OperationalError as exc:
+        if "tokenizer" not in str(exc) and "fts5" not in str(exc):
+            raise  # not a missing feature: the plain error says more than a guess would
         raise ProjectFileError(
             f"this Python's SQLite {sqlite3.sqlite_version} lacks the FTS5 trigram tokenizer "
             "(SQLite 3.34 or later) that the text index needs; use a newer Python build"

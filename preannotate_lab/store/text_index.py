@@ -43,7 +43,16 @@ def _unindex_old() -> str:
 
 
 def create_text_index(conn: sqlite3.Connection) -> None:
-    """Schema v8: the index, the pending list (every existing task) and the triggers."""
+    """Schema v8: the index, the pending list (every existing task) and the triggers.
+
+    Anything left of an earlier index is dropped first, so the index is rebuilt from the tasks:
+    a file whose version number was lowered by hand, or restored from a partial copy, still
+    migrates instead of failing on a table that already exists.
+    """
+    for trigger in ("insert", "delete", "update"):
+        conn.execute(f"DROP TRIGGER IF EXISTS task_text_index_{trigger}")
+    conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
+    conn.execute(f"DROP TABLE IF EXISTS {PENDING}")
     conn.execute(
         f"CREATE VIRTUAL TABLE {TABLE} USING fts5"
         "(body, tokenize = 'trigram', detail = none, content = '')"

@@ -65,7 +65,9 @@ export const COLUMNS: Column[] = [
   { key: "title", title: "Title", width: 0, sortable: true, priority: 0, cell: () => null, tooltip: (r) => r.title },
   { key: "kind", title: "Type", width: 76, sortable: true, priority: 2, cell: (r) => r.type || r.kind },
   { key: "status", title: "Status", width: 120, sortable: true, priority: 0,
-    cell: (r) => h("span", { class: `pl-badge pl-status-${r.status}` }, r.status.replace("_", " ")) },
+    cell: (r) => h("span", { class: `pl-badge pl-status-${r.status}` }, r.status.replace("_", " ")),
+    // the error column is the first to go in a narrow panel: the badge still tells why
+    tooltip: (r) => r.error ?? "" },
   { key: "confidence", title: "Confidence", width: 120, sortable: true, needs: "confidence", priority: 0,
     cell: confidenceCell, tooltip: (r) => r.confidence === null || r.confidence === undefined
       ? "no prediction yet" : `least confident result of the latest prediction: ${confidenceText(r.confidence)}` },
