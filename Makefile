@@ -16,7 +16,7 @@ setup-dev:
 	@bash scripts/setup.sh --dev
 
 lint: setup-dev
-	.venv/bin/ruff check preannotate_lab tests benchmarks
+	.venv/bin/ruff check preannotate_lab tests benchmarks notebooks
 	.venv/bin/mypy
 	cd js && npm run lint
 

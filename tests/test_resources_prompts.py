@@ -4,14 +4,13 @@ OpenAI-compatible chat-completions server."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
+from preannotate_lab import llm_standin
 from preannotate_lab.model import Document
 from preannotate_lab.resources import Hub, ItemError, ResourceError
 from preannotate_lab.resources.prompts_llm import LLMReplyError, parse_spans
@@ -19,54 +18,31 @@ from preannotate_lab.resources.prompts_llm import LLMReplyError, parse_spans
 KEY = "sk-test-secret-123"
 
 
-class ChatCompletions(BaseHTTPRequestHandler):
-    """Speaks the chat-completions wire format; finds capitalized words as a stand-in model."""
-
-    seen: list[dict[str, Any]] = []
-
-    def log_message(self, *args: Any) -> None:  # keep test output quiet
-        pass
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        ChatCompletions.seen.append({"path": self.path, "body": body,
-                                     "auth": self.headers.get("Authorization")})
-        if self.path != "/v1/chat/completions":
-            self.send_error(404)
-            return
-        text = body["messages"][-1]["content"]
-        if "SLOW" in text:
-            time.sleep(1.5)
-        if "MALFORMED" in text:
-            content = "Sure! Here are the entities: PERSON Anna, maybe."
-        else:
-            words = [w.strip(".,") for w in text.split() if w[:1].isupper()]
-            ents = [{"text": w, "label": "CITY" if w in {"Paris", "Berlin"} else "PERSON"}
-                    for w in words if w not in {"SLOW", "The", "Later"}]
-            ents.append({"text": "Anna", "label": "ALIEN"})  # invented label: ignored
-            content = "```json\n" + json.dumps(ents) + "\n```"
-        reply = {"id": "x", "object": "chat.completion", "model": body["model"],
-                 "choices": [{"index": 0, "finish_reason": "stop",
-                              "message": {"role": "assistant", "content": content}}]}
-        data = json.dumps(reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        try:
-            self.wfile.write(data)
-        except BrokenPipeError:  # the client gave up waiting (the timeout test)
-            pass
+def stand_in_model(body: dict[str, Any]) -> str:
+    """Finds capitalized words as the "model"; stalls or answers garbage on cue."""
+    text = body["messages"][-1]["content"]
+    if "SLOW" in text:
+        time.sleep(1.5)
+    if "MALFORMED" in text:
+        return "Sure! Here are the entities: PERSON Anna, maybe."
+    words = [w.strip(".,") for w in text.split() if w[:1].isupper()]
+    ents = [{"text": w, "label": "CITY" if w in {"Paris", "Berlin"} else "PERSON"}
+            for w in words if w not in {"SLOW", "The", "Later"}]
+    ents.append({"text": "Anna", "label": "ALIEN"})  # invented label: ignored
+    return "```json\n" + json.dumps(ents) + "\n```"
 
 
 @pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ChatCompletions)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-    server.server_close()
+def standin() -> Iterator[llm_standin.StandIn]:
+    """The loopback chat-completions server the tutorials use, with the model above."""
+    server = llm_standin.start(answer=stand_in_model, model="local-model")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def endpoint(standin: llm_standin.StandIn) -> str:
+    return standin.base_url
 
 
 def llm_config(endpoint: str, **extra: Any) -> dict[str, Any]:
@@ -75,7 +51,8 @@ def llm_config(endpoint: str, **extra: Any) -> dict[str, Any]:
             "api_key_env": "TEST_LLM_KEY", "timeout": 0.5, **extra}
 
 
-def test_llm_spans_over_real_http(endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+def test_llm_spans_over_real_http(endpoint: str, standin: llm_standin.StandIn,
+                                  monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setenv("TEST_LLM_KEY", KEY)
     hub = Hub(tmp_path)
     hub.add({"name": "llm", "factory": "llm_ner", "config": llm_config(endpoint)})
@@ -85,7 +62,8 @@ def test_llm_spans_over_real_http(endpoint: str, monkeypatch: pytest.MonkeyPatch
     assert [(s.text, s.label, s.start) for s in out] == [
         ("Anna", "PERSON", 0), ("Bob", "PERSON", 9), ("Paris", "CITY", 16),
         ("Anna", "PERSON", 29), ("Berlin", "CITY", 42)]
-    request = ChatCompletions.seen[-1]
+    request = standin.requests[-1]
+    assert request["path"] == "/v1/chat/completions"
     assert request["auth"] == f"Bearer {KEY}"
     assert request["body"]["model"] == "local-model" and request["body"]["temperature"] == 0
     # the key is in no file of the user's home and not in the fingerprinted provenance

@@ -1,4 +1,5 @@
-// preannotate-lab: a launcher card and a command that open the quickstart notebook, and the
+// preannotate-lab: a launcher card and a command that open the quickstart notebook, a card per
+// tutorial notebook (copied from the installed package when the server has none), and the
 // task picture in notebooks where a LabelingView widget cannot be shown (src/fallback.ts).
 import {
   JupyterFrontEnd,
@@ -9,8 +10,18 @@ import { LabIcon } from '@jupyterlab/ui-components';
 
 import { installTaskFallback } from './fallback';
 import starter from './starter_notebook.json';
+import tutorialList from './tutorials.json';
 
 export const OPEN_QUICKSTART = 'preannotate:open-quickstart';
+export const OPEN_TUTORIAL = 'preannotate:open-tutorial';
+
+// The tutorial notebooks (notebooks/NN_name.ipynb; a Python test keeps this list equal to them).
+interface TutorialCard {
+  name: string; // e.g. 04_visual_ner
+  label: string; // the card's text
+  title: string; // the notebook's first heading
+}
+const TUTORIALS: TutorialCard[] = tutorialList;
 
 // A text line with two highlighted spans: what pre-annotation puts on a task.
 const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">
@@ -66,6 +77,58 @@ async function openQuickstart(app: JupyterFrontEnd): Promise<string> {
   return model.path;
 }
 
+// Copies a shipped tutorial into the kernel's working folder (the server's root) and prints
+// its path there; a copy already there is kept (it may hold the user's edits).
+function copyCode(name: string): string {
+  return (
+    'from preannotate_lab.tutorials import copy\n' +
+    `print(copy(${JSON.stringify(name)}, "."))`
+  );
+}
+
+/** Open a tutorial: the server's own copy if it has one, else a copy from the package. */
+async function openTutorial(app: JupyterFrontEnd, name: string): Promise<string> {
+  const tutorial = TUTORIALS.find(t => t.name === name);
+  if (!tutorial) {
+    throw new Error(`no tutorial ${name}`);
+  }
+  for (const path of [`notebooks/${name}.ipynb`, `${name}.ipynb`]) {
+    if (await exists(app, path)) {
+      await app.commands.execute('docmanager:open', { path });
+      return path;
+    }
+  }
+  // Only a kernel can read the installed package's files: start one in a session at the
+  // server's root (so its working folder is the root), copy, shut it down.
+  const session = await app.serviceManager.sessions.startNew({
+    path: `.preannotate-copy-${name}`,
+    type: 'file',
+    name: `copy ${name}`,
+    kernel: { name: 'python3' }
+  });
+  let out = '';
+  let failure = '';
+  try {
+    const future = session.kernel!.requestExecute({ code: copyCode(name), store_history: false });
+    future.onIOPub = (msg: any) => {
+      if (msg.header.msg_type === 'stream') {
+        out += msg.content.text;
+      } else if (msg.header.msg_type === 'error') {
+        failure = `${msg.content.ename}: ${msg.content.evalue}`;
+      }
+    };
+    await future.done;
+  } finally {
+    await session.shutdown();
+  }
+  if (failure) {
+    throw new Error(`could not copy the tutorial ${name}: ${failure}`);
+  }
+  const path = out.trim().split('\n').pop()!.replace(/^\.\//, '');
+  await app.commands.execute('docmanager:open', { path });
+  return path;
+}
+
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'preannotate-lab:plugin',
   description: 'preannotate_lab: open the quickstart from the launcher; task pictures without a kernel',
@@ -77,6 +140,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
       caption: 'Open the preannotate_lab quickstart notebook',
       icon: args => (args['isPalette'] ? undefined : preannotateIcon),
       execute: () => openQuickstart(app)
+    });
+    app.commands.addCommand(OPEN_TUTORIAL, {
+      label: args =>
+        TUTORIALS.find(t => t.name === args['name'])?.label ?? 'preannotate_lab tutorial',
+      caption: args =>
+        TUTORIALS.find(t => t.name === args['name'])?.title ?? 'A preannotate_lab tutorial',
+      icon: args => (args['isPalette'] ? undefined : preannotateIcon),
+      execute: args => openTutorial(app, String(args['name']))
     });
     // every notebook: the task picture where a LabelingView widget cannot be shown
     app.docRegistry.addWidgetExtension('Notebook', {
@@ -91,6 +162,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
         category: 'Notebook',
         rank: 10,
         kernelIconUrl: `data:image/svg+xml,${encodeURIComponent(ICON_SVG)}`
+      });
+      // one card per tutorial, in their own section of the launcher
+      TUTORIALS.forEach((tutorial, rank) => {
+        launcher.add({
+          command: OPEN_TUTORIAL,
+          args: { name: tutorial.name },
+          category: 'preannotate_lab tutorials',
+          rank
+        });
       });
     }
   }

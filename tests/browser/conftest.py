@@ -53,6 +53,13 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab
                     {"fetchNews": "false", "checkForUpdates": False})
     _write_settings(settings, "@jupyterlab/docmanager-extension", "plugin", {"autosave": False})
     env = dict(os.environ)
+    built = NOTEBOOKS.parent / "preannotate_lab" / "labextension"
+    if (built / "package.json").exists():
+        # this checkout's built extension, ahead of the one the venv links (the first found wins)
+        data = state / "data"
+        (data / "labextensions").mkdir(parents=True)
+        (data / "labextensions" / "preannotate-lab").symlink_to(built)
+        env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(data), env.get("JUPYTER_PATH")]))
     env.update(
         JUPYTER_CONFIG_DIR=str(state / "config"),
         JUPYTER_RUNTIME_DIR=str(state / "runtime"),

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from browser_fixtures import (
+    NOTEBOOKS,
     REPO,
     open_lab,
     run_in_kernel,
@@ -174,3 +175,33 @@ def test_task_renderer_renders_kernel_output_as_text(jupyter_lab, page):
     page.wait_for_timeout(300)
     assert page.evaluate("typeof window.__pwned") == "undefined"
     shot(page, "labext-04-hostile-kernel-output")
+
+
+def test_tutorial_card_copies_the_shipped_notebook_when_the_server_has_none(jupyter_lab, page):
+    name = "05_prompts.ipynb"
+    served = jupyter_lab.root / name
+    hidden = jupyter_lab.root / f"{name}.hidden"
+    served.rename(hidden)
+    try:
+        open_lab(page, jupyter_lab)
+        page.evaluate("window.jupyterapp.commands.execute('launcher:create')")
+        section = page.locator(".jp-Launcher-section", has_text="preannotate_lab tutorials")
+        cards = section.locator(".jp-LauncherCard")
+        cards.first.wait_for()
+        assert cards.all_inner_texts() == [
+            "01 Quickstart", "02 Rules and dictionaries", "03 Clinical text", "04 Visual NER",
+            "05 Prompts and LLMs", "06 Servers and Dask", "07 Training",
+            "08 Label Studio and quality"]
+        shot(page, "labext-03-tutorial-cards", focus=section)
+        section.locator(".jp-LauncherCard", has_text="05 Prompts").click()
+        assert wait_notebook_ready(page, timeout=90_000) == name
+        # copied from the package (here: the checkout's notebooks/), byte for byte
+        assert served.read_bytes() == (NOTEBOOKS / name).read_bytes()
+        # a second click opens the user's copy, never overwrites it
+        served.write_text(served.read_text().replace("Prompts: zero-shot", "My prompts"))
+        page.evaluate("window.jupyterapp.commands.execute('preannotate:open-tutorial',"
+                      " {name: '05_prompts'})")
+        assert "My prompts" in served.read_text()
+    finally:
+        served.unlink(missing_ok=True)
+        hidden.rename(served)

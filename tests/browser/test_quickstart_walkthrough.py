@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 from browser_fixtures import open_lab, run_in_kernel, shot, wait_kernel_idle, wait_notebook_ready
@@ -60,7 +61,7 @@ def test_quickstart_walkthrough(jupyter_lab, page):
     tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
     assert not tracebacks, tracebacks
     ids = json.loads(run_in_kernel(page, "import json; print(json.dumps(ids))"))
-    project_path = jupyter_lab.root / "quickstart.sqlite"
+    project_path = Path(run_in_kernel(page, "print(PROJECT)").strip())  # in its temporary folder
     assert project_path.exists()
     lap("notebook ran")
     shot(page, "walk-01-notebook-ran")
