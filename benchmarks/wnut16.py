@@ -42,43 +42,8 @@ def corpus_file() -> Path:
 
 def tweets(limit: int | None = None) -> list[tuple[str, list[tuple[int, int, str]]]]:
     """``(text, [(start, end, label)])`` per tweet, in file order (the first ``limit``)."""
-    out: list[tuple[str, list[tuple[int, int, str]]]] = []
-    tokens: list[tuple[str, str]] = []
+    from preannotate_lab.formats import read_tagged  # the importer's own reading of the file
 
-    def flush() -> None:
-        if tokens:
-            out.append(_tweet(tokens))
-            tokens.clear()
-
-    for line in corpus_file().read_text("utf-8").splitlines():
-        parts = line.strip().split("\t")
-        if len(parts) != 2 or not parts[0]:
-            flush()
-            if limit is not None and len(out) >= limit:
-                break
-            continue
-        tokens.append((parts[0], parts[1]))
-    flush()
+    out = [(text, [(s.start, s.end, s.label) for s in spans])
+           for text, spans in read_tagged(corpus_file())]
     return out[:limit] if limit is not None else out
-
-
-def _tweet(tokens: list[tuple[str, str]]) -> tuple[str, list[tuple[int, int, str]]]:
-    text, spans = "", []
-    current: list = []  # [start, end, label] of the entity being read
-    for word, tag in tokens:
-        start = len(text) + (1 if text else 0)
-        text = f"{text} {word}" if text else word
-        end = len(text)
-        if tag.startswith("B-") or (tag.startswith("I-") and (not current or current[2] != tag[2:])):
-            if current:
-                spans.append(tuple(current))
-            current = [start, end, tag[2:]]
-        elif tag.startswith("I-"):
-            current[1] = end
-        else:
-            if current:
-                spans.append(tuple(current))
-            current = []
-    if current:
-        spans.append(tuple(current))
-    return text, spans

