@@ -57,7 +57,9 @@ def f1_figure(report: QualityReport) -> Figure:
     ax.set_xlabel("F1")
     ax.set_title(f"F1 per label (support in brackets); micro F1 {report.micro['f1']:.2f}",
                  fontsize=10)
-    fig.legend(loc="outside lower center", ncol=2, fontsize=8, frameon=False)
+    handles, names = ax.get_legend_handles_labels()  # in the bars' order: strict on top
+    fig.legend(handles[::-1], names[::-1], loc="outside lower center", ncol=2, fontsize=8,
+               frameon=False)
     return fig
 
 
@@ -124,11 +126,11 @@ def calibration_figure(report: QualityReport) -> Figure | None:
     ax.plot([0, 1], [0, 1], color="#9e9e9e", linestyle="--", linewidth=1, label="calibrated")
     ax.plot([b["mean_confidence"] for b in bins], [b["share_right"] for b in bins],
             marker="o", color="#1565c0", label="predicted spans")
-    for b in bins:
+    for b in bins:  # the count above its point: below, a point at 0 would write over the axis
         ax.annotate(str(b["spans"]), (b["mean_confidence"], b["share_right"]), fontsize=7,
-                    textcoords="offset points", xytext=(4, -10))
+                    textcoords="offset points", xytext=(0, 6), ha="center")
     ax.set_xlim(0, 1.02)
-    ax.set_ylim(0, 1.02)
+    ax.set_ylim(-0.02, 1.1)
     ax.set_xlabel("confidence (bin mean)")
     ax.set_ylabel("share exactly right")
     ax.set_title("Confidence calibration (spans per bin)", fontsize=10)
