@@ -88,3 +88,33 @@ def test_close_still_closes_every_threads_connection(project_path):
     reopened = Project.open(project_path)
     assert reopened.count_tasks() == 5
     reopened.close()
+
+
+def test_closing_the_project_while_another_thread_is_mid_statement_waits_for_it(project_path):
+    # a job thread inside a long statement while the notebook closes the project: closing its
+    # connection under the statement would crash the interpreter; its thread closes it instead
+    project, _ = filled_project(project_path)
+    db = project._db
+    started, results, errors = threading.Event(), [], []
+    slow = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) "
+            "SELECT count(*) FROM n")
+
+    def job() -> None:
+        def statement(conn):
+            started.set()
+            return conn.execute(slow).fetchone()[0]
+        try:
+            results.append(db.read(statement))
+            db.read(lambda c: c.execute("SELECT 1").fetchone())  # after close: a clear error
+        except Exception as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=job)
+    thread.start()
+    assert started.wait(30)
+    project.close()  # returns at once: the busy connection is left to its thread
+    assert thread.is_alive()
+    thread.join(60)
+    assert results == [3000000]  # the statement ran to its end
+    assert len(errors) == 1 and "is closed" in str(errors[0]), errors
+    assert db.open_connections == 0

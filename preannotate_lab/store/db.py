@@ -5,6 +5,11 @@ calls :meth:`Database.release_thread`, and connections left behind by threads th
 without it are closed the next time any thread opens one, so short-lived threads (a job's
 reader and writer, a widget's worker) never pile up open files.
 
+Closing the project from one thread while another is mid-statement on its connection would
+crash the interpreter (the sqlite3 module frees what the running statement uses), so each
+connection is held for the length of a transaction, and :meth:`Database.close` closes at once
+only the idle ones: a busy one is closed by its own thread when its transaction ends.
+
 SQLite allows many readers and one writer. Every write starts with ``BEGIN IMMEDIATE`` so
 a writer takes the write lock up front (a deferred transaction that upgrades later can fail
 with "database is locked" half-way, which cannot be waited out). ``busy_timeout`` makes
@@ -104,6 +109,18 @@ def retry_busy(fn: Callable[[], T], path: Path, patience: float = PATIENCE_S) ->
             delay = min(delay * 2, 0.25)
 
 
+class _Held:
+    """One thread's connection, and whether that thread is inside a transaction on it."""
+
+    __slots__ = ("conn", "thread", "lock", "depth")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.thread = threading.current_thread()
+        self.lock = threading.RLock()  # held by its thread for each (nested) transaction
+        self.depth = 0  # how deep that thread is in transactions (only it changes this)
+
+
 class Database:
     """Per-thread SQLite connections to one file, with read and write transactions."""
 
@@ -115,8 +132,8 @@ class Database:
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         self._lock = threading.Lock()
-        # every open connection and the thread it belongs to (close() and pruning need both)
-        self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        # every open connection with its thread and lock (close() and pruning need them)
+        self._connections: list[_Held] = []
         self._pid = os.getpid()
         self._closed = False
 
@@ -144,6 +161,9 @@ class Database:
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (a new one after a fork: connections must not cross it)."""
+        return self._held().conn
+
+    def _held(self) -> _Held:
         pid = os.getpid()
         if pid != self._pid:
             # a forked child: forget the parent's connections without touching them
@@ -151,41 +171,54 @@ class Database:
             self._connections = []
             self._lock = threading.Lock()
             self._pid = pid
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            return conn
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is not None:
+            return held
         if self._closed:
             raise StoreError(f"project {self.path} is closed; open it again with Project.open")
         self._prune_dead_threads()
         with _naming_damage(self.path):
-            conn = retry_busy(self.connect_raw, self.path, self.patience)
-        self._local.conn = conn
+            held = _Held(retry_busy(self.connect_raw, self.path, self.patience))
+        self._local.held = held
         with self._lock:
-            self._connections.append((threading.current_thread(), conn))
-        return conn
+            self._connections.append(held)
+        return held
+
+    @contextmanager
+    def _holding(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection, held for one transaction (see the module docstring)."""
+        held = self._held()
+        with held.lock:
+            held.depth += 1
+            try:
+                yield held.conn
+            finally:
+                held.depth -= 1
+                if not held.depth and self._closed:  # close() left it to us: we were busy
+                    _close_quietly(held.conn)
 
     def release_thread(self) -> None:
         """Close this thread's connection (call it when a thread is done with the project).
 
         The next use from this thread opens a new connection, so calling it early is safe.
         """
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is None:
             return
         self._local.__dict__.clear()  # per-connection state (e.g. the grid's search) goes too
         with self._lock:
-            self._connections = [(t, c) for t, c in self._connections if c is not conn]
-        _close_quietly(conn)
+            self._connections = [h for h in self._connections if h is not held]
+        _close_quietly(held.conn)
 
     def _prune_dead_threads(self) -> None:
         """Close the connections of threads that ended without :meth:`release_thread`."""
         with self._lock:
-            dead = [c for t, c in self._connections if not t.is_alive()]
+            dead = [h for h in self._connections if not h.thread.is_alive()]
             if not dead:
                 return
-            self._connections = [(t, c) for t, c in self._connections if t.is_alive()]
-        for conn in dead:
-            _close_quietly(conn)
+            self._connections = [h for h in self._connections if h.thread.is_alive()]
+        for held in dead:
+            _close_quietly(held.conn)
 
     @property
     def open_connections(self) -> int:
@@ -199,42 +232,42 @@ class Database:
 
         Nested use (a write inside a write on the same thread) joins the outer transaction.
         """
-        conn = self.connection()
-        if conn.in_transaction:
-            yield conn
-            return
-        with _naming_damage(self.path):
-            retry_busy(lambda: conn.execute("BEGIN IMMEDIATE"), self.path, self.patience)
-            try:
+        with self._holding() as conn:
+            if conn.in_transaction:
                 yield conn
-            except BaseException:
+                return
+            with _naming_damage(self.path):
+                retry_busy(lambda: conn.execute("BEGIN IMMEDIATE"), self.path, self.patience)
                 try:
-                    conn.rollback()
-                except sqlite3.DatabaseError as exc:  # a damaged file may refuse the rollback too
-                    if not is_damaged(exc):
-                        raise
-                raise
-            retry_busy(conn.commit, self.path, self.patience)
+                    yield conn
+                except BaseException:
+                    try:
+                        conn.rollback()
+                    except sqlite3.DatabaseError as exc:  # a damaged file may refuse it too
+                        if not is_damaged(exc):
+                            raise
+                    raise
+                retry_busy(conn.commit, self.path, self.patience)
 
     def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` in one read transaction (a consistent snapshot); retried while busy."""
-        conn = self.connection()
-        if conn.in_transaction:
+        with self._holding() as conn:
+            if conn.in_transaction:
+                with _naming_damage(self.path):
+                    return fn(conn)
+
+            def attempt() -> T:
+                conn.execute("BEGIN")
+                try:
+                    result = fn(conn)
+                except BaseException:
+                    conn.rollback()
+                    raise
+                conn.commit()  # nothing to write to the file; keeps what fn put in temp tables
+                return result
+
             with _naming_damage(self.path):
-                return fn(conn)
-
-        def attempt() -> T:
-            conn.execute("BEGIN")
-            try:
-                result = fn(conn)
-            except BaseException:
-                conn.rollback()
-                raise
-            conn.commit()  # nothing to write to the file; keeps what fn put in temp tables
-            return result
-
-        with _naming_damage(self.path):
-            return retry_busy(attempt, self.path, self.patience)
+                return retry_busy(attempt, self.path, self.patience)
 
     def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """Every row of one query, read in one snapshot."""
@@ -247,12 +280,20 @@ class Database:
         return self._local
 
     def close(self) -> None:
-        """Close every thread's connection; later use raises a clear error."""
+        """Close every thread's connection; later use raises a clear error.
+
+        A connection another thread is using mid-transaction is closed by that thread when its
+        transaction ends (closing it under a running statement would crash the interpreter).
+        """
         self._closed = True
         with self._lock:
             connections, self._connections = self._connections, []
-        for _, conn in connections:
-            _close_quietly(conn)
+        for held in connections:
+            if held.lock.acquire(blocking=False):  # idle, or this thread's own
+                try:
+                    _close_quietly(held.conn)
+                finally:
+                    held.lock.release()
         self._local = threading.local()
 
 
