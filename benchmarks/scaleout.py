@@ -116,7 +116,8 @@ def run(n_tasks: int, rounds: int) -> dict[str, Any]:
             client.wait_for_workers(2, timeout=300)
             cold_start_s = _timed_job(shared, one, force=True)
             client.run(warm, shared.spec)  # the other worker, too
-            warm_start_s = min(_timed_job(shared, one, force=True) for _ in range(3))
+            warm_start_s = min(_after_a_pause(lambda: _timed_job(shared, one, force=True))
+                               for _ in range(3))
             # what of it is the job's own work, and what Dask's one round trip (its floor)
             inline_one_task_s = min(_timed_job(kernel, one, force=True) for _ in range(3))
             round_trip_s, round_trip_median_s = _round_trip(client)
@@ -190,6 +191,16 @@ def run(n_tasks: int, rounds: int) -> dict[str, Any]:
             for name, (op, bound) in TARGETS.items()
         },
     }
+
+
+def _after_a_pause(job: Any) -> float:
+    """``job()``, started as a user starts a second job: not within milliseconds of the last.
+
+    Back to back, a job's first message waits out the client's batching interval (10 ms),
+    opened by the previous job's release of its results; that is no cost a user ever sees.
+    """
+    time.sleep(0.2)
+    return float(job())
 
 
 def _round_trip(client: Any) -> tuple[float, float]:
