@@ -57,11 +57,12 @@ TARGETS = {"ocr_ratio_vs_cli": 0.95, "ocr_cpu_ratio_vs_cli": 0.95, "pipeline_cpu
 
 def find_pdf() -> Path:
     """The benchmark document: a real PDF from a Debian package, located with dpkg."""
-    out = subprocess.run(["dpkg-query", "-L", "shared-mime-info"], capture_output=True, text=True)
-    for line in out.stdout.splitlines():
-        if line.endswith("shared-mime-info-spec.pdf") and Path(line).is_file():
-            return Path(line)
-    sys.exit("benchmark document not found: apt-get install shared-mime-info")
+    from preannotate_lab.tutorials import debian_file
+
+    try:
+        return debian_file("shared-mime-info", "shared-mime-info-spec.pdf")
+    except FileNotFoundError as exc:
+        sys.exit(f"benchmark document not found: {exc}")
 
 
 def first_pages(pdf: Path, n: int, folder: Path) -> Path:

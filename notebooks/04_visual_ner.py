@@ -17,8 +17,6 @@
 
 # %%
 import os
-import shutil
-import subprocess
 import tempfile
 from importlib.resources import files
 from pathlib import Path
@@ -30,20 +28,10 @@ from PIL import Image
 import preannotate_lab as pl
 from preannotate_lab import Rule, RuleSet
 from preannotate_lab.ocr import page_image
+from preannotate_lab.tutorials import debian_file
 
 WORK = Path(tempfile.mkdtemp(prefix="preannotate-visual-"))
 os.environ["PREANNOTATE_LAB_HOME"] = str(WORK / "home")  # page cache and rules of this tutorial
-
-
-def debian_file(package: str, name: str) -> Path:
-    """A file that a Debian package installed (found with dpkg-query)."""
-    if shutil.which("dpkg-query"):
-        listed = subprocess.run(["dpkg-query", "-L", package], capture_output=True, text=True)
-        for line in listed.stdout.splitlines():
-            if line.endswith("/" + name) and Path(line).is_file():
-                return Path(line)
-    raise FileNotFoundError(f"{name}: install the Debian package {package} "
-                            f"(apt-get install {package}), or point this at any PDF you have")
 
 
 DIGITAL = debian_file("shared-mime-info", "shared-mime-info-spec.pdf")

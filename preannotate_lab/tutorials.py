@@ -3,6 +3,7 @@
     from preannotate_lab import tutorials
     tutorials.available()                 # [Tutorial(name='01_quickstart', title=...), ...]
     tutorials.copy("04")                  # ./04_visual_ner.ipynb, ready to open
+    tutorials.debian_file("shared-mime-info", "shared-mime-info-spec.pdf")  # a real PDF
 
 The JupyterLab launcher's tutorial cards call :func:`copy` in a short-lived kernel when the
 server cannot see the notebook already. A wheel carries them in ``preannotate_lab/data/notebooks``
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -80,3 +82,15 @@ def copy(name: str, dest: str | Path = ".", *, overwrite: bool = False) -> Path:
         Path(dest).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(tutorial.path, target)
     return target
+
+
+def debian_file(package: str, name: str) -> Path:
+    """A file that Debian package ``package`` installed (found with dpkg-query, not a fixed
+    path): the tutorials' and the tests' real documents, such as shared-mime-info's spec PDF."""
+    if shutil.which("dpkg-query"):
+        listed = subprocess.run(["dpkg-query", "-L", package], capture_output=True, text=True)
+        for line in listed.stdout.splitlines():
+            if line.endswith("/" + name) and Path(line).is_file():
+                return Path(line)
+    raise FileNotFoundError(f"{name}: install the Debian package {package} "
+                            f"(apt-get install {package}), or point this at any file you have")

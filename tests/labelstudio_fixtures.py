@@ -9,9 +9,6 @@ project's venv); ``scripts/setup.sh --dev`` calls that script. Tests that use th
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -24,6 +21,7 @@ from typing import Any
 import pytest
 
 from preannotate_lab.model import Span
+from preannotate_lab.sync.local import start_local
 
 # the text project that the bridge and sync tests share
 NER_CONFIG = """<View>
@@ -139,12 +137,6 @@ class LabelStudio:
         })
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def install() -> Path:
     """The venv's path (installing it the first time); pytest.skip when it cannot be made."""
     try:
@@ -157,57 +149,12 @@ def install() -> Path:
     return Path(done.stdout.strip().splitlines()[-1])
 
 
-def _wait(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"Label Studio exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=5) as r:
-                if r.status == 200:
-                    return
-        except (OSError, urllib.error.URLError):
-            pass
-        time.sleep(1)
-    raise RuntimeError(f"Label Studio did not answer within {START_TIMEOUT:.0f} s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="session")
 def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabelStudio]:
-    venv = install()
     base = tmp_path_factory.mktemp("label-studio")
-    files_root = base / "files"
-    files_root.mkdir()
-    port = _free_port()
-    env = {
-        **os.environ,
-        "LABEL_STUDIO_BASE_DATA_DIR": str(base / "data"),
-        "LABEL_STUDIO_USERNAME": USER,
-        "LABEL_STUDIO_PASSWORD": PASSWORD,
-        "LABEL_STUDIO_USER_TOKEN": TOKEN,
-        "LABEL_STUDIO_LOCAL_FILES_SERVING_ENABLED": "true",
-        "LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT": str(files_root),
-        "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
-        "SENTRY_DSN": "", "FRONTEND_SENTRY_DSN": "", "COLLECT_ANALYTICS": "false",
-    }
-    env.pop("PYTHONPATH", None)  # its own venv, not our code
-    log = base / "label-studio.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [str(venv / "bin" / "label-studio"), "start", "--no-browser", "--host", "127.0.0.1",
-             "--port", str(port), "--internal-host", "127.0.0.1", "--enable-legacy-api-token"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=base,
-        )
-    url = f"http://127.0.0.1:{port}"
+    server = start_local(base, timeout=START_TIMEOUT, user=USER, password=PASSWORD, token=TOKEN,
+                         venv=install())
     try:
-        _wait(url, process, log)
-        yield LabelStudio(url=url, token=TOKEN, files_root=files_root)
+        yield LabelStudio(url=server.url, token=TOKEN, files_root=base / "files")
     finally:
-        try:  # its own process group: the server and whatever it started
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        server.stop()

@@ -9,13 +9,13 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
+
+from preannotate_lab import tutorials
 
 DATA = Path(__file__).parent / "data" / "ocr"
 SCANNED_PNG = DATA / "scanned-page.png"
@@ -26,12 +26,10 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "ocr"
 
 def debian_file(package: str, name: str) -> Path:
     """A file shipped by a Debian package, or a failure that says which package to install."""
-    if shutil.which("dpkg-query"):
-        out = subprocess.run(["dpkg-query", "-L", package], capture_output=True, text=True)
-        for line in out.stdout.splitlines():
-            if line.endswith("/" + name) and Path(line).is_file():
-                return Path(line)
-    pytest.fail(f"{name} not found: install the Debian package {package} (apt-get install {package})")
+    try:
+        return tutorials.debian_file(package, name)
+    except FileNotFoundError as exc:
+        pytest.fail(str(exc))
 
 
 def digital_pdf() -> Path:

@@ -64,9 +64,14 @@ def _free_port() -> int:
 
 
 def start_local(data_dir: str | os.PathLike[str], *, timeout: float = 300.0,
-                user: str = "annotator@example.com") -> LocalLabelStudio:
-    """Start Label Studio on 127.0.0.1 (a free port) with its data in ``data_dir``."""
-    venv = installed_venv()
+                user: str = "annotator@example.com", password: str | None = None,
+                token: str | None = None, venv: Path | None = None) -> LocalLabelStudio:
+    """Start Label Studio on 127.0.0.1 (a free port) with its data in ``data_dir``.
+
+    ``password`` and ``token`` default to fresh random ones; ``venv`` to the one
+    scripts/label_studio.sh installed.
+    """
+    venv = venv or installed_venv()
     if venv is None:
         raise LabelStudioNotInstalled(
             f"Label Studio {VERSION} is not installed: run `bash scripts/label_studio.sh` from a "
@@ -74,7 +79,9 @@ def start_local(data_dir: str | os.PathLike[str], *, timeout: float = 300.0,
             "and use its URL and API key")
     base = Path(data_dir)
     (base / "files").mkdir(parents=True, exist_ok=True)
-    port, token, password = _free_port(), secrets.token_hex(20), secrets.token_urlsafe(12)
+    port = _free_port()
+    token = token or secrets.token_hex(20)
+    password = password or secrets.token_urlsafe(12)
     env = {**os.environ,
            "LABEL_STUDIO_BASE_DATA_DIR": str(base / "data"),
            "LABEL_STUDIO_USERNAME": user, "LABEL_STUDIO_PASSWORD": password,
