@@ -22,7 +22,7 @@ document, a real PDF shipped by Debian's ``shared-mime-info`` package:
   (target >= 100).
 * ``rss_mb_6_pages`` / ``rss_mb_72_pages``: peak resident memory (MB) of a fresh process
   that OCRs one image-only PDF of 6 and of 72 copies of the real scanned test page
-  (``tests/data/ocr/scanned-page.png``, pages ~8 x 4 inches, rendered at ``--dpi``), side by
+  (``preannotate_lab/data/tutorial/scanned-page.png``, pages ~8 x 4 inches, rendered at ``--dpi``), side by
   side in this run; ``rss_growth_mb`` is their difference (target <= 30: pages stream).
 """
 
@@ -50,7 +50,7 @@ from preannotate_lab.ocr.tesseract import ocr_pages, ocr_words, tesseract_config
 
 # ocr_cpu_ratio_vs_cli: the same comparison in CPU seconds, which a busy shared machine
 # disturbs far less than wall-clock time (see load_average_1min in the output)
-SCANNED_PAGE = Path(__file__).resolve().parent.parent / "tests" / "data" / "ocr" / "scanned-page.png"
+SCANNED_PAGE = Path(__file__).resolve().parent.parent / "preannotate_lab" / "data" / "tutorial" / "scanned-page.png"
 TARGETS = {"ocr_ratio_vs_cli": 0.95, "ocr_cpu_ratio_vs_cli": 0.95, "pipeline_cpu_ratio_vs_cli": 0.9,
            "textlayer_speedup": 50.0, "cache_speedup": 100.0}
 

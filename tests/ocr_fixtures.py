@@ -2,7 +2,8 @@
 
 * digital: ``shared-mime-info-spec.pdf`` installed by Debian's ``shared-mime-info`` package
   (17 pages, a real text layer); found with ``dpkg -L`` rather than a fixed path.
-* scanned: ``tests/data/ocr/scanned-page.png``, a photographed book page (see its README),
+* scanned: ``preannotate_lab/data/tutorial/scanned-page.png``, a real scanned page (see
+  ``tests/data/ocr/README.md``),
   with a transcription checked by eye; ``scanned_pdf`` wraps it into an image-only PDF.
 """
 
@@ -18,7 +19,7 @@ from PIL import Image, ImageDraw
 from preannotate_lab import tutorials
 
 DATA = Path(__file__).parent / "data" / "ocr"
-SCANNED_PNG = DATA / "scanned-page.png"
+SCANNED_PNG = Path(tutorials.__file__).parent / "data" / "tutorial" / "scanned-page.png"  # shipped for the tutorials
 SCANNED_TRUTH = DATA / "scanned-page.txt"
 ENCRYPTED_PDF = DATA / "encrypted-aes256.pdf"  # user password "secret"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "ocr"

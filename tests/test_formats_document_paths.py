@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from formats_fixtures import new_project
+from ocr_fixtures import SCANNED_PNG
 
 from preannotate_lab.documents import DocumentError, document_for
 from preannotate_lab.formats import import_path
@@ -17,7 +18,7 @@ from preannotate_lab.formats.importing import import_dataframe
 from preannotate_lab.model import DOCUMENT_KEYS, Task, document_path
 from preannotate_lab.server.jobs import document_hash
 
-SCAN = Path(__file__).parent / "data" / "ocr" / "scanned-page.png"
+SCAN = SCANNED_PNG
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from ocr_fixtures import SCANNED_PNG
 from widgets_fixtures import (
     MODEL,
     frontend_request,
@@ -186,7 +187,7 @@ def test_empty_completion_when_no_prediction_is_shown(project):
 @pytest.fixture
 def image_project(tmp_path):
     image = tmp_path / "page.png"
-    shutil.copy(DATA / "ocr" / "scanned-page.png", image)
+    shutil.copy(SCANNED_PNG, image)
     project = make_project(tmp_path / "docs.sqlite", [], ner_config(["PERSON", "ORG"]))
     [task_id] = project.add_tasks([Task({"document": str(image)}, kind="document")])
     yield project, task_id

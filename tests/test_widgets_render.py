@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from ocr_fixtures import SCANNED_PNG
 from widgets_fixtures import make_project, ner_config
 from widgets_render import CHROMIUM, Rendered
 
@@ -127,7 +128,7 @@ def test_labeling_view_renders_hostile_text_inert_and_edits(page, project):
 
 def test_labeling_view_shows_page_images_and_labels_tokens(page, tmp_path):
     image = tmp_path / "page.png"
-    shutil.copy(DATA / "ocr" / "scanned-page.png", image)
+    shutil.copy(SCANNED_PNG, image)
     project = make_project(tmp_path / "docs.sqlite", [], ner_config(["PERSON", "ORG"]))
     [task_id] = project.add_tasks([Task({"document": str(image)}, kind="document")])
     view = LabelingView(project, task_id)

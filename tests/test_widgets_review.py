@@ -5,6 +5,7 @@ moving a span's boundaries."""
 from __future__ import annotations
 
 import pytest
+from ocr_fixtures import SCANNED_PNG
 from widgets_fixtures import (
     frontend_request,
     make_project,
@@ -125,14 +126,13 @@ def test_resize_span_moves_boundaries_and_relations_follow(project):
 def test_pages_come_scaled_to_the_width_shown_and_thumbnails_are_small(tmp_path):
     import io
     import shutil
-    from pathlib import Path
 
     from PIL import Image
 
     from preannotate_lab.model import Task
 
     image = tmp_path / "page.png"
-    shutil.copy(Path(__file__).parent / "data" / "ocr" / "scanned-page.png", image)
+    shutil.copy(SCANNED_PNG, image)
     project = make_project(tmp_path / "thumbs.sqlite", [], LabelingConfig.from_xml(CONFIG))
     [task_id] = project.add_tasks([Task({"document": str(image)}, kind="document")])
     view = LabelingView(project, task_id)
