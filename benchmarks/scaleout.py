@@ -14,10 +14,12 @@ read from the store, predictions written by the kernel's one writer):
   process_pool_s - 1;
 * cold_load_s: deploying the server on the cluster (every worker loads the model);
   cold_start_s: a one-task job right after the workers were restarted (they load it again);
-  warm_start_s: the same one-task job on the warm server, i.e. what a second job's start costs;
-  ``warm_start_share`` = warm_start_s / cold_load_s; beside it, the same job on the kernel's
-  inline server (``inline_one_task_s``) and one bare Dask submit-and-result
-  (``dask_round_trip_s``, best of 11, and its median): a warm job costs about their sum;
+  warm_start_s: the same one-task job on the warm server, i.e. what a second job's start costs
+  (a small job: the worker is called directly, see server/cluster_direct.py);
+  ``warm_start_share`` = warm_start_s / cold_load_s; beside it, the same job with its batch
+  submitted as a scheduler task (``warm_start_scheduled_s``, as before small jobs were called
+  directly), the same job on the kernel's inline server (``inline_one_task_s``) and one bare Dask
+  submit-and-result (``dask_round_trip_s``, best of 11, and its median);
 * the scaling model: the cluster job timed with two batch sizes gives the per-task cost ``c``
   and the per-batch overhead ``o`` of a worker (T = n (c + o / b) / w); the kernel's writer
   cost per task ``s`` is timed on its own. A cluster of W workers then pre-annotates
@@ -91,7 +93,12 @@ def run(n_tasks: int, rounds: int) -> dict[str, Any]:
 
     from benchmarks.corpus import paragraphs
     from preannotate_lab.labeling import LabelingConfig
-    from preannotate_lab.server import InlineBackend, ProcessPoolBackend, ServerManager
+    from preannotate_lab.server import (
+        ClusterBackend,
+        InlineBackend,
+        ProcessPoolBackend,
+        ServerManager,
+    )
     from preannotate_lab.server.cluster_worker import warm
 
     texts, where = paragraphs(n_tasks)
@@ -118,6 +125,9 @@ def run(n_tasks: int, rounds: int) -> dict[str, Any]:
             client.run(warm, shared.spec)  # the other worker, too
             warm_start_s = min(_after_a_pause(lambda: _timed_job(shared, one, force=True))
                                for _ in range(3))
+            scheduled = ClusterBackend(shared.connection, direct=False)
+            warm_start_scheduled_s = min(_after_a_pause(
+                lambda: _timed_job(shared, one, force=True, backend=scheduled)) for _ in range(3))
             # what of it is the job's own work, and what Dask's one round trip (its floor)
             inline_one_task_s = min(_timed_job(kernel, one, force=True) for _ in range(3))
             round_trip_s, round_trip_median_s = _round_trip(client)
@@ -169,6 +179,7 @@ def run(n_tasks: int, rounds: int) -> dict[str, Any]:
         "cold_start_s": round(cold_start_s, 3),
         "warm_start_s": round(warm_start_s, 4),
         "warm_start_share": round(values["warm_start_share"], 4),
+        "warm_start_scheduled_s": round(warm_start_scheduled_s, 4),
         "inline_one_task_s": round(inline_one_task_s, 4),
         "dask_round_trip_s": round(round_trip_s, 4),
         "dask_round_trip_median_s": round(round_trip_median_s, 4),

@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 KEYS = {
     "n_tasks", "corpus", "workers", "inline_s", "process_pool_s", "dask_s", "docs_per_s",
     "dask_speedup_vs_inline", "dask_overhead_vs_pool", "cold_load_s", "cold_start_s",
-    "warm_start_s", "warm_start_share", "inline_one_task_s", "dask_round_trip_s", "per_task_s", "per_batch_overhead_s",
+    "warm_start_s", "warm_start_share", "warm_start_scheduled_s", "inline_one_task_s",
+    "dask_round_trip_s", "per_task_s", "per_batch_overhead_s",
     "writer_per_task_s", "scaling_model", "targets",
 }
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from server_fixtures import MODEL, NER_LABELS, config_for, make_project, many_texts, save_rules
 
+from preannotate_lab.model import Task
 from preannotate_lab.server import ClusterBackend, InlineBackend, ServerError, ServerManager
 from preannotate_lab.server.cluster_worker import host_info, run_chunk
 
@@ -66,19 +67,29 @@ def _results(project, task_ids=None):
             for t in (task_ids or project.task_ids())}
 
 
-def test_a_cluster_server_predicts_what_the_inline_backend_predicts(kernel, texts, tmp_path):
+def _direct_batches(client):
+    return sum(info["direct_batches"] for info in client.run(host_info).values())
+
+
+def test_a_cluster_server_predicts_what_the_inline_backend_predicts(kernel, client, texts,
+                                                                     tmp_path):
     manager, server, project = kernel
-    job = server.run(chunk_size=16, wait=True)
-    assert job.progress["predicted"] == len(texts) and job.progress["errors"] == 0
     # the same config run in the kernel, inline
     local = ServerManager()
     try:
         inline = make_project(tmp_path / "inline.sqlite", texts)
         inline.set_config(project.config)
         local.deploy(inline, name="here", backend=InlineBackend()).run(wait=True)
-        assert _results(project) == _results(inline)
     finally:
         local.close()
+    # 80 tasks: in batches of 16 they are scheduled tasks; in batches of 64 they fit in one
+    # batch per worker, a small job, which calls the two workers directly
+    for batch_size, direct_calls in ((16, 0), (64, 2)):
+        before = _direct_batches(client)
+        job = server.run(chunk_size=16, batch_size=batch_size, force=True, wait=True)
+        assert job.progress["predicted"] == len(texts) and job.progress["errors"] == 0
+        assert _direct_batches(client) - before == direct_calls
+        assert _results(project) == _results(inline)
     assert any(s[2] == "AMOUNT" for spans in _results(project).values() for s in spans)
     # the model lives on the workers, not in this kernel
     assert manager.cache.used_mb == 0 and len(manager.cache.describe()) == 0
@@ -176,8 +187,6 @@ def test_a_worker_killed_mid_job_leaves_exactly_one_prediction_per_task(client, 
 
 def test_document_tasks_are_read_on_the_workers_with_the_same_results(client, tmp_path):
     from ocr_fixtures import SCANNED_PNG, digital_pdf
-
-    from preannotate_lab.model import Task
 
     save_rules("image-terms", [{"name": "terms", "label": "TERM", "type": "dictionary",
                                 "keywords": ["markers", "background", "coins", "MIME"]}])
@@ -279,3 +288,87 @@ def test_a_batch_that_kills_every_worker_it_runs_on_fails_and_the_job_goes_on(cl
     finally:
         manager.close()
     assert all(len(project.predictions(t)) == 1 for t in project.task_ids())
+
+
+def _crash_once(spec, items, batch_size):
+    """A batch holding ``CRASH-ONCE:<flag file>`` kills its worker the first time it runs."""
+    for _, text in items:
+        if isinstance(text, str) and text.startswith("CRASH-ONCE:"):
+            flag = Path(text.split(":", 1)[1])
+            if not flag.exists():
+                flag.touch()
+                os._exit(1)
+    return run_chunk(spec, items, batch_size)
+
+
+def _fail_on_marker(spec, items, batch_size):
+    if any(isinstance(text, str) and "FAIL-ME" in text for _, text in items):
+        raise ValueError("the pipeline cannot take this batch")
+    return run_chunk(spec, items, batch_size)
+
+
+def test_a_small_job_whose_worker_dies_in_the_direct_call_is_scheduled_and_stored_once(
+        client, tmp_path):
+    save_rules("words", [{"name": "any", "label": "WORD", "type": "regex",
+                          "pattern": r"[A-Z][a-z]+"}])
+    flag = tmp_path / "crashed"
+    texts = ["Hello World", f"CRASH-ONCE:{flag}", "Good Morning", "Dear Reader"]
+    project = make_project(tmp_path / "p.sqlite", texts)
+    project.set_config(config_for({"words": ["WORD"]}))
+    manager = ServerManager()
+    try:
+        server = manager.deploy(project, name="dies-once", cluster=client)
+        backend = type("CrashOnce", (ClusterBackend,), {"worker_function": staticmethod(_crash_once)})(
+            server.connection)
+        progress = server.run(backend=backend, batch_size=2, wait=True).progress
+        # two batches called directly: one worker died in its call, the scheduler ran its batch
+        assert flag.exists() and backend.direct_failed == 1
+        assert progress["state"] == "done" and progress["errors"] == 0
+        assert progress["predicted"] == 4
+        assert all(len(project.predictions(t)) == 1 for t in project.task_ids())
+        client.wait_for_workers(2, timeout=120)
+
+        # the pipeline's own failure in a direct call fails the job, as a scheduled one does
+        project.add_tasks([Task({"text": "FAIL-ME please"})])
+        failing = type("Fails", (ClusterBackend,), {"worker_function": staticmethod(_fail_on_marker)})(
+            server.connection)
+        job = server.run(backend=failing, wait=False)
+        with pytest.raises(Exception, match="cannot take this batch"):
+            job.wait(timeout=120)
+        assert job.state == "failed" and failing.direct_failed == 0
+        manager.delete("dies-once")
+    finally:
+        manager.close()
+
+
+def test_a_worker_the_scheduler_removes_leaves_the_direct_list_at_once(client, tmp_path):
+    save_rules("words", [{"name": "any", "label": "WORD", "type": "regex",
+                          "pattern": r"[A-Z][a-z]+"}])
+    project = make_project(tmp_path / "p.sqlite", ["Hello World", "Good Morning"])
+    project.set_config(config_for({"words": ["WORD"]}))
+    manager = ServerManager()
+    try:
+        server = manager.deploy(project, name="watched", cluster=client)
+        connection = server.connection
+        client.wait_for_workers(2, timeout=120)
+        connection.workers()
+        assert sorted(connection.known_workers()) == sorted(client.scheduler_info()["workers"])
+        victim = connection.known_workers()[0]
+        os.kill(client.run(os.getpid, workers=[victim])[victim], signal.SIGKILL)
+        # the scheduler's removal event drops it (a call to its address would wait out
+        # Dask's 30 s connect timeout); no round trip to the scheduler is needed for that
+        deadline = time.monotonic() + 60
+        while victim in connection.known_workers() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert victim not in connection.known_workers()
+        backend = ClusterBackend(connection)
+        before = _direct_batches(client)
+        progress = server.run(backend=backend, force=True, wait=True).progress
+        assert progress["predicted"] == 2 and backend.direct_failed == 0
+        assert _direct_batches(client) - before == 1  # the worker that stayed took the batch
+        client.wait_for_workers(2, timeout=120)
+        connection.workers()  # a round trip lists the new worker again
+        assert len(connection.known_workers()) == 2
+        manager.delete("watched")
+    finally:
+        manager.close()

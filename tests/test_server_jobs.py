@@ -199,7 +199,10 @@ def test_fifty_jobs_leave_open_files_flat(word_server, project_path):
     for i in range(50):
         word_server.run(project, wait=True, force=i % 2 == 0, chunk_size=5)
     assert me.num_fds() <= before + 3, (before, me.num_fds())  # was ~3 more per job
-    assert project._db.open_connections <= 3
+    # the main thread's, and the released ones kept for the next job's threads
+    from preannotate_lab.store.db import IDLE_CONNECTIONS
+
+    assert project._db.open_connections <= 1 + IDLE_CONNECTIONS
     project.close()
 
 

@@ -1,4 +1,5 @@
-"""A thread's connection ends with the thread: short-lived threads never pile up open files."""
+"""A thread's connection ends with the thread (or serves the next one): short-lived threads never
+pile up open files."""
 
 from __future__ import annotations
 
@@ -40,29 +41,60 @@ def test_threads_that_forget_to_release_leave_open_files_flat(project_path):
     project.close()
 
 
-def test_release_thread_closes_the_connection_and_the_thread_may_come_back(project_path):
+def test_a_released_connection_serves_the_next_thread_and_open_files_stay_flat(project_path):
     project, ids = filled_project(project_path)
     me = psutil.Process()
-    seen: list[tuple[int, int]] = []
+    used = []
 
     def work() -> None:
-        project.count_tasks()
-        opened = project._db.open_connections
+        used.append(project._db.connection())
+        assert project.count_tasks() == len(ids)
         project.release_thread()
-        seen.append((opened, project._db.open_connections))
-        # released early by mistake: the next call simply opens a new connection
+        # released early by mistake: the next call simply takes a connection again
         assert project.count_tasks() == len(ids)
         project.release_thread()
 
-    # SQLite keeps the file descriptor of a closed connection for reuse while another one of
-    # this process holds a lock on the file: measure after the first round
     _in_thread(work)
     before = me.num_fds()
     for _ in range(50):
         _in_thread(work)
-    assert seen[0][0] == seen[0][1] + 1  # release closed exactly this thread's connection
+    assert all(conn is used[0] for conn in used)  # one connection served every thread
     assert me.num_fds() <= before, (before, me.num_fds())
-    assert project._db.open_connections == 1  # the main thread's (from filled_project)
+    assert project._db.open_connections == 2  # the main thread's (from filled_project), one idle
+    project.close()
+    assert project._db.open_connections == 0
+
+
+def test_a_connection_with_thread_state_is_closed_and_idle_ones_are_bounded(project_path):
+    from preannotate_lab.store.db import IDLE_CONNECTIONS
+
+    project, _ = filled_project(project_path)
+    db = project._db
+
+    def search() -> None:
+        project.task_rows(search="Apple")  # the search's hits live in this connection
+        project.release_thread()
+
+    _in_thread(search)
+    assert db.open_connections == 1  # closed: another thread must not inherit its tables
+
+    holding, release = threading.Barrier(IDLE_CONNECTIONS + 3), threading.Event()
+
+    def hold() -> None:
+        project.count_tasks()
+        holding.wait(30)
+        release.wait(30)
+        project.release_thread()
+
+    threads = [threading.Thread(target=hold) for _ in range(IDLE_CONNECTIONS + 2)]
+    for t in threads:
+        t.start()
+    holding.wait(30)
+    assert db.open_connections == IDLE_CONNECTIONS + 3
+    release.set()
+    for t in threads:
+        t.join(30)
+    assert db.open_connections == 1 + IDLE_CONNECTIONS
     project.close()
 
 

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..model import utcnow
 from .cluster_backend import ClusterBackend
+from .cluster_direct import DirectCalls
 from .errors import ServerError
 from .pipeline import PipelineSpec, StageSpec
 from .server import Server
@@ -39,6 +41,9 @@ log = logging.getLogger(__name__)
 REGISTRY = ("preannotate_lab", "servers")
 LOCK_NAME = "preannotate_lab-servers"  # a distributed.Lock: one deploy or delete at a time
 LOCK_TIMEOUT_S = 30
+# how long the scheduler's list of workers serves small jobs before it is asked for again
+# (in the background: workers that joined since get small jobs too); removals are seen at once
+KNOWN_WORKERS_S = 10.0
 
 
 
@@ -78,6 +83,10 @@ class ClusterConnection:
         self.client.register_plugin(PipelineHost(), name=PipelineHost.name)
         self._servers: dict[str, ClusterServer] = {}  # name -> the Server seen from this kernel
         self._lock = threading.Lock()
+        self.direct = DirectCalls(self.client)  # the workers small jobs call directly
+        self._workers_at = 0.0  # when the scheduler last listed its workers
+        self._refreshing = False
+        self.workers()
 
     # -- the cluster ----------------------------------------------------------------------------
     @property
@@ -88,7 +97,34 @@ class ClusterConnection:
             return None
 
     def workers(self) -> int:
-        return len(self.client.scheduler_info().get("workers", {}))
+        """How many workers the cluster has (asks the scheduler: one round trip)."""
+        addresses = list(self.client.scheduler_info().get("workers", {}))
+        self.direct.update(addresses)
+        with self._lock:
+            self._workers_at = time.monotonic()
+        return len(addresses)
+
+    def known_workers(self) -> list[str]:
+        """The workers small jobs may call directly, without asking the scheduler (see
+        :mod:`.cluster_direct`). When the scheduler's list is older than ``KNOWN_WORKERS_S`` it
+        is asked for again, in the background."""
+        with self._lock:
+            stale = time.monotonic() - self._workers_at > KNOWN_WORKERS_S and not self._refreshing
+            if stale:
+                self._refreshing = True
+        if stale:
+            threading.Thread(target=self._refresh_workers, name="preannotate-lab-workers",
+                             daemon=True).start()
+        return self.direct.workers()
+
+    def _refresh_workers(self) -> None:
+        try:
+            self.workers()
+        except Exception:  # the scheduler is away: the next job's own call says so
+            log.debug("cannot list the workers of %s", self.address, exc_info=True)
+        finally:
+            with self._lock:
+                self._refreshing = False
 
     def describe(self) -> dict[str, Any]:
         return {"scheduler": self.address, "workers": self.workers(), "dashboard": self.dashboard}
@@ -144,6 +180,7 @@ class ClusterConnection:
 
     def close(self) -> None:
         """Disconnect; a LocalCluster this connection started stops (its servers with it)."""
+        self.direct.close()
         if self.owns_client:
             self.client.close()
         if self.owned_cluster is not None:

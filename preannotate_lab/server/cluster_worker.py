@@ -9,18 +9,28 @@ counts its loads (``host_info``), which is how the tests see that nothing loads 
 ``(task_id, results | error message)`` out. Document tasks are read here (OCR on the worker; the
 page cache under ``PREANNOTATE_LAB_HOME`` is shared by the workers of one machine) and their
 spans get their boxes here, so only text and results cross the wire.
+
+A small job's batches may also come straight from a kernel rather than as scheduled tasks:
+:meth:`PipelineHost.run_direct` is the worker's handler for them (op :data:`DIRECT_OP`; see
+:mod:`.cluster_backend` for when a kernel calls it). They run the same function in the host's
+own thread, with the same loaded resources.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import os
 import sys
 import threading
 from collections import Counter, OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from typing import Any
 
 from distributed import WorkerPlugin, get_worker
+from distributed.protocol import to_serialize
 
 from ..model import Document
 from .errors import ServerError
@@ -32,6 +42,10 @@ PLUGIN_NAME = "preannotate-lab-pipelines"
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 _TRIM_BYTES, _MMAP_BYTES = 64 << 20, 32 << 20
 RESIDENT_RESOURCES = 12  # least recently used ones beyond this are dropped (and reloaded if named)
+DIRECT_OP = "preannotate_lab_run_batch"  # the worker's handler of a batch a kernel calls directly
+# the host a directly called batch runs on (a scheduled task finds it through get_worker())
+_direct_host: ContextVar[PipelineHost | None] = ContextVar("preannotate_lab_direct_host",
+                                                            default=None)
 
 
 class PipelineHost(WorkerPlugin):
@@ -59,9 +73,39 @@ class PipelineHost(WorkerPlugin):
         self._resources: OrderedDict[tuple[str, str, str], tuple[Any, threading.Lock]] = OrderedDict()
         self.loads: Counter[str] = Counter()  # "name@version@fingerprint" -> times loaded
         self.documents_read = 0  # document tasks this worker read (OCR or text layer)
+        self.direct_batches = 0  # batches a kernel called directly (run_direct)
+        # one thread: the worker's event loop must stay free while a batch runs
+        self._direct_thread = ThreadPoolExecutor(1, thread_name_prefix="preannotate-lab-direct")
+        worker.handlers[DIRECT_OP] = self.run_direct
 
     def teardown(self, worker: Any) -> None:
+        worker.handlers.pop(DIRECT_OP, None)
+        self._direct_thread.shutdown(wait=False)
         self._resources.clear()
+
+    async def run_direct(self, function: Callable[..., Any] | None = None, spec: Any = None,
+                         items: Any = None, batch_size: int = 64) -> dict[str, Any]:
+        """A batch a kernel sent straight to this worker: ``function(spec, items, batch_size)``
+        in the host's thread. The reply's ``outcome`` is ``("done", outputs)`` or
+        ``("failed", exception)``: the pipeline's own failure travels as a value, so anything
+        the kernel sees raised is a failed call (this worker died, the reply was lost), which it
+        answers by submitting the batch through the scheduler."""
+        loop = asyncio.get_running_loop()
+        outcome = await loop.run_in_executor(self._direct_thread, self._run_batch, function,
+                                             spec, items, batch_size)
+        return {"outcome": to_serialize(outcome)}
+
+    def _run_batch(self, function: Callable[..., Any] | None, spec: Any, items: Any,
+                   batch_size: int) -> tuple[str, Any]:
+        token = _direct_host.set(self)
+        try:
+            with self._lock:
+                self.direct_batches += 1
+            return ("done", (function or run_chunk)(spec, items, batch_size))
+        except Exception as exc:
+            return ("failed", exc)
+        finally:
+            _direct_host.reset(token)
 
     def resource(self, stage: StageSpec) -> tuple[Any, threading.Lock, tuple[str, str, str]]:
         """The loaded resource of ``stage`` (loading it on first use), its lock and its key."""
@@ -86,10 +130,15 @@ class PipelineHost(WorkerPlugin):
         entries = [self.resource(stage) for stage in spec.stages]
         return Pipeline(spec, [e[0] for e in entries], [e[1] for e in entries])
 
+    def count_document(self) -> None:
+        with self._lock:  # batches run in the worker's task thread and in the direct thread
+            self.documents_read += 1
+
     def info(self) -> dict[str, Any]:
         with self._lock:
             return {"loads": dict(self.loads), "resident": ["@".join(k) for k in self._resources],
-                    "documents_read": self.documents_read, "malloc_tuned": self.malloc_tuned}
+                    "documents_read": self.documents_read, "direct_batches": self.direct_batches,
+                    "malloc_tuned": self.malloc_tuned}
 
 
 def undo_malloc_trim() -> bool:
@@ -114,7 +163,11 @@ def undo_malloc_trim() -> bool:
 
 def host(worker: Any = None) -> PipelineHost:
     """This worker's PipelineHost (registered by :func:`.cluster.connect`)."""
-    worker = worker or get_worker()
+    if worker is None:
+        direct = _direct_host.get()
+        if direct is not None:  # a batch called directly (no task, so no get_worker())
+            return direct
+        worker = get_worker()
     plugin = worker.plugins.get(PLUGIN_NAME)
     if plugin is None:
         raise ServerError(f"worker {worker.address} has no {PLUGIN_NAME} plugin; connect through "
@@ -130,7 +183,7 @@ def run_chunk(spec: PipelineSpec, items: list[tuple[int, Any]], batch_size: int)
     documents: list[tuple[int, Document]] = []
     for task_id, payload in items:
         if isinstance(payload, RemoteDocument):
-            plugin.documents_read += 1
+            plugin.count_document()
             try:
                 documents.append((task_id, payload.build()))
             except Exception as exc:  # DocumentError and friends: recorded on the task
