@@ -106,8 +106,13 @@ class ClusterConnection:
 
     def known_workers(self) -> list[str]:
         """The workers small jobs may call directly, without asking the scheduler (see
-        :mod:`.cluster_direct`). When the scheduler's list is older than ``KNOWN_WORKERS_S`` it
-        is asked for again, in the background."""
+        :mod:`.cluster_direct`)."""
+        return self.direct.workers()
+
+    def refresh_workers_if_stale(self) -> None:
+        """Ask the scheduler for its workers again, in the background, when its list is older
+        than ``KNOWN_WORKERS_S`` (workers that joined since then get small jobs too). Called
+        after a small job's calls, not before: the round trip would delay them."""
         with self._lock:
             stale = time.monotonic() - self._workers_at > KNOWN_WORKERS_S and not self._refreshing
             if stale:
@@ -115,7 +120,6 @@ class ClusterConnection:
         if stale:
             threading.Thread(target=self._refresh_workers, name="preannotate-lab-workers",
                              daemon=True).start()
-        return self.direct.workers()
 
     def _refresh_workers(self) -> None:
         try:

@@ -122,6 +122,7 @@ class ClusterBackend(Backend):
         start, self._next_worker = self._next_worker, self._next_worker + len(batches)
         targets = [workers[(start + i) % len(workers)] for i in range(len(batches))]
         replies = self.connection.direct.run(function, spec, batches, targets, batch_size)
+        self.connection.refresh_workers_if_stale()
         scheduled: list[list[Item]] = []
         for worker, batch, reply in zip(targets, batches, replies, strict=True):
             if isinstance(reply, BaseException):  # the call failed, not the batch
