@@ -26,6 +26,7 @@ import pandas as pd
 import preannotate_lab as pl
 from preannotate_lab.formats import read_tagged
 from preannotate_lab.model import Completion, Span
+from preannotate_lab.quality.metrics import prf
 
 WORK = Path(tempfile.mkdtemp(prefix="preannotate-prompts-"))
 os.environ["PREANNOTATE_LAB_HOME"] = str(WORK / "home")  # this tutorial's saved resources
@@ -84,9 +85,7 @@ def scores(found: list[set]) -> dict[str, float]:
     gold = [set(spans) for _, spans in held_out]
     hit = sum(len(f & g) for f, g in zip(found, gold, strict=True))
     n_found, n_gold = sum(map(len, found)), sum(map(len, gold))
-    p, r = hit / max(1, n_found), hit / max(1, n_gold)
-    return {"precision": round(p, 2), "recall": round(r, 2),
-            "F1": round(2 * p * r / max(1e-9, p + r), 2)}
+    return {k: round(v, 2) for k, v in prf(hit, n_found - hit, n_gold - hit).items()}
 
 
 table = pd.DataFrame({"descriptions only": scores(run_with("tweets-described")),

@@ -307,6 +307,14 @@ def _fail_on_marker(spec, items, batch_size):
     return run_chunk(spec, items, batch_size)
 
 
+class _CrashingOnceCluster(ClusterBackend):
+    worker_function = staticmethod(_crash_once)
+
+
+class _FailingCluster(ClusterBackend):
+    worker_function = staticmethod(_fail_on_marker)
+
+
 def test_a_small_job_whose_worker_dies_in_the_direct_call_is_scheduled_and_stored_once(
         client, tmp_path):
     save_rules("words", [{"name": "any", "label": "WORD", "type": "regex",
@@ -318,8 +326,7 @@ def test_a_small_job_whose_worker_dies_in_the_direct_call_is_scheduled_and_store
     manager = ServerManager()
     try:
         server = manager.deploy(project, name="dies-once", cluster=client)
-        backend = type("CrashOnce", (ClusterBackend,), {"worker_function": staticmethod(_crash_once)})(
-            server.connection)
+        backend = _CrashingOnceCluster(server.connection)
         progress = server.run(backend=backend, batch_size=2, wait=True).progress
         # two batches called directly: one worker died in its call, the scheduler ran its batch
         assert flag.exists() and backend.direct_failed == 1
@@ -330,8 +337,7 @@ def test_a_small_job_whose_worker_dies_in_the_direct_call_is_scheduled_and_store
 
         # the pipeline's own failure in a direct call fails the job, as a scheduled one does
         project.add_tasks([Task({"text": "FAIL-ME please"})])
-        failing = type("Fails", (ClusterBackend,), {"worker_function": staticmethod(_fail_on_marker)})(
-            server.connection)
+        failing = _FailingCluster(server.connection)
         job = server.run(backend=failing, wait=False)
         with pytest.raises(Exception, match="cannot take this batch"):
             job.wait(timeout=120)

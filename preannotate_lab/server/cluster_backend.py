@@ -62,9 +62,9 @@ def _payload(item: tuple[int, Any]) -> Item:
     return task_id, doc.text if isinstance(doc, Document) else doc
 
 
-def _take(chunks: Iterator[Chunk], limit: int) -> tuple[list[Chunk], bool]:
+def _take(chunks: Iterator[list[Item]], limit: int) -> tuple[list[list[Item]], bool]:
     """The first chunks, until they hold more than ``limit`` tasks; and whether that was all."""
-    head: list[Chunk] = []
+    head: list[list[Item]] = []
     count = 0
     for chunk in chunks:
         head.append(chunk)
@@ -101,16 +101,16 @@ class ClusterBackend(Backend):
         from .cluster_worker import run_chunk
 
         function = self.worker_function or run_chunk
-        source: Iterator[Chunk] = iter(chunks)
+        payloads: Iterator[list[Item]] = ([_payload(item) for item in chunk] for chunk in chunks)
         known = self.connection.known_workers() if self.direct else []
         if known:
-            head, ended = _take(source, len(known) * batch_size)
+            head, ended = _take(payloads, len(known) * batch_size)
             if ended:  # the whole job fits in one batch per worker
-                items = [_payload(item) for chunk in head for item in chunk]
+                items = [item for chunk in head for item in chunk]
                 yield from self._direct(function, spec, items, batch_size, known)
                 return
-            source = chain(head, source)
-        yield from self._scheduled(function, spec, source, batch_size)
+            payloads = chain(head, payloads)
+        yield from self._scheduled(function, spec, payloads, batch_size)
 
     def _direct(self, function: Callable[..., Any], spec: PipelineSpec, items: list[Item],
                 batch_size: int, workers: list[str]) -> Generator[Outputs, None, None]:
@@ -139,7 +139,7 @@ class ClusterBackend(Backend):
             yield from self._scheduled(function, spec, iter(scheduled), batch_size)
 
     def _scheduled(self, function: Callable[..., Any], spec: PipelineSpec,
-                   chunks: Iterator[Chunk], batch_size: int) -> Generator[Outputs, None, None]:
+                   chunks: Iterator[list[Item]], batch_size: int) -> Generator[Outputs, None, None]:
         """Submit the chunks' batches as tasks, at most 2 per worker in flight."""
         from distributed import as_completed
 
@@ -159,10 +159,9 @@ class ClusterBackend(Backend):
         def fill() -> None:
             while len(batches) < in_flight:
                 if not queued:
-                    chunk = next(chunks, None)
-                    if chunk is None:
+                    items = next(chunks, None)
+                    if items is None:
                         return
-                    items = [_payload(item) for item in chunk]
                     size = max(1, min(batch_size, -(-len(items) // workers)))
                     queued.extend(items[i:i + size] for i in range(0, len(items), size))
                 submit(queued.pop(0), 0)

@@ -184,12 +184,10 @@ class Database:
             raise StoreError(f"project {self.path} is closed; open it again with Project.open")
         self._prune_dead_threads()
         with self._lock:
-            idle = self._idle.pop() if self._idle else None
-            if idle is not None:
-                idle.thread = threading.current_thread()
-        if idle is not None:
-            held = idle
-        else:
+            held = self._idle.pop() if self._idle else None
+            if held is not None:  # a connection another thread released
+                held.thread = threading.current_thread()
+        if held is None:
             with _naming_damage(self.path):
                 held = _Held(retry_busy(self.connect_raw, self.path, self.patience))
             with self._lock:

@@ -134,6 +134,11 @@ def _v2_history_deletions_grid(conn: sqlite3.Connection) -> None:
     )
 
 
+def _lacks_fts5(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused a full-text table for want of FTS5 or of one of its tokenizers."""
+    return "tokenizer" in str(exc) or "fts5" in str(exc)
+
+
 def _v3_search(conn: sqlite3.Connection) -> None:
     try:
         conn.execute(
@@ -141,7 +146,7 @@ def _v3_search(conn: sqlite3.Connection) -> None:
             "(title, body, tokenize = 'unicode61 remove_diacritics 2')"
         )
     except sqlite3.OperationalError as exc:
-        if "tokenizer" not in str(exc) and "fts5" not in str(exc):
+        if not _lacks_fts5(exc):
             raise  # not a missing feature: the plain error says more than a guess would
         raise ProjectFileError(
             f"this Python's SQLite {sqlite3.sqlite_version} lacks the FTS5 extension that "
@@ -253,7 +258,7 @@ def _v8_text_index(conn: sqlite3.Connection) -> None:
     try:
         create_text_index(conn)
     except sqlite3.OperationalError as exc:
-        if "tokenizer" not in str(exc) and "fts5" not in str(exc):
+        if not _lacks_fts5(exc):
             raise  # not a missing feature: the plain error says more than a guess would
         raise ProjectFileError(
             f"this Python's SQLite {sqlite3.sqlite_version} lacks the FTS5 trigram tokenizer "
